@@ -1,0 +1,2 @@
+//! `trust`: docker trust compatible signing and verification.
+fn main() {}

@@ -1,0 +1,385 @@
+//! Canonical JSON exactly as Notary (docker/go `MarshalCanonical`) and OLPC write it.
+//!
+//! Rules: object keys sorted bytewise (UTF-8), no whitespace, in strings only `"`
+//! and `\` are escaped and every other character is written raw, numbers are
+//! integers only.
+//!
+//! Two entry points:
+//! - [`write`] streams a [`serde_json::Value`] into any [`std::io::Write`] (no
+//!   intermediate buffer), used when signing and when re-canonicalising;
+//! - [`canonicalize`] turns the bytes of a received `signed` value into the bytes a
+//!   signature must cover. When the received bytes are already canonical (the normal
+//!   case: notary embeds them verbatim) they are returned as they are after one
+//!   allocation-free validating pass; otherwise they are parsed and re-written.
+//!
+//! ```
+//! let v: serde_json::Value = serde_json::from_str(r#"{"b":1,"a":["x\"y",true,null]}"#).unwrap();
+//! assert_eq!(trust_core::canonical::to_vec(&v).unwrap(), br#"{"a":["x\"y",true,null],"b":1}"#);
+//! ```
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use serde_json::Value;
+
+/// Deepest nesting of arrays and objects accepted in metadata. Notary metadata is
+/// at most six levels deep; anything far deeper is refused rather than recursed into.
+pub const MAX_DEPTH: usize = 64;
+
+/// Why a value cannot be written as canonical JSON.
+#[derive(Debug, thiserror::Error)]
+pub enum CanonicalError {
+    /// A number that is not an integer (canonical JSON has no floats).
+    #[error("canonical JSON allows integers only, found {0}")]
+    NotInteger(String),
+    /// Nesting deeper than [`MAX_DEPTH`].
+    #[error("JSON nested deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    /// The bytes are not JSON.
+    #[error("invalid JSON: {0}")]
+    Parse(#[from] serde_json::Error),
+    /// The writer failed.
+    #[error("write failed: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Streams `value` as canonical JSON into `out`.
+pub fn write<W: Write>(value: &Value, out: &mut W) -> Result<(), CanonicalError> {
+    write_value(value, out, 0)
+}
+
+/// `value` as canonical JSON bytes.
+pub fn to_vec(value: &Value) -> Result<Vec<u8>, CanonicalError> {
+    let mut out = Vec::with_capacity(256);
+    write(value, &mut out)?;
+    Ok(out)
+}
+
+/// Any serialisable value as canonical JSON bytes.
+pub fn to_vec_from<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, CanonicalError> {
+    to_vec(&serde_json::to_value(value)?)
+}
+
+/// The canonical form of received JSON bytes: borrowed when `raw` is already
+/// canonical, re-written otherwise.
+pub fn canonicalize(raw: &[u8]) -> Result<Cow<'_, [u8]>, CanonicalError> {
+    if is_canonical(raw) {
+        return Ok(Cow::Borrowed(raw));
+    }
+    check_depth(raw)?;
+    let value: Value = serde_json::from_slice(raw)?;
+    Ok(Cow::Owned(to_vec(&value)?))
+}
+
+fn write_value<W: Write>(value: &Value, out: &mut W, depth: usize) -> Result<(), CanonicalError> {
+    if depth > MAX_DEPTH {
+        return Err(CanonicalError::TooDeep);
+    }
+    match value {
+        Value::Null => out.write_all(b"null")?,
+        Value::Bool(true) => out.write_all(b"true")?,
+        Value::Bool(false) => out.write_all(b"false")?,
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                write!(out, "{i}")?;
+            } else if let Some(u) = n.as_u64() {
+                write!(out, "{u}")?;
+            } else {
+                return Err(CanonicalError::NotInteger(n.to_string()));
+            }
+        }
+        Value::String(s) => write_string(s, out)?,
+        Value::Array(items) => {
+            out.write_all(b"[")?;
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                write_value(item, out, depth + 1)?;
+            }
+            out.write_all(b"]")?;
+        }
+        Value::Object(map) => {
+            // serde_json's Map (without `preserve_order`) is a BTreeMap<String, _>:
+            // iteration is in bytewise UTF-8 order, which is Go's string order.
+            out.write_all(b"{")?;
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                write_string(key, out)?;
+                out.write_all(b":")?;
+                write_value(item, out, depth + 1)?;
+            }
+            out.write_all(b"}")?;
+        }
+    }
+    Ok(())
+}
+
+fn write_string<W: Write>(s: &str, out: &mut W) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'"' || b == b'\\' {
+            out.write_all(&bytes[start..i])?;
+            out.write_all(&[b'\\', b])?;
+            start = i + 1;
+        }
+    }
+    out.write_all(&bytes[start..])?;
+    out.write_all(b"\"")
+}
+
+/// Refuses JSON nested deeper than [`MAX_DEPTH`] before a recursive parser sees it.
+pub fn check_depth(raw: &[u8]) -> Result<(), CanonicalError> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in raw {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(CanonicalError::TooDeep);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// True when `raw` is exactly what [`write`] would produce for the value it parses to:
+/// one value, no whitespace, keys strictly ascending, strings valid UTF-8 with no
+/// control characters and no escapes but `\"` and `\\`, integers in shortest form
+/// that fit an `i64`/`u64`. Runs in one pass without allocating.
+pub fn is_canonical(raw: &[u8]) -> bool {
+    let mut scanner = Scanner { raw, pos: 0 };
+    scanner.value(0) && scanner.pos == raw.len()
+}
+
+struct Scanner<'a> {
+    raw: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.raw.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> bool {
+        if self.raw[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        match self.peek() {
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
+            Some(b'"') => self.string().is_some(),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.integer(),
+            _ => false,
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> bool {
+        self.pos += 1;
+        if self.eat(b'}') {
+            return true;
+        }
+        let mut previous: Option<&'a [u8]> = None;
+        loop {
+            let Some(key) = self.string() else { return false };
+            // Raw key bytes equal the decoded key except for `\"`/`\\` escapes, which
+            // sort differently once decoded; keys with escapes take the slow path.
+            if key.contains(&b'\\') {
+                return false;
+            }
+            if previous.is_some_and(|p| p >= key) {
+                return false;
+            }
+            previous = Some(key);
+            if !self.eat(b':') || !self.value(depth + 1) {
+                return false;
+            }
+            if self.eat(b'}') {
+                return true;
+            }
+            if !self.eat(b',') {
+                return false;
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> bool {
+        self.pos += 1;
+        if self.eat(b']') {
+            return true;
+        }
+        loop {
+            if !self.value(depth + 1) {
+                return false;
+            }
+            if self.eat(b']') {
+                return true;
+            }
+            if !self.eat(b',') {
+                return false;
+            }
+        }
+    }
+
+    /// Scans a string and returns its raw contents (between the quotes).
+    fn string(&mut self) -> Option<&'a [u8]> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        let start = self.pos;
+        loop {
+            let b = self.peek()?;
+            match b {
+                b'"' => {
+                    let contents = &self.raw[start..self.pos];
+                    self.pos += 1;
+                    std::str::from_utf8(contents).ok()?;
+                    return Some(contents);
+                }
+                b'\\' => match self.raw.get(self.pos + 1) {
+                    Some(b'"' | b'\\') => self.pos += 2,
+                    _ => return None,
+                },
+                0x00..=0x1f => return None,
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    fn integer(&mut self) -> bool {
+        let start = self.pos;
+        let negative = self.eat(b'-');
+        let digits_start = self.pos;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+        let digits = &self.raw[digits_start..self.pos];
+        if digits.is_empty() || (digits.len() > 1 && digits[0] == b'0') {
+            return false;
+        }
+        if negative && digits == b"0" {
+            return false;
+        }
+        if matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
+            return false;
+        }
+        // Stay well inside i64 so the parsed value is exact.
+        self.pos - start <= 18
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> String {
+        let v: Value = serde_json::from_str(s).unwrap();
+        String::from_utf8(to_vec(&v).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn sorts_keys_bytewise_and_drops_whitespace() {
+        assert_eq!(canon(r#"{ "b" : 1, "a" : {"z":[], "B": null, "é": 2} }"#), r#"{"a":{"B":null,"z":[],"é":2},"b":1}"#);
+    }
+
+    #[test]
+    fn escapes_only_quote_and_backslash() {
+        assert_eq!(canon(r#"["a\"b\\c<>&\u00e9\n"]"#), "[\"a\\\"b\\\\c<>&é\n\"]");
+    }
+
+    #[test]
+    fn refuses_floats() {
+        let v: Value = serde_json::from_str("[1.5]").unwrap();
+        assert!(matches!(to_vec(&v), Err(CanonicalError::NotInteger(_))));
+    }
+
+    #[test]
+    fn negative_and_large_integers_are_exact() {
+        assert_eq!(canon("[-7,0,18446744073709551615]"), "[-7,0,18446744073709551615]");
+    }
+
+    #[test]
+    fn canonical_bytes_are_recognised() {
+        for s in [r#"{"a":1,"b":[true,false,null,"x\"y"]}"#, "{}", "[]", r#""é""#, "-12"] {
+            assert!(is_canonical(s.as_bytes()), "{s}");
+            assert_eq!(canon(s), s);
+        }
+    }
+
+    #[test]
+    fn non_canonical_bytes_are_rewritten() {
+        for s in [
+            r#"{"b":1,"a":2}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"a": 1}"#,
+            r#"["\u003c"]"#,
+            r#"["\n"]"#,
+            "[1.0]",
+            "[01]",
+            "[-0]",
+            "[1e3]",
+            r#"{"a\"":1,"a":2}"#,
+        ] {
+            assert!(!is_canonical(s.as_bytes()), "{s}");
+        }
+        assert_eq!(canonicalize(br#"["\u003c&"]"#).unwrap().as_ref(), br#"["<&"]"#);
+        assert_eq!(canonicalize(br#"{"b":1,"a":2}"#).unwrap().as_ref(), br#"{"a":2,"b":1}"#);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let deep = "[".repeat(MAX_DEPTH + 2) + &"]".repeat(MAX_DEPTH + 2);
+        assert!(matches!(canonicalize(deep.as_bytes()), Err(CanonicalError::TooDeep)));
+    }
+
+    #[test]
+    fn fast_path_agrees_with_rewrite() {
+        let samples = [r#"{"_type":"Targets","delegations":{"keys":{},"roles":[]},"expires":"2029-11-21T23:50:50.073825537Z","targets":{"v1":{"hashes":{"sha256":"3/mSHCJg9dkVKfesm6fjm2wul2nO/K2BfyD3SR7e+NU="},"length":528}},"version":1}"#];
+        for s in samples {
+            assert!(is_canonical(s.as_bytes()));
+            assert_eq!(canon(s), s);
+        }
+    }
+}

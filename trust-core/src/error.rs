@@ -1,0 +1,116 @@
+//! The crate's one error type, with kinds that map to documented exit codes.
+
+use std::path::PathBuf;
+
+/// What went wrong, coarsely: each kind maps to one exit code of the `trust` CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The repository or tag has no trust data (docker: "no signatures").
+    NotSigned,
+    /// Trust data exists but failed verification (signature, threshold, expiry,
+    /// rollback, hash, size, certificate, delegation rules).
+    Verification,
+    /// The trust server or registry could not be reached or answered with an error.
+    Network,
+    /// The caller's input was invalid (reference, URL, flags, configuration).
+    InvalidInput,
+    /// A local file could not be read or written.
+    Io,
+    /// A private key or passphrase problem.
+    Key,
+}
+
+/// Errors from trust-core. Messages name what was wrong and, where it helps, what to do.
+/// They never contain key material or passphrases.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No trust data exists for a repository on the server.
+    #[error("remote trust data does not exist for {gun}: {server} does not have trust data for {gun}")]
+    RepositoryNotFound {
+        /// The repository (GUN).
+        gun: String,
+        /// The trust server that was asked.
+        server: String,
+    },
+    /// The repository exists but the tag is not signed in `targets/releases` or `targets`.
+    #[error("no signed trust data for {gun}:{tag}")]
+    TagNotSigned {
+        /// The repository (GUN).
+        gun: String,
+        /// The tag.
+        tag: String,
+    },
+    /// A metadata file failed verification.
+    #[error("{role}: {reason}")]
+    Verification {
+        /// The role whose metadata failed (`root`, `targets/releases`, ...).
+        role: String,
+        /// Why it failed.
+        reason: String,
+    },
+    /// Metadata could not be parsed.
+    #[error("{role}: malformed metadata: {reason}")]
+    Malformed {
+        /// The role whose bytes were malformed.
+        role: String,
+        /// The parser's complaint.
+        reason: String,
+    },
+    /// A download failed.
+    #[error("{url}: {reason}")]
+    Network {
+        /// What was requested.
+        url: String,
+        /// Why it failed.
+        reason: String,
+    },
+    /// Invalid input from the caller.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// A local I/O failure.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A key or passphrase problem.
+    #[error("{0}")]
+    Key(String),
+}
+
+impl Error {
+    /// The coarse kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::RepositoryNotFound { .. } | Error::TagNotSigned { .. } => ErrorKind::NotSigned,
+            Error::Verification { .. } | Error::Malformed { .. } => ErrorKind::Verification,
+            Error::Network { .. } => ErrorKind::Network,
+            Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Key(_) => ErrorKind::Key,
+        }
+    }
+
+    /// A verification failure of `role`.
+    pub fn verification(role: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Verification { role: role.into(), reason: reason.into() }
+    }
+
+    /// Malformed metadata for `role`.
+    pub fn malformed(role: impl Into<String>, reason: impl std::fmt::Display) -> Self {
+        Error::Malformed { role: role.into(), reason: reason.to_string() }
+    }
+
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,32 @@
+//! # trust-core
+//!
+//! A verified Notary v1 (Docker Content Trust) TUF client core.
+//!
+//! Data flows one way: bytes from a [`remote`] are verified once by the I/O-free
+//! [`trusted`] state machine, only verified bytes reach the [`cache`], and everything
+//! downstream ([`resolve`], the CLI, the engine hook) works on verified values.
+//!
+//! ```text
+//! remote bytes ──► trusted (verify, no I/O) ──► cache (verified bytes only, atomic)
+//!                        │
+//!                        ▼
+//!                 resolve (docker semantics: releases ▸ targets, signers, "Repo Admin")
+//! ```
+//!
+//! The [`client`] module is the one place that drives I/O for reading: it asks the
+//! remote for bytes, feeds them to the trusted set and persists what was accepted.
+
+pub mod cache;
+pub mod canonical;
+pub mod client;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod pinning;
+pub mod reference;
+pub mod remote;
+pub mod resolve;
+pub mod trusted;
+pub mod wire;
+
+pub use error::{Error, ErrorKind, Result};
