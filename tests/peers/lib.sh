@@ -5,6 +5,7 @@
 # Functions that talk to the peers need the variables from <state>/env
 # (written by start.sh): TRUST_TEST_SERVER, TRUST_TEST_CA, ...
 
+# shellcheck disable=SC2034 # constants for the scripts that source this
 PEERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # The one passphrase used for every key the harness makes (root, targets,
@@ -63,11 +64,11 @@ peers_pid_alive() {
 
 # peers_kill PIDFILE: stops the process named in PIDFILE (TERM, then KILL).
 peers_kill() {
-	local pidfile=$1 pid i
+	local pidfile=$1 pid
 	if peers_pid_alive "$pidfile"; then
 		pid=$(<"$pidfile")
 		kill "$pid" 2>/dev/null || true
-		for i in $(seq 50); do
+		for _ in $(seq 50); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done

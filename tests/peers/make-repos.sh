@@ -9,6 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $# -eq 1 ]] || peers_die "usage: $0 STATE_DIR"
 [[ -f $1/env ]] || peers_die "$1/env missing: run tests/peers/start.sh $1 first"
+# shellcheck source=/dev/null
 source "$1/env"
 WORK=$TRUST_TEST_STATE/repos
 CASES=(notary-plain docker-signers empty rotated missing)
@@ -91,6 +92,8 @@ make_rotated() {
 	sign $c targets v1 1001
 	run $c notary publish "$(gun $c)"
 	cp "$meta/root.json" "$(case_dir $c)/root-before-rotation.json"
+	# a docker client that has cached the old root, for observe()
+	docker_trust "$(peers_docker_config "$(case_dir $c)/stale-docker")" inspect "$(gun $c)" >/dev/null
 	run $c notary key rotate "$(gun $c)" root <<<yes # it asks for confirmation
 	run $c notary key rotate "$(gun $c)" targets
 	(($(jq .signed.version "$meta/root.json") > 1)) || peers_die "$c: root was not rotated"
@@ -110,6 +113,11 @@ observe() {
 	capture_cmd "$out/docker-inspect" docker_trust "$out/docker" inspect "$(gun "$c")"
 	capture_cmd "$out/docker-inspect-pretty" docker_trust "$out/docker" inspect --pretty "$(gun "$c")"
 	capture_cmd "$out/notary-list" notary_cmd "$out/notary" list "$(gun "$c")"
+	if [[ -d $out/../stale-docker ]]; then
+		capture_cmd "$out/docker-inspect-stale" docker_trust "$out/../stale-docker" inspect "$(gun "$c")"
+		cmp -s "$out/docker-inspect.out" "$out/docker-inspect-stale.out" ||
+			peers_die "$c: docker with a cached old root prints something else"
+	fi
 }
 
 # capture_cmd PREFIX CMD...: PREFIX.out, PREFIX.err, PREFIX.rc
@@ -123,6 +131,7 @@ capture_cmd() {
 # expected_rows: docker's released-tag rows computed from CASE/targets.jsonl
 # (a tag+digest in targets or targets/releases is released; its signers are
 # the other roles holding the same tag+digest, else "Repo Admin").
+# shellcheck disable=SC2016 # jq, not shell
 EXPECTED_ROWS='
 	def natural: [scan("[0-9]+|[^0-9]+") | tonumber? // .];
 	. as $all

@@ -113,6 +113,7 @@ write_env() {
 		export TRUST_TEST_REGISTRY=$PEERS_REGISTRY_HOSTPORT
 		export TRUST_TEST_REGISTRY_URL=$(registry_url)
 		export TRUST_TEST_PASSPHRASE=$TRUST_TEST_PASSPHRASE
+		export TRUST_TEST_REPOS=$STATE/repos.json
 		export TRUST_TEST_NOTARY_PIDFILE=$NOTARY_PID
 		export TRUST_TEST_REGISTRY_PIDFILE=$REGISTRY_PID
 		export DOCKER_BIN=$PEERS_DOCKER_BIN
@@ -125,6 +126,7 @@ main() {
 		peers_log "peers of $STATE already running"
 	else
 		"$PEERS_DIR/stop.sh" "$STATE"
+		rm -rf "$STATE/repos" "$STATE/repos.json" # a new server has none of them
 		make_certs
 		start_notary
 		start_registry

@@ -223,7 +223,9 @@ impl<'a> Scanner<'a> {
         }
         let mut previous: Option<&'a [u8]> = None;
         loop {
-            let Some(key) = self.string() else { return false };
+            let Some(key) = self.string() else {
+                return false;
+            };
             // Raw key bytes equal the decoded key except for `\"`/`\\` escapes, which
             // sort differently once decoded; keys with escapes take the slow path.
             if key.contains(&b'\\') {
@@ -321,12 +323,18 @@ mod tests {
 
     #[test]
     fn sorts_keys_bytewise_and_drops_whitespace() {
-        assert_eq!(canon(r#"{ "b" : 1, "a" : {"z":[], "B": null, "é": 2} }"#), r#"{"a":{"B":null,"z":[],"é":2},"b":1}"#);
+        assert_eq!(
+            canon(r#"{ "b" : 1, "a" : {"z":[], "B": null, "é": 2} }"#),
+            r#"{"a":{"B":null,"z":[],"é":2},"b":1}"#
+        );
     }
 
     #[test]
     fn escapes_only_quote_and_backslash() {
-        assert_eq!(canon(r#"["a\"b\\c<>&\u00e9\n"]"#), "[\"a\\\"b\\\\c<>&é\n\"]");
+        assert_eq!(
+            canon(r#"["a\"b\\c<>&\u00e9\n"]"#),
+            "[\"a\\\"b\\\\c<>&é\n\"]"
+        );
     }
 
     #[test]
@@ -337,12 +345,21 @@ mod tests {
 
     #[test]
     fn negative_and_large_integers_are_exact() {
-        assert_eq!(canon("[-7,0,18446744073709551615]"), "[-7,0,18446744073709551615]");
+        assert_eq!(
+            canon("[-7,0,18446744073709551615]"),
+            "[-7,0,18446744073709551615]"
+        );
     }
 
     #[test]
     fn canonical_bytes_are_recognised() {
-        for s in [r#"{"a":1,"b":[true,false,null,"x\"y"]}"#, "{}", "[]", r#""é""#, "-12"] {
+        for s in [
+            r#"{"a":1,"b":[true,false,null,"x\"y"]}"#,
+            "{}",
+            "[]",
+            r#""é""#,
+            "-12",
+        ] {
             assert!(is_canonical(s.as_bytes()), "{s}");
             assert_eq!(canon(s), s);
         }
@@ -364,19 +381,30 @@ mod tests {
         ] {
             assert!(!is_canonical(s.as_bytes()), "{s}");
         }
-        assert_eq!(canonicalize(br#"["\u003c&"]"#).unwrap().as_ref(), br#"["<&"]"#);
-        assert_eq!(canonicalize(br#"{"b":1,"a":2}"#).unwrap().as_ref(), br#"{"a":2,"b":1}"#);
+        assert_eq!(
+            canonicalize(br#"["\u003c&"]"#).unwrap().as_ref(),
+            br#"["<&"]"#
+        );
+        assert_eq!(
+            canonicalize(br#"{"b":1,"a":2}"#).unwrap().as_ref(),
+            br#"{"a":2,"b":1}"#
+        );
     }
 
     #[test]
     fn deep_nesting_is_refused() {
         let deep = "[".repeat(MAX_DEPTH + 2) + &"]".repeat(MAX_DEPTH + 2);
-        assert!(matches!(canonicalize(deep.as_bytes()), Err(CanonicalError::TooDeep)));
+        assert!(matches!(
+            canonicalize(deep.as_bytes()),
+            Err(CanonicalError::TooDeep)
+        ));
     }
 
     #[test]
     fn fast_path_agrees_with_rewrite() {
-        let samples = [r#"{"_type":"Targets","delegations":{"keys":{},"roles":[]},"expires":"2029-11-21T23:50:50.073825537Z","targets":{"v1":{"hashes":{"sha256":"3/mSHCJg9dkVKfesm6fjm2wul2nO/K2BfyD3SR7e+NU="},"length":528}},"version":1}"#];
+        let samples = [
+            r#"{"_type":"Targets","delegations":{"keys":{},"roles":[]},"expires":"2029-11-21T23:50:50.073825537Z","targets":{"v1":{"hashes":{"sha256":"3/mSHCJg9dkVKfesm6fjm2wul2nO/K2BfyD3SR7e+NU="},"length":528}},"version":1}"#,
+        ];
         for s in samples {
             assert!(is_canonical(s.as_bytes()));
             assert_eq!(canon(s), s);

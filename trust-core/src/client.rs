@@ -1,1 +1,400 @@
-//! (in progress)
+//! The update driver: the one place that does I/O for reading trust data.
+//!
+//! It loads the cached root, asks the [`Remote`] for timestamp, snapshot and targets
+//! (by hash, and only when the cache does not already hold the bytes the trusted
+//! metadata pins), feeds every file through the [`TrustedSet`], and writes to the
+//! [`Cache`] only what was accepted, after the whole update succeeded. Delegations
+//! are fetched lazily, when a lookup reaches them.
+//!
+//! ```no_run
+//! use trust_core::client::{Client, ClientOptions};
+//! use trust_core::remote::{self, RemoteOptions};
+//!
+//! let remote = remote::open("file:///srv/trust", &RemoteOptions::default())?;
+//! let client = Client::new("example.com/app", remote, "/home/me/.docker/trust".as_ref(), ClientOptions::default())?;
+//! let mut repo = client.update()?;
+//! let target = repo.release("v1")?;
+//! println!("sha256:{}", target.digest_hex());
+//! # Ok::<(), trust_core::Error>(())
+//! ```
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use crate::cache::Cache;
+use crate::pinning::TrustPinning;
+use crate::remote::{Remote, RemoteFile};
+use crate::resolve::{self, FoundTarget, TargetsSource, TrustInfo};
+use crate::trusted::{Context, Limits, TrustedSet};
+use crate::wire::{FileMeta, Targets};
+use crate::{Error, ErrorKind, Result};
+
+/// How a [`Client`] verifies.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// Size and count limits.
+    pub limits: Limits,
+    /// How a repository's first root is trusted.
+    pub pinning: TrustPinning,
+    /// The time to verify at; now when None.
+    pub now: Option<DateTime<Utc>>,
+    /// Refuse to use cached trust data when the server cannot be reached (by
+    /// default an unexpired cached timestamp is used, with a warning, as notary does).
+    pub no_offline_fallback: bool,
+}
+
+/// A client for one repository (GUN) on one remote.
+pub struct Client {
+    gun: String,
+    remote: Box<dyn Remote>,
+    cache: Cache,
+    options: ClientOptions,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("gun", &self.gun)
+            .field("remote", &self.remote.url())
+            .finish()
+    }
+}
+
+/// Reads the `signed.version` of cached bytes (which were verified when cached).
+fn cached_version(raw: &[u8]) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Signed {
+        version: u64,
+    }
+    #[derive(serde::Deserialize)]
+    struct File {
+        signed: Signed,
+    }
+    serde_json::from_slice::<File>(raw)
+        .ok()
+        .map(|f| f.signed.version)
+}
+
+impl Client {
+    /// A client for `gun`, caching under `<trust_dir>/tuf/<gun>/metadata`.
+    pub fn new(
+        gun: &str,
+        remote: Box<dyn Remote>,
+        trust_dir: &Path,
+        options: ClientOptions,
+    ) -> Result<Self> {
+        let cache = Cache::open(trust_dir, gun)?;
+        Ok(Client {
+            gun: gun.to_owned(),
+            remote,
+            cache,
+            options,
+        })
+    }
+
+    /// The repository.
+    pub fn gun(&self) -> &str {
+        &self.gun
+    }
+
+    /// The remote's URL.
+    pub fn server(&self) -> &str {
+        self.remote.url()
+    }
+
+    fn context(&self) -> Context {
+        let mut ctx = Context::new(self.gun.clone(), self.options.now.unwrap_or_else(Utc::now));
+        ctx.limits = self.options.limits;
+        ctx
+    }
+
+    fn not_found(&self) -> Error {
+        Error::RepositoryNotFound {
+            gun: self.gun.clone(),
+            server: self.remote.url().to_owned(),
+        }
+    }
+
+    /// Fetches `file`, treating "not found" as an error for `role`.
+    fn fetch_required(&self, file: RemoteFile<'_>, max_len: u64) -> Result<Vec<u8>> {
+        let role = file.role().to_owned();
+        self.remote
+            .fetch(&self.gun, &file, max_len)?
+            .ok_or_else(|| {
+                Error::verification(
+                    role,
+                    format!(
+                        "{} does not serve the file the trusted metadata lists",
+                        self.remote.url()
+                    ),
+                )
+            })
+    }
+
+    /// The bytes `meta` pins for `role`: from the cache when it already holds them,
+    /// else from the remote by hash. Returns the bytes, whether they came from the
+    /// cache, and the cached version (the rollback floor).
+    fn pinned_bytes(&self, role: &str, meta: &FileMeta) -> Result<(Vec<u8>, bool, Option<u64>)> {
+        let cached = self.cache.load(role)?;
+        let floor = cached.as_deref().and_then(cached_version);
+        if let Some(raw) = cached {
+            if meta.check(&raw).is_ok() {
+                return Ok((raw, true, floor));
+            }
+        }
+        let limit = self.options.limits.max_metadata_bytes;
+        if meta.length > limit {
+            return Err(Error::verification(
+                role,
+                format!(
+                    "declared length {} exceeds the {limit}-byte size limit",
+                    meta.length
+                ),
+            ));
+        }
+        let sha256_hex = meta
+            .sha256_hex()
+            .ok_or_else(|| Error::verification(role, "no sha256 hash to fetch by"))?;
+        let raw = self.fetch_required(
+            RemoteFile::ByHash {
+                role,
+                sha256_hex: &sha256_hex,
+            },
+            meta.length,
+        )?;
+        Ok((raw, false, floor))
+    }
+
+    /// Brings the repository's trust data up to date and returns a verified view.
+    /// Nothing is written to the cache unless every top-level file verified.
+    pub fn update(&self) -> Result<Repository<'_>> {
+        let mut writes: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut warnings = Vec::new();
+        let ctx = self.context();
+        let mut set = match self.cache.load("root")? {
+            Some(raw) => TrustedSet::from_trusted_root(raw, ctx).map_err(|e| {
+                Error::verification("root", format!("the cached root in {} is not valid ({e}); remove it to trust the server's root again", self.cache.dir().display()))
+            })?,
+            None => {
+                let raw = self
+                    .remote
+                    .fetch(&self.gun, &RemoteFile::Current("root"), self.options.limits.max_root_bytes)?
+                    .ok_or_else(|| self.not_found())?;
+                let pin = self.options.pinning.pin_for(&self.gun);
+                let set = TrustedSet::from_bootstrap_root(raw.clone(), ctx, &pin)?;
+                writes.push(("root".into(), raw));
+                set
+            }
+        };
+        let first = self.update_top(&mut set, &mut writes, &mut warnings);
+        let needs_root = match &first {
+            Ok(()) => !set.root_matches_snapshot(),
+            Err(e) => e.kind() == ErrorKind::Verification,
+        };
+        if needs_root {
+            let rotated = self.rotate_root(&mut set, &mut writes)?;
+            match (rotated, first) {
+                (0, Err(e)) => return Err(e),
+                (0, Ok(())) => {
+                    return Err(Error::verification(
+                        "root",
+                        "the snapshot lists a root that is not the trusted one, and the server has no newer root version",
+                    ));
+                }
+                _ => {
+                    writes.retain(|(role, _)| role == "root");
+                    self.update_top(&mut set, &mut writes, &mut warnings)?;
+                    if !set.root_matches_snapshot() {
+                        return Err(Error::verification(
+                            "root",
+                            "the snapshot lists a root other than the newest trusted root",
+                        ));
+                    }
+                }
+            }
+        } else {
+            first?;
+        }
+        set.check_root_current()?;
+        for (role, raw) in &writes {
+            self.cache.store(role, raw)?;
+        }
+        Ok(Repository {
+            client: self,
+            set,
+            skipped: HashSet::new(),
+            warnings,
+        })
+    }
+
+    /// Timestamp → snapshot → targets against the current trusted root.
+    fn update_top(
+        &self,
+        set: &mut TrustedSet,
+        writes: &mut Vec<(String, Vec<u8>)>,
+        warnings: &mut Vec<String>,
+    ) -> Result<()> {
+        let cached_ts = self.cache.load("timestamp")?;
+        if let Some(v) = cached_ts.as_deref().and_then(cached_version) {
+            set.set_floor("timestamp", v);
+        }
+        let limit = self.options.limits.max_timestamp_bytes;
+        let ts = match self
+            .remote
+            .fetch(&self.gun, &RemoteFile::Current("timestamp"), limit)
+        {
+            Ok(Some(raw)) => {
+                writes.push(("timestamp".into(), raw.clone()));
+                raw
+            }
+            Ok(None) => return Err(self.not_found()),
+            Err(e) if e.kind() == ErrorKind::Network && !self.options.no_offline_fallback => {
+                match cached_ts {
+                    Some(raw) => {
+                        warnings.push(format!(
+                            "could not reach the trust server ({e}); using cached trust data"
+                        ));
+                        raw
+                    }
+                    None => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        set.update_timestamp(ts)?;
+        let pin = set.snapshot_pin()?.clone();
+        let (raw, from_cache, floor) = self.pinned_bytes("snapshot", &pin)?;
+        if let Some(v) = floor {
+            set.set_floor("snapshot", v);
+        }
+        set.update_snapshot(raw.clone())?;
+        if !from_cache {
+            writes.push(("snapshot".into(), raw));
+        }
+        let meta = set
+            .meta_for("targets")
+            .cloned()
+            .ok_or_else(|| Error::verification("snapshot", "no meta for targets"))?;
+        let (raw, from_cache, floor) = self.pinned_bytes("targets", &meta)?;
+        if let Some(v) = floor {
+            set.set_floor("targets", v);
+        }
+        set.update_targets(raw.clone())?;
+        if !from_cache {
+            writes.push(("targets".into(), raw));
+        }
+        Ok(())
+    }
+
+    /// Walks root versions N+1, N+2, … until the server has no newer one. Returns how
+    /// many were accepted.
+    fn rotate_root(
+        &self,
+        set: &mut TrustedSet,
+        writes: &mut Vec<(String, Vec<u8>)>,
+    ) -> Result<u64> {
+        let limits = self.options.limits;
+        let mut accepted = 0;
+        loop {
+            let version = set.root().signed.version + 1;
+            let file = RemoteFile::ByVersion {
+                role: "root",
+                version,
+            };
+            let Some(raw) = self.remote.fetch(&self.gun, &file, limits.max_root_bytes)? else {
+                break;
+            };
+            if accepted >= limits.max_root_rotations {
+                return Err(Error::verification(
+                    "root",
+                    format!(
+                        "more than {} root versions to walk",
+                        limits.max_root_rotations
+                    ),
+                ));
+            }
+            set.update_root(raw.clone())?;
+            writes.retain(|(role, _)| role != "root");
+            writes.push(("root".into(), raw));
+            accepted += 1;
+        }
+        Ok(accepted)
+    }
+}
+
+/// A verified view of one repository. Delegations are fetched and verified on
+/// first use.
+#[derive(Debug)]
+pub struct Repository<'c> {
+    client: &'c Client,
+    set: TrustedSet,
+    skipped: HashSet<String>,
+    warnings: Vec<String>,
+}
+
+impl Repository<'_> {
+    /// The trusted metadata.
+    pub fn trusted(&self) -> &TrustedSet {
+        &self.set
+    }
+
+    /// Warnings gathered while updating (offline fallback, expired delegations).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The release of `tag` as `docker pull` resolves it (`targets/releases`, then
+    /// `targets`); [`Error::TagNotSigned`] when neither holds it.
+    pub fn release(&mut self, tag: &str) -> Result<FoundTarget> {
+        resolve::release(self, tag)?.ok_or_else(|| Error::TagNotSigned {
+            gun: self.client.gun.clone(),
+            tag: tag.to_owned(),
+        })
+    }
+
+    /// What `docker trust inspect` shows for `tag` (every tag when None).
+    pub fn trust_info(&mut self, tag: Option<&str>) -> Result<TrustInfo> {
+        let root = self.set.root().signed.clone();
+        resolve::trust_info(self, &root, tag)
+    }
+
+    fn load_delegation(&mut self, role: &str) -> Result<()> {
+        let Some(meta) = self.set.meta_for(role).cloned() else {
+            // Declared but never published: a role with no targets.
+            self.skipped.insert(role.to_owned());
+            return Ok(());
+        };
+        let (raw, from_cache, floor) = self.client.pinned_bytes(role, &meta)?;
+        if let Some(v) = floor {
+            self.set.set_floor(role, v);
+        }
+        match self.set.update_delegation(role, raw.clone()) {
+            Ok(()) if from_cache => Ok(()),
+            Ok(()) => self.client.cache.store(role, &raw),
+            Err(Error::Expired { role, expires }) => {
+                self.warnings.push(format!(
+                    "{role} expired at {expires}; its signatures are ignored"
+                ));
+                self.skipped.insert(role);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl TargetsSource for Repository<'_> {
+    fn targets(&mut self, role: &str) -> Result<Option<&Targets>> {
+        if role != "targets" && self.set.delegation(role).is_none() && !self.skipped.contains(role)
+        {
+            self.load_delegation(role)?;
+        }
+        Ok(self.set.targets_of(role))
+    }
+
+    fn limits(&self) -> Limits {
+        self.client.options.limits
+    }
+}

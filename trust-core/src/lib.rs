@@ -22,10 +22,13 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod inspect;
 pub mod pinning;
 pub mod reference;
 pub mod remote;
 pub mod resolve;
+pub mod settings;
+mod tabwriter;
 pub mod trusted;
 pub mod wire;
 

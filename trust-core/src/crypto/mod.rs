@@ -1,1 +1,42 @@
-//! (in progress)
+//! Cryptography: signature verification, key IDs, certificates and signing keys.
+//!
+//! - [`CryptoProvider`] is the one interface every signature check goes through;
+//!   [`default_provider`] is backed by ring. A FIPS build can swap in another backend
+//!   (aws-lc-rs) without touching the callers.
+//! - [`keyid`] computes canonical key IDs (the ID of the key pair behind a certificate).
+//! - [`x509`] parses certificate bundles, applies notary's root-certificate rules and
+//!   trust pinning by CA, and makes root certificates as notary does.
+//! - [`signer`] holds private keys and signs the way notary does.
+//!
+//! # Notary's signature formats
+//!
+//! | method | key types | algorithm | signature bytes |
+//! |---|---|---|---|
+//! | `ecdsa` | `ecdsa`, `ecdsa-x509` | ECDSA over SHA-256 (also on P-384) | raw `r‖s`, never DER |
+//! | `rsapss` | `rsa`, `rsa-x509` | RSASSA-PSS SHA-256, MGF1-SHA-256, salt 32 | modulus size |
+//! | `rsapkcs1v15` | `rsa`, `rsa-x509` | PKCS#1 v1.5 SHA-256 (verify only) | modulus size |
+//! | `eddsa`, `ed25519` | `ed25519` | Ed25519 | 64 |
+//!
+//! A method is only accepted with the key types of its row (NCC 2015 CS-DRNT15-1).
+//!
+//! # Why ring
+//!
+//! Everything runs on ring, which trust-core already needs for hashing and which rustls
+//! and rcgen use as well. The pure-Rust `p256` crate verifies ECDSA about five times
+//! slower, and a Notary client verifies many ECDSA signatures (every role, every
+//! delegation, on every update), so it is not used. ring has no P-384-with-SHA-256
+//! verifier for fixed-size signatures, so those are converted to ASN.1 first; ring
+//! cannot sign P-384 over SHA-256 or generate RSA keys, so neither is offered.
+
+pub mod keyid;
+pub mod signer;
+pub mod x509;
+
+mod der;
+mod provider;
+mod ring_provider;
+
+#[cfg(test)]
+mod test_fixtures;
+
+pub use provider::{CryptoProvider, VerifyError, default_provider};

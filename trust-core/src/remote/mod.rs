@@ -1,1 +1,293 @@
-//! (in progress)
+//! Where metadata comes from: a notary-server over HTTPS, or a directory laid out like
+//! one. Remotes hand out raw, unverified bytes; they only enforce size limits and
+//! timeouts. Verification is the trusted state machine's job.
+
+mod auth;
+mod credentials;
+mod file;
+mod notary;
+#[cfg(test)]
+mod test_server;
+mod tls;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::Error;
+use crate::wire::is_valid_role_name;
+
+pub use file::FileRemote;
+pub use notary::NotaryRemote;
+
+/// A metadata file on a remote, named the way notary-server names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteFile<'a> {
+    /// The current version: `<role>.json`.
+    Current(&'a str),
+    /// A version by the hex SHA-256 of its bytes: `<role>.<sha256hex>.json`.
+    ByHash {
+        /// The role, e.g. `snapshot` or `targets/releases`.
+        role: &'a str,
+        /// 64 lowercase hex digits.
+        sha256_hex: &'a str,
+    },
+    /// A version by number: `<N>.<role>.json`.
+    ByVersion {
+        /// The role, e.g. `root`.
+        role: &'a str,
+        /// The version number.
+        version: u64,
+    },
+}
+
+impl RemoteFile<'_> {
+    /// The role this file belongs to.
+    pub fn role(&self) -> &str {
+        match self {
+            RemoteFile::Current(role)
+            | RemoteFile::ByHash { role, .. }
+            | RemoteFile::ByVersion { role, .. } => role,
+        }
+    }
+
+    /// The file name under `/_trust/tuf/`: `root.json`, `targets/releases.<hash>.json`,
+    /// `2.root.json`. Delegation roles keep their `/`. Checks the role name and hash.
+    pub fn name(&self) -> Result<String, Error> {
+        let role = self.role();
+        if !is_valid_role_name(role) {
+            return Err(Error::InvalidInput(format!("invalid role name {role:?}")));
+        }
+        Ok(match self {
+            RemoteFile::Current(_) => format!("{role}.json"),
+            RemoteFile::ByHash { sha256_hex, .. } => {
+                let hex_ok = sha256_hex.len() == 64
+                    && sha256_hex
+                        .bytes()
+                        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+                if !hex_ok {
+                    return Err(Error::InvalidInput(format!(
+                        "invalid sha256 for {role}: {sha256_hex:?} is not 64 lowercase hex digits"
+                    )));
+                }
+                format!("{role}.{sha256_hex}.json")
+            }
+            RemoteFile::ByVersion { version, .. } => format!("{version}.{role}.json"),
+        })
+    }
+}
+
+/// Where metadata comes from. Implementations enforce `max_len` on every download (read at
+/// most `max_len + 1` bytes, never trust `Content-Length`, never allocate by a declared
+/// size) and a timeout.
+pub trait Remote: Send + Sync {
+    /// The bytes of `file` of repository `gun`, or `Ok(None)` when the server says the
+    /// file does not exist (HTTP 404 / missing file). More than `max_len` bytes is an
+    /// [`Error::Verification`] of the file's role.
+    fn fetch(
+        &self,
+        gun: &str,
+        file: &RemoteFile<'_>,
+        max_len: u64,
+    ) -> Result<Option<Vec<u8>>, Error>;
+
+    /// The URL for messages, e.g. `https://localhost:4443`.
+    fn url(&self) -> &str;
+}
+
+/// How to reach a remote.
+#[derive(Debug, Clone)]
+pub struct RemoteOptions {
+    /// Extra CA certificates (`--tlscacert`). When unset, every `*.crt` in
+    /// `<docker_config>/tls/<host:port>/` is used instead (docker's rule). The system's
+    /// roots are always trusted.
+    pub ca_file: Option<PathBuf>,
+    /// The docker configuration directory: `tls/<host:port>/` certificates and
+    /// `config.json` credentials.
+    pub docker_config: PathBuf,
+    /// The registry whose credentials answer the server's auth challenges (the GUN's
+    /// domain, e.g. `docker.io` or `localhost:5000`); `None` for anonymous access.
+    pub registry: Option<String>,
+    /// Per-request timeout (the connect timeout is the smaller of this and 10 s).
+    pub timeout: Duration,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl RemoteOptions {
+    /// Defaults for `docker_config`: no CA file, anonymous, 30 s, `trust/<version>`.
+    pub fn new(docker_config: PathBuf) -> Self {
+        RemoteOptions {
+            ca_file: None,
+            docker_config,
+            registry: None,
+            timeout: Duration::from_secs(30),
+            user_agent: format!("trust/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+impl Default for RemoteOptions {
+    /// [`RemoteOptions::new`] with [`crate::config::docker_config_dir`].
+    fn default() -> Self {
+        RemoteOptions::new(crate::config::docker_config_dir())
+    }
+}
+
+/// Opens the remote at `url`: `https://` → notary-server, `file:///abs/dir` → directory.
+/// Plain `http://` is accepted only for loopback hosts (`localhost`, `127.0.0.0/8`,
+/// `[::1]`), as docker treats local registries as insecure; it exists for tests and local
+/// peers. Anything else is [`Error::InvalidInput`].
+pub fn open(url: &str, opts: &RemoteOptions) -> Result<Box<dyn Remote>, Error> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::InvalidInput(format!("invalid trust server URL {url}: {e}")))?;
+    match parsed.scheme() {
+        "https" => Ok(Box::new(NotaryRemote::new(url, opts)?)),
+        "http" if is_loopback(&parsed) => Ok(Box::new(NotaryRemote::new(url, opts)?)),
+        "file" => Ok(Box::new(FileRemote::new(url)?)),
+        _ => Err(Error::InvalidInput(format!(
+            "unsupported trust server URL {url}: use https:// (http:// only for loopback) or file://"
+        ))),
+    }
+}
+
+/// Whether `url`'s host is `localhost` or a loopback address.
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Reads at most `max_len` bytes from `reader`; one more is a size-limit breach of `role`.
+/// Never pre-allocates by a declared size. `io_error` turns a read failure into an error.
+pub(crate) fn read_limited(
+    reader: impl Read,
+    max_len: u64,
+    role: &str,
+    io_error: impl FnOnce(std::io::Error) -> Error,
+) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    reader
+        .take(max_len.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > max_len {
+        return Err(too_large(role, max_len));
+    }
+    Ok(bytes)
+}
+
+/// The size-limit breach error.
+pub(crate) fn too_large(role: &str, max_len: u64) -> Error {
+    Error::verification(
+        role,
+        format!("download exceeds the {max_len}-byte size limit"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: &str = "4a30ca24e5e9b6f1c9d7c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3db";
+
+    #[test]
+    fn names() {
+        let name = |f: RemoteFile<'_>| f.name().ok();
+        assert_eq!(
+            name(RemoteFile::Current("root")).as_deref(),
+            Some("root.json")
+        );
+        assert_eq!(
+            name(RemoteFile::ByHash {
+                role: "targets/releases",
+                sha256_hex: H
+            }),
+            Some(format!("targets/releases.{H}.json"))
+        );
+        assert_eq!(
+            name(RemoteFile::ByVersion {
+                role: "root",
+                version: 3
+            })
+            .as_deref(),
+            Some("3.root.json")
+        );
+        assert_eq!(
+            name(RemoteFile::ByVersion {
+                role: "targets/a",
+                version: 1
+            })
+            .as_deref(),
+            Some("1.targets/a.json")
+        );
+        assert_eq!(name(RemoteFile::Current("../root")), None);
+        assert_eq!(
+            name(RemoteFile::ByHash {
+                role: "root",
+                sha256_hex: "abc"
+            }),
+            None
+        );
+        assert_eq!(
+            name(RemoteFile::ByHash {
+                role: "root",
+                sha256_hex: &H.to_uppercase()
+            }),
+            None
+        );
+    }
+
+    #[test]
+    fn open_by_scheme() {
+        let opts = RemoteOptions::new(std::env::temp_dir());
+        assert_eq!(
+            open("https://notary.example:4443/", &opts)
+                .ok()
+                .map(|r| r.url().to_owned())
+                .as_deref(),
+            Some("https://notary.example:4443")
+        );
+        assert!(open("http://127.0.0.1:4443", &opts).is_ok());
+        assert!(open("http://localhost:4443", &opts).is_ok());
+        assert!(open("http://[::1]:4443", &opts).is_ok());
+        assert!(open("file:///srv/trust", &opts).is_ok());
+        for bad in [
+            "http://notary.example",
+            "http://10.0.0.1",
+            "ftp://x",
+            "notary.example",
+            "file://host/x",
+        ] {
+            let kind = open(bad, &opts).err().map(|e| e.kind());
+            assert_eq!(kind, Some(crate::ErrorKind::InvalidInput), "{bad}");
+        }
+    }
+
+    #[test]
+    fn read_limited_stops_after_one_extra_byte() {
+        let data = vec![7u8; 100];
+        let io = |e| Error::io("x", e);
+        assert_eq!(
+            read_limited(&data[..], 100, "root", io)
+                .ok()
+                .map(|b| b.len()),
+            Some(100)
+        );
+        let e = read_limited(&data[..], 99, "root", io)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("root: download exceeds the 99-byte size limit")
+        );
+        // An endless source is cut off, not read to the end.
+        let endless = std::io::repeat(1);
+        assert!(read_limited(endless, 1 << 20, "root", io).is_err());
+    }
+}

@@ -1,1 +1,350 @@
-//! (in progress)
+//! The TUF update workflow as an I/O-free state machine over bytes.
+//!
+//! A [`TrustedSet`] starts from a trusted root and accepts each further metadata
+//! file only if it verifies against what is already trusted: root versions one by
+//! one, then timestamp, snapshot (pinned by the timestamp's hashes), targets and
+//! delegations (pinned by the snapshot's hashes). It does no I/O and reads no
+//! clock: the caller passes the bytes and the time. Every accepted file keeps its
+//! exact bytes, which is what the cache stores.
+//!
+//! ```
+//! use trust_core::trusted::{Context, TrustedSet};
+//! let ctx = Context::new("example.com/app", chrono::Utc::now());
+//! // Not JSON: refused with an error naming the role.
+//! let err = TrustedSet::from_trusted_root(b"nope".to_vec(), ctx).unwrap_err();
+//! assert!(err.to_string().starts_with("root:"));
+//! ```
+
+mod limits;
+mod root;
+mod signatures;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+
+pub use limits::Limits;
+
+use crate::crypto::{CryptoProvider, default_provider};
+use crate::pinning::Pin;
+use crate::wire::{self, DelegatedRole, Envelope, FileMeta, Root, Snapshot, Targets, Timestamp};
+use crate::{Error, Result};
+
+/// A verified metadata file: its parsed `signed` value and the exact bytes received.
+#[derive(Debug, Clone)]
+pub struct Verified<T> {
+    /// The parsed `signed` part.
+    pub signed: T,
+    /// The file's bytes exactly as received (hashes and the cache use these).
+    pub raw: Vec<u8>,
+}
+
+/// What every check needs: the repository, the time and the crypto provider.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The repository (GUN); root certificates must name it.
+    pub gun: String,
+    /// The time expiry is checked against.
+    pub now: DateTime<Utc>,
+    /// Signature verification.
+    pub provider: &'static dyn CryptoProvider,
+    /// Size and count limits.
+    pub limits: Limits,
+}
+
+impl Context {
+    /// A context with the default provider and limits.
+    pub fn new(gun: impl Into<String>, now: DateTime<Utc>) -> Self {
+        Context {
+            gun: gun.into(),
+            now,
+            provider: default_provider(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The trusted metadata of one repository, built up one verified file at a time.
+#[derive(Debug)]
+pub struct TrustedSet {
+    ctx: Context,
+    root: Verified<Root>,
+    timestamp: Option<Verified<Timestamp>>,
+    snapshot: Option<Verified<Snapshot>>,
+    targets: Option<Verified<Targets>>,
+    delegations: HashMap<String, Verified<Targets>>,
+    floors: HashMap<String, u64>,
+}
+
+/// Parses a metadata file into its envelope and typed `signed` value.
+fn parse<'a, T: DeserializeOwned>(role: &str, raw: &'a [u8]) -> Result<(Envelope<'a>, T)> {
+    crate::canonical::check_depth(raw).map_err(|e| Error::malformed(role, e))?;
+    let envelope = Envelope::parse(raw).map_err(|e| Error::malformed(role, e))?;
+    let signed =
+        serde_json::from_str(envelope.signed.get()).map_err(|e| Error::malformed(role, e))?;
+    Ok((envelope, signed))
+}
+
+impl TrustedSet {
+    /// Starts from a root the client already trusts (its cache): the root must be
+    /// well formed and signed by its own root keys; certificate expiry is not checked
+    /// here (a stale root only has to lead to its successors).
+    pub fn from_trusted_root(raw: Vec<u8>, ctx: Context) -> Result<Self> {
+        let root = root::verify_initial(&raw, &ctx, &Pin::Tofu, false)?;
+        Ok(Self::with_root(ctx, Verified { signed: root, raw }))
+    }
+
+    /// Starts from a root downloaded with no cached root: its certificates must be
+    /// valid now, and the pin decides whether it may be trusted at all.
+    pub fn from_bootstrap_root(raw: Vec<u8>, ctx: Context, pin: &Pin) -> Result<Self> {
+        let root = root::verify_initial(&raw, &ctx, pin, true)?;
+        Ok(Self::with_root(ctx, Verified { signed: root, raw }))
+    }
+
+    fn with_root(ctx: Context, root: Verified<Root>) -> Self {
+        TrustedSet {
+            ctx,
+            root,
+            timestamp: None,
+            snapshot: None,
+            targets: None,
+            delegations: HashMap::new(),
+            floors: HashMap::new(),
+        }
+    }
+
+    /// Sets the lowest version acceptable for `role` (the version the client had
+    /// cached): anything lower is a rollback.
+    pub fn set_floor(&mut self, role: &str, version: u64) {
+        self.floors.insert(role.to_owned(), version);
+    }
+
+    fn check_version(&self, role: &str, version: u64) -> Result<()> {
+        match self.floors.get(role) {
+            Some(&floor) if version < floor => Err(Error::verification(
+                role,
+                format!("version {version} is older than the trusted version {floor} (rollback)"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_expiry(&self, role: &str, expires: &wire::Expiry) -> Result<()> {
+        if expires.is_expired(self.ctx.now) {
+            return Err(Error::Expired {
+                role: role.to_owned(),
+                expires: expires.as_str().to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Accepts root version N+1: signed by a threshold of the trusted root's root
+    /// keys and by a threshold of its own, with valid certificates for the GUN.
+    pub fn update_root(&mut self, raw: Vec<u8>) -> Result<()> {
+        let next = root::verify_successor(&self.root.signed, &raw, &self.ctx)?;
+        self.root = Verified { signed: next, raw };
+        // Keys may have changed: everything below root must be verified again.
+        self.timestamp = None;
+        self.snapshot = None;
+        self.targets = None;
+        self.delegations.clear();
+        Ok(())
+    }
+
+    /// Fails if the trusted root has expired.
+    pub fn check_root_current(&self) -> Result<()> {
+        self.check_expiry("root", &self.root.signed.expires)
+    }
+
+    /// Accepts a timestamp signed by the root's timestamp keys, not expired, not older
+    /// than the floor.
+    pub fn update_timestamp(&mut self, raw: Vec<u8>) -> Result<()> {
+        const ROLE: &str = "timestamp";
+        let (envelope, ts): (_, Timestamp) = parse(ROLE, &raw)?;
+        self.check_signed_by_root(ROLE, &envelope)?;
+        ts.check_structure()
+            .map_err(|e| Error::verification(ROLE, e))?;
+        self.check_version(ROLE, ts.version)?;
+        self.check_expiry(ROLE, &ts.expires)?;
+        self.timestamp = Some(Verified { signed: ts, raw });
+        self.snapshot = None;
+        Ok(())
+    }
+
+    /// The snapshot the trusted timestamp vouches for.
+    pub fn snapshot_pin(&self) -> Result<&FileMeta> {
+        let ts = self
+            .timestamp
+            .as_ref()
+            .ok_or_else(|| Error::verification("snapshot", "no trusted timestamp"))?;
+        ts.signed
+            .snapshot_meta()
+            .ok_or_else(|| Error::verification("timestamp", "no snapshot meta"))
+    }
+
+    /// Accepts the snapshot whose length and hashes the trusted timestamp lists,
+    /// signed by the root's snapshot keys.
+    pub fn update_snapshot(&mut self, raw: Vec<u8>) -> Result<()> {
+        const ROLE: &str = "snapshot";
+        self.snapshot_pin()?
+            .check(&raw)
+            .map_err(|e| Error::verification(ROLE, e))?;
+        let (envelope, snapshot): (_, Snapshot) = parse(ROLE, &raw)?;
+        self.check_signed_by_root(ROLE, &envelope)?;
+        snapshot
+            .check_structure()
+            .map_err(|e| Error::verification(ROLE, e))?;
+        self.check_version(ROLE, snapshot.version)?;
+        self.check_expiry(ROLE, &snapshot.expires)?;
+        self.snapshot = Some(Verified {
+            signed: snapshot,
+            raw,
+        });
+        self.targets = None;
+        self.delegations.clear();
+        Ok(())
+    }
+
+    /// The snapshot's metadata for `role` (targets or a delegation).
+    pub fn meta_for(&self, role: &str) -> Option<&FileMeta> {
+        self.snapshot.as_ref()?.signed.meta.get(role)
+    }
+
+    /// True when the trusted root's bytes are the root the trusted snapshot lists.
+    pub fn root_matches_snapshot(&self) -> bool {
+        self.meta_for("root")
+            .is_some_and(|m| m.check(&self.root.raw).is_ok())
+    }
+
+    fn pinned_meta(&self, role: &str, raw: &[u8]) -> Result<()> {
+        let meta = self.meta_for(role).ok_or_else(|| {
+            Error::verification(role, "the trusted snapshot does not list this role")
+        })?;
+        meta.check(raw).map_err(|e| Error::verification(role, e))
+    }
+
+    /// Accepts targets.json as listed in the trusted snapshot and signed by the
+    /// root's targets keys.
+    pub fn update_targets(&mut self, raw: Vec<u8>) -> Result<()> {
+        const ROLE: &str = "targets";
+        self.pinned_meta(ROLE, &raw)?;
+        let (envelope, targets): (_, Targets) = parse(ROLE, &raw)?;
+        self.check_signed_by_root(ROLE, &envelope)?;
+        targets
+            .check_structure(ROLE)
+            .map_err(|e| Error::verification(ROLE, e))?;
+        self.check_version(ROLE, targets.version)?;
+        self.check_expiry(ROLE, &targets.expires)?;
+        self.targets = Some(Verified {
+            signed: targets,
+            raw,
+        });
+        self.delegations.clear();
+        Ok(())
+    }
+
+    /// The delegation entry for `role` in its (already trusted) parent.
+    pub fn delegated_role(&self, role: &str) -> Option<&DelegatedRole> {
+        let parent = wire::parent_role(role)?;
+        self.targets_of(parent)?.delegation(role)
+    }
+
+    /// Accepts a delegation file: its parent must be trusted and delegate to it, the
+    /// snapshot must list it, and a threshold of the keys the parent names must sign.
+    pub fn update_delegation(&mut self, role: &str, raw: Vec<u8>) -> Result<()> {
+        if !wire::is_valid_role_name(role) || !role.starts_with("targets/") {
+            return Err(Error::verification(
+                role,
+                "not a valid delegation role name",
+            ));
+        }
+        let parent_name = wire::parent_role(role).unwrap_or("targets");
+        let parent = self.targets_of(parent_name).ok_or_else(|| {
+            Error::verification(role, format!("its parent {parent_name} is not trusted"))
+        })?;
+        let entry = parent.delegation(role).ok_or_else(|| {
+            Error::verification(role, format!("{parent_name} does not delegate to it"))
+        })?;
+        self.pinned_meta(role, &raw)?;
+        let (envelope, targets): (_, Targets) = parse(role, &raw)?;
+        signatures::check_threshold(
+            role,
+            envelope.signed,
+            &envelope.signatures,
+            &parent.delegations.keys,
+            &entry.keyids,
+            entry.threshold,
+            self.ctx.provider,
+        )?;
+        targets
+            .check_structure(role)
+            .map_err(|e| Error::verification(role, e))?;
+        self.check_version(role, targets.version)?;
+        self.check_expiry(role, &targets.expires)?;
+        self.delegations.insert(
+            role.to_owned(),
+            Verified {
+                signed: targets,
+                raw,
+            },
+        );
+        Ok(())
+    }
+
+    fn check_signed_by_root(&self, role: &str, envelope: &Envelope<'_>) -> Result<()> {
+        let root = &self.root.signed;
+        let keys = root
+            .role(role)
+            .ok_or_else(|| Error::verification(role, "root does not define this role"))?;
+        signatures::check_threshold(
+            role,
+            envelope.signed,
+            &envelope.signatures,
+            &root.keys,
+            &keys.keyids,
+            keys.threshold,
+            self.ctx.provider,
+        )
+    }
+
+    /// The context.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// The trusted root.
+    pub fn root(&self) -> &Verified<Root> {
+        &self.root
+    }
+
+    /// The trusted timestamp.
+    pub fn timestamp(&self) -> Option<&Verified<Timestamp>> {
+        self.timestamp.as_ref()
+    }
+
+    /// The trusted snapshot.
+    pub fn snapshot(&self) -> Option<&Verified<Snapshot>> {
+        self.snapshot.as_ref()
+    }
+
+    /// The trusted targets.json.
+    pub fn targets(&self) -> Option<&Verified<Targets>> {
+        self.targets.as_ref()
+    }
+
+    /// A trusted delegation file.
+    pub fn delegation(&self, role: &str) -> Option<&Verified<Targets>> {
+        self.delegations.get(role)
+    }
+
+    /// The trusted targets data of `role`: `targets` or a loaded delegation.
+    pub fn targets_of(&self, role: &str) -> Option<&Targets> {
+        if role == "targets" {
+            self.targets.as_ref().map(|t| &t.signed)
+        } else {
+            self.delegations.get(role).map(|t| &t.signed)
+        }
+    }
+}

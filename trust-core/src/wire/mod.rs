@@ -18,8 +18,9 @@ pub use envelope::{Envelope, Signature, write_envelope};
 pub use expiry::Expiry;
 pub use key::{KeyType, PublicKey};
 pub use meta::{FileMeta, Hashes};
-pub use root::{Root, RoleKeys};
+pub use root::{RoleKeys, Root};
 pub use snapshot::Snapshot;
+pub(crate) use targets::hex_prefix_matches;
 pub use targets::{DelegatedRole, Delegations, Targets};
 pub use timestamp::Timestamp;
 
@@ -33,9 +34,13 @@ pub fn is_valid_role_name(name: &str) -> bool {
     if BASE_ROLES.contains(&name) {
         return true;
     }
-    let Some(rest) = name.strip_prefix("targets/") else { return false };
+    let Some(rest) = name.strip_prefix("targets/") else {
+        return false;
+    };
     name.len() < 256
-        && name.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'/'))
+        && name
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'/'))
         && rest.split('/').all(|seg| !seg.is_empty())
 }
 
@@ -51,10 +56,25 @@ mod tests {
 
     #[test]
     fn role_names() {
-        for ok in ["root", "targets", "targets/releases", "targets/team/bob", "targets/a-b_c9"] {
+        for ok in [
+            "root",
+            "targets",
+            "targets/releases",
+            "targets/team/bob",
+            "targets/a-b_c9",
+        ] {
             assert!(is_valid_role_name(ok), "{ok}");
         }
-        for bad in ["Targets", "targets/", "targets//a", "targets/A", "targets/../x", "targets/a/", "other", "targets/a.b"] {
+        for bad in [
+            "Targets",
+            "targets/",
+            "targets//a",
+            "targets/A",
+            "targets/../x",
+            "targets/a/",
+            "other",
+            "targets/a.b",
+        ] {
             assert!(!is_valid_role_name(bad), "{bad}");
         }
     }

@@ -1,0 +1,90 @@
+//! `trust inspect`: the same JSON and `--pretty` tables as `docker trust inspect`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use trust_core::reference::Reference;
+use trust_core::resolve::TrustInfo;
+use trust_core::settings::Settings;
+use trust_core::{Error, ErrorKind, inspect};
+
+use crate::args::InspectArgs;
+use crate::exit::{Code, Failure, code_for};
+
+/// Verified trust information for one image argument.
+fn lookup(settings: &Settings, image: &str) -> Result<TrustInfo, Failure> {
+    let reference = Reference::parse(image)?;
+    let fail = |e: Error| describe(image, e);
+    let client = settings.client_for(&reference).map_err(fail)?;
+    let mut repo = client.update().map_err(fail)?;
+    let info = repo.trust_info(reference.tag()).map_err(fail)?;
+    for w in repo.warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(info)
+}
+
+/// docker's message for a repository without trust data; ours, naming the failure,
+/// for anything else.
+fn describe(image: &str, e: Error) -> Failure {
+    match e.kind() {
+        ErrorKind::NotSigned => Failure::new(
+            Code::NotSigned,
+            format!("No signatures or cannot access {image}"),
+        ),
+        ErrorKind::Verification => Failure::new(
+            Code::Verification,
+            format!("trust data for {image} failed verification: {e}"),
+        ),
+        ErrorKind::Network => Failure::new(
+            Code::Network,
+            format!("cannot get trust data for {image}: {e}"),
+        ),
+        kind => Failure::new(code_for(kind), e.to_string()),
+    }
+}
+
+fn write_out(out: &mut dyn Write, text: &[u8]) -> Result<(), Failure> {
+    out.write_all(text)
+        .map_err(|e| Failure::new(Code::Io, format!("cannot write output: {e}")))
+}
+
+/// Runs `trust inspect`.
+pub fn run(
+    settings: &Settings,
+    args: &InspectArgs,
+    out: &mut dyn Write,
+) -> Result<ExitCode, Failure> {
+    if args.pretty {
+        for (i, image) in args.images.iter().enumerate() {
+            let info = lookup(settings, image)?;
+            let mut text = inspect::pretty(image, &info);
+            if i + 1 < args.images.len() {
+                text.push_str("\n\n");
+            }
+            write_out(out, text.as_bytes())?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut repos = Vec::new();
+    let mut failures: Vec<Failure> = Vec::new();
+    for image in &args.images {
+        match lookup(settings, image) {
+            Ok(info) => repos.push((image.clone(), info)),
+            Err(f) => failures.push(f),
+        }
+    }
+    write_out(out, inspect::json(&repos).as_bytes())?;
+    match failures.first() {
+        None => Ok(ExitCode::SUCCESS),
+        Some(first) => {
+            let code = first.code;
+            let message = failures
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join("\n");
+            Err(Failure::new(code, message))
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The signature-verification interface and its error type.
+
+use crate::wire::PublicKey;
+
+/// The one small interface all signature verification goes through, so a FIPS
+/// backend (aws-lc-rs) can replace ring later.
+pub trait CryptoProvider: Send + Sync + std::fmt::Debug {
+    /// Verifies `sig` over `msg` with `key`, using the signature `method` as written in
+    /// metadata (already lower-cased). The method must fit the key type (NCC 2015
+    /// CS-DRNT15-1):
+    ///
+    /// - `"ecdsa"` → `ecdsa` / `ecdsa-x509`: ECDSA over SHA-256 of `msg` even for P-384,
+    ///   signature raw `r‖s` of exactly 2× the field size; any other length, and DER, is
+    ///   refused;
+    /// - `"rsapss"` → `rsa` / `rsa-x509`: RSASSA-PSS SHA-256, MGF1-SHA-256, salt 32,
+    ///   key ≥ 2048 bits;
+    /// - `"rsapkcs1v15"` → `rsa` / `rsa-x509`: PKCS#1 v1.5 SHA-256 (verify only);
+    /// - `"eddsa"` or `"ed25519"` → `ed25519`: raw 32-byte key, 64-byte signature.
+    ///
+    /// For x509 key types the public key of the FIRST certificate of the PEM bundle in
+    /// `key.public` verifies.
+    fn verify(
+        &self,
+        key: &PublicKey,
+        method: &str,
+        msg: &[u8],
+        sig: &[u8],
+    ) -> Result<(), VerifyError>;
+
+    /// A short name, e.g. `"ring"`.
+    fn name(&self) -> &'static str;
+}
+
+/// The provider used unless a caller picks another: ring.
+pub fn default_provider() -> &'static dyn CryptoProvider {
+    &super::ring_provider::RING
+}
+
+/// Why a signature did not verify. The text names the problem without secrets.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The key's type is not one notary verifies with.
+    #[error("unsupported key type {0}")]
+    UnsupportedKeyType(String),
+    /// The signature method is not one notary verifies.
+    #[error("unsupported signature method {0}")]
+    UnsupportedMethod(String),
+    /// The method belongs to another key type (e.g. `rsapss` with an `ecdsa` key).
+    #[error("method {method} does not fit key type {keytype}")]
+    MethodMismatch {
+        /// The signature's method.
+        method: String,
+        /// The key's type.
+        keytype: String,
+    },
+    /// The key bytes do not hold a usable key of the declared type.
+    #[error("malformed {keytype} public key: {reason}")]
+    MalformedKey {
+        /// The key's type.
+        keytype: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An ECDSA key on a curve other than P-256 and P-384.
+    #[error("unsupported elliptic curve in {keytype} key (only P-256 and P-384)")]
+    UnsupportedCurve {
+        /// The key's type.
+        keytype: String,
+    },
+    /// An RSA key outside 2048–8192 bits.
+    #[error("RSA key is {bits} bits, expected 2048 to 8192")]
+    RsaKeySize {
+        /// The modulus size.
+        bits: usize,
+    },
+    /// The signature has the wrong length for the key.
+    #[error("signature is {actual} bytes, expected {expected}")]
+    SignatureLength {
+        /// The signature's length.
+        actual: usize,
+        /// The length the key's algorithm produces.
+        expected: usize,
+    },
+    /// The signature does not verify.
+    #[error("invalid signature")]
+    InvalidSignature,
+}

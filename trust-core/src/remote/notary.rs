@@ -1,0 +1,299 @@
+//! A notary-server remote: `GET <url>/v2/<gun>/_trust/tuf/<name>` over HTTPS, with
+//! docker's TLS roots and registry-style token auth.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, Response};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::auth::{self, Challenge};
+use super::credentials::{self, Credentials};
+use super::{Remote, RemoteFile, RemoteOptions, read_limited, too_large};
+use crate::Error;
+use crate::reference::check_gun;
+
+/// Longest error body read for its message.
+const MAX_ERROR_BODY: u64 = 64 << 10;
+/// Upper bound on the connect timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Metadata from a notary-server.
+pub struct NotaryRemote {
+    url: String,
+    client: Client,
+    docker_config: PathBuf,
+    registry: Option<String>,
+    credentials: OnceLock<Option<Credentials>>,
+    /// `Authorization` header values by GUN, kept for the remote's lifetime.
+    authorization: Mutex<HashMap<String, Zeroizing<String>>>,
+}
+
+impl std::fmt::Debug for NotaryRemote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotaryRemote")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NotaryRemote {
+    /// A remote for the notary-server at `url` (`https://`, or `http://` on loopback; see
+    /// [`super::open`]). Loads the TLS material now; credentials only when challenged.
+    pub fn new(url: &str, opts: &RemoteOptions) -> Result<Self, Error> {
+        let base = url.trim_end_matches('/').to_owned();
+        let parsed = reqwest::Url::parse(&base)
+            .map_err(|e| Error::InvalidInput(format!("invalid trust server URL {url}: {e}")))?;
+        let tls = super::tls::load(&parsed, opts)?;
+        let mut builder = Client::builder()
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout.min(CONNECT_TIMEOUT))
+            .user_agent(opts.user_agent.as_str())
+            .https_only(parsed.scheme() == "https")
+            .redirect(reqwest::redirect::Policy::limited(5));
+        for root in tls.roots {
+            builder = builder.add_root_certificate(root);
+        }
+        if let Some(identity) = tls.identity {
+            builder = builder.identity(identity);
+        }
+        let client = builder.build().map_err(|e| Error::Network {
+            url: base.clone(),
+            reason: describe(&e),
+        })?;
+        Ok(NotaryRemote {
+            url: base,
+            client,
+            docker_config: opts.docker_config.clone(),
+            registry: opts.registry.clone(),
+            credentials: OnceLock::new(),
+            authorization: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// GETs `url`, answering one auth challenge and retrying once.
+    fn get(&self, gun: &str, url: &str) -> Result<Response, Error> {
+        let cached = self.cached_authorization(gun);
+        let response = self.send(url, cached.as_deref().map(String::as_str))?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        let Some(header) = self.authorize(gun, &auth::challenges(response.headers()))? else {
+            return Ok(response);
+        };
+        self.lock_authorization()
+            .insert(gun.to_owned(), header.clone());
+        self.send(url, Some(header.as_str()))
+    }
+
+    fn send(&self, url: &str, authorization: Option<&str>) -> Result<Response, Error> {
+        let mut request = self.client.get(url);
+        if let Some(value) = authorization {
+            let mut value = HeaderValue::from_str(value).map_err(|_| Error::Network {
+                url: url.to_owned(),
+                reason: "the authorization token is not a valid header value".into(),
+            })?;
+            value.set_sensitive(true);
+            request = request.header(AUTHORIZATION, value);
+        }
+        request.send().map_err(|e| Error::Network {
+            url: url.to_owned(),
+            reason: describe(&e),
+        })
+    }
+
+    /// The `Authorization` value answering `challenges`, or `None` when none can be met.
+    fn authorize(
+        &self,
+        gun: &str,
+        challenges: &[Challenge],
+    ) -> Result<Option<Zeroizing<String>>, Error> {
+        let creds = self.credentials();
+        for challenge in challenges {
+            match challenge {
+                Challenge::Bearer { realm, service } => {
+                    let scope = format!("repository:{gun}:pull");
+                    let token =
+                        auth::fetch_token(&self.client, realm, service.as_deref(), &scope, creds)?;
+                    return Ok(Some(Zeroizing::new(format!("Bearer {}", token.as_str()))));
+                }
+                Challenge::Basic => {
+                    if let Some(header) = creds.and_then(auth::basic_header) {
+                        return Ok(Some(header));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn credentials(&self) -> Option<&Credentials> {
+        self.credentials
+            .get_or_init(|| {
+                self.registry
+                    .as_deref()
+                    .and_then(|r| credentials::lookup(&self.docker_config, r))
+            })
+            .as_ref()
+    }
+
+    fn cached_authorization(&self, gun: &str) -> Option<Zeroizing<String>> {
+        self.lock_authorization().get(gun).cloned()
+    }
+
+    fn lock_authorization(&self) -> std::sync::MutexGuard<'_, HashMap<String, Zeroizing<String>>> {
+        self.authorization
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Remote for NotaryRemote {
+    fn fetch(
+        &self,
+        gun: &str,
+        file: &RemoteFile<'_>,
+        max_len: u64,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        check_gun(gun)?;
+        let role = file.role();
+        let url = format!(
+            "{}/v2/{}/_trust/tuf/{}",
+            self.url,
+            encode_path(gun),
+            encode_path(&file.name()?)
+        );
+        let response = self.get(gun, &url)?;
+        let status = response.status();
+        if status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(http_error(&url, response));
+        }
+        if response.content_length().is_some_and(|n| n > max_len) {
+            return Err(too_large(role, max_len));
+        }
+        let network = |e: std::io::Error| Error::Network {
+            url: url.clone(),
+            reason: format!("reading the body: {e}"),
+        };
+        read_limited(response, max_len, role, network).map(Some)
+    }
+
+    fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// An unexpected HTTP status, with notary's errcode message when the body has one.
+fn http_error(url: &str, response: Response) -> Error {
+    let status = response.status();
+    let body = read_limited(response, MAX_ERROR_BODY, "error", |e| Error::io("body", e))
+        .unwrap_or_default();
+    let mut reason = format!("HTTP {status}");
+    if let Some(message) = errcode_message(&body) {
+        reason.push_str(": ");
+        reason.push_str(&message);
+    }
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        reason.push_str(" (check the credentials for the registry, e.g. `docker login`)");
+    }
+    Error::Network {
+        url: url.to_owned(),
+        reason,
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrcodeBody {
+    errors: Vec<ErrcodeEntry>,
+}
+
+#[derive(Deserialize)]
+struct ErrcodeEntry {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    detail: Option<serde_json::Value>,
+}
+
+/// The messages of a registry/notary errcode body `{"errors":[{"code","message","detail"}]}`,
+/// joined by `; `. A string `detail` is appended; structured details are left out.
+pub(crate) fn errcode_message(body: &[u8]) -> Option<String> {
+    let parsed: ErrcodeBody = serde_json::from_slice(body).ok()?;
+    let messages: Vec<String> = parsed
+        .errors
+        .iter()
+        .map(|e| {
+            let text = if e.message.is_empty() {
+                e.code.to_lowercase()
+            } else {
+                e.message.clone()
+            };
+            match &e.detail {
+                Some(serde_json::Value::String(d)) if !d.is_empty() => format!("{text} ({d})"),
+                _ => text,
+            }
+        })
+        .filter(|m| !m.is_empty())
+        .map(|m| m.chars().filter(|c| !c.is_control()).take(500).collect())
+        .collect();
+    (!messages.is_empty()).then(|| messages.join("; "))
+}
+
+/// A reqwest error and its causes, without the URL (callers name it).
+pub(crate) fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    let mut parts = vec![strip_url(e)];
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+fn strip_url(e: &reqwest::Error) -> String {
+    let text = e.to_string();
+    match e.url() {
+        Some(u) => text
+            .replace(&format!(" for url ({u})"), "")
+            .replace(&format!(" ({u})"), ""),
+        None => text,
+    }
+}
+
+/// Percent-encodes everything outside RFC 3986's path characters, keeping `/`.
+fn encode_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        let keep = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.' | b'_' | b'~' | b'/' | b':' | b'@' | b'!' | b'$' | b'&' | b'\''
+            )
+            || matches!(b, b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=');
+        if keep {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

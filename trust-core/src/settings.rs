@@ -1,0 +1,58 @@
+//! Where trust data comes from and goes, resolved as docker resolves it, so the
+//! CLI, the engine hook and the bindings open clients the same way.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::client::{Client, ClientOptions};
+use crate::pinning::TrustPinning;
+use crate::reference::Reference;
+use crate::remote::{self, RemoteOptions};
+use crate::{Error, Result, config};
+
+/// Settings from flags and the environment. Empty fields take docker's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `--server`: the trust server URL (`https://…` or `file://…`).
+    pub server: Option<String>,
+    /// `--trust-dir`: where keys and the metadata cache live.
+    pub trust_dir: Option<PathBuf>,
+    /// `--tlscacert`: a CA bundle for the trust server.
+    pub ca_file: Option<PathBuf>,
+    /// `--trust-pinning`: a trust pinning file (notary's `trust_pinning`).
+    pub pinning_file: Option<PathBuf>,
+    /// Per-request timeout; 30 s when None.
+    pub timeout: Option<Duration>,
+    /// Options passed to every client.
+    pub client: ClientOptions,
+}
+
+impl Settings {
+    /// The trust directory in effect.
+    pub fn trust_dir(&self) -> PathBuf {
+        config::trust_dir(self.trust_dir.as_deref())
+    }
+
+    /// The trust server for `reference`.
+    pub fn server_for(&self, reference: &Reference) -> Result<String> {
+        config::trust_server(reference, self.server.as_deref())
+    }
+
+    /// A client for the repository of `reference`.
+    pub fn client_for(&self, reference: &Reference) -> Result<Client> {
+        let server = self.server_for(reference)?;
+        let mut opts = RemoteOptions::new(config::docker_config_dir());
+        opts.ca_file = self.ca_file.clone();
+        opts.registry = Some(reference.domain().to_owned());
+        if let Some(t) = self.timeout {
+            opts.timeout = t;
+        }
+        let remote = remote::open(&server, &opts)?;
+        let mut options = self.client.clone();
+        if let Some(path) = &self.pinning_file {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            options.pinning = TrustPinning::from_json(&bytes)?;
+        }
+        Client::new(&reference.gun(), remote, &self.trust_dir(), options)
+    }
+}
