@@ -44,10 +44,7 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Failure {
-            message: message.into(),
-            code,
-        }
+        Failure { message: message.into(), code }
     }
 }
 

@@ -28,33 +28,21 @@ fn lookup(settings: &Settings, image: &str) -> Result<TrustInfo, Failure> {
 /// for anything else.
 fn describe(image: &str, e: Error) -> Failure {
     match e.kind() {
-        ErrorKind::NotSigned => Failure::new(
-            Code::NotSigned,
-            format!("No signatures or cannot access {image}"),
-        ),
-        ErrorKind::Verification => Failure::new(
-            Code::Verification,
-            format!("trust data for {image} failed verification: {e}"),
-        ),
-        ErrorKind::Network => Failure::new(
-            Code::Network,
-            format!("cannot get trust data for {image}: {e}"),
-        ),
+        ErrorKind::NotSigned => Failure::new(Code::NotSigned, format!("No signatures or cannot access {image}")),
+        ErrorKind::Verification => {
+            Failure::new(Code::Verification, format!("trust data for {image} failed verification: {e}"))
+        }
+        ErrorKind::Network => Failure::new(Code::Network, format!("cannot get trust data for {image}: {e}")),
         kind => Failure::new(code_for(kind), e.to_string()),
     }
 }
 
 fn write_out(out: &mut dyn Write, text: &[u8]) -> Result<(), Failure> {
-    out.write_all(text)
-        .map_err(|e| Failure::new(Code::Io, format!("cannot write output: {e}")))
+    out.write_all(text).map_err(|e| Failure::new(Code::Io, format!("cannot write output: {e}")))
 }
 
 /// Runs `trust inspect`.
-pub fn run(
-    settings: &Settings,
-    args: &InspectArgs,
-    out: &mut dyn Write,
-) -> Result<ExitCode, Failure> {
+pub fn run(settings: &Settings, args: &InspectArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
     if args.pretty {
         for (i, image) in args.images.iter().enumerate() {
             let info = lookup(settings, image)?;
@@ -79,11 +67,7 @@ pub fn run(
         None => Ok(ExitCode::SUCCESS),
         Some(first) => {
             let code = first.code;
-            let message = failures
-                .iter()
-                .map(|f| f.message.as_str())
-                .collect::<Vec<_>>()
-                .join("\n");
+            let message = failures.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("\n");
             Err(Failure::new(code, message))
         }
     }

@@ -21,11 +21,7 @@ struct Verified {
 }
 
 /// Runs `trust verify`.
-pub fn run(
-    settings: &Settings,
-    args: &VerifyArgs,
-    out: &mut dyn Write,
-) -> Result<ExitCode, Failure> {
+pub fn run(settings: &Settings, args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
     let reference = Reference::parse(&args.image)?;
     let tag = reference.tag().unwrap_or("latest");
     let client = settings.client_for(&reference)?;
@@ -33,20 +29,13 @@ pub fn run(
     let found = repo.release(tag)?;
     let digest = format!("sha256:{}", found.digest_hex());
     if found.meta.hashes.sha256.is_none() {
-        return Err(Error::verification(
-            &found.role,
-            format!("the release of {tag} has no sha256 digest"),
-        )
-        .into());
+        return Err(Error::verification(&found.role, format!("the release of {tag} has no sha256 digest")).into());
     }
     if let Some(wanted) = reference.digest() {
         if wanted != digest {
             return Err(Failure::new(
                 Code::Verification,
-                format!(
-                    "{}: the signed digest of {tag} is {digest}, not {wanted}",
-                    reference.gun()
-                ),
+                format!("{}: the signed digest of {tag} is {digest}, not {wanted}", reference.gun()),
             ));
         }
     }
@@ -61,20 +50,13 @@ pub fn run(
                 .map(|r| r.signers)
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| vec![REPO_ADMIN.to_owned()]);
-            let v = Verified {
-                digest,
-                size: found.meta.length,
-                role: found.role,
-                signers,
-            };
-            serde_json::to_string_pretty(&v).map_err(|e| Failure::new(Code::Io, e.to_string()))?
-                + "\n"
+            let v = Verified { digest, size: found.meta.length, role: found.role, signers };
+            serde_json::to_string_pretty(&v).map_err(|e| Failure::new(Code::Io, e.to_string()))? + "\n"
         }
     };
     for w in repo.warnings() {
         eprintln!("warning: {w}");
     }
-    out.write_all(text.as_bytes())
-        .map_err(|e| Failure::new(Code::Io, format!("cannot write output: {e}")))?;
+    out.write_all(text.as_bytes()).map_err(|e| Failure::new(Code::Io, format!("cannot write output: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }

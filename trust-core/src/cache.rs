@@ -42,20 +42,14 @@ impl Cache {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(path, e)),
         };
-        let too_big = || {
-            Error::verification(
-                role,
-                format!("cached file exceeds the {MAX_CACHED_FILE}-byte size limit"),
-            )
-        };
+        let too_big =
+            || Error::verification(role, format!("cached file exceeds the {MAX_CACHED_FILE}-byte size limit"));
         let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
         if len > MAX_CACHED_FILE {
             return Err(too_big());
         }
         let mut bytes = Vec::new();
-        file.take(MAX_CACHED_FILE + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io(&path, e))?;
+        file.take(MAX_CACHED_FILE + 1).read_to_end(&mut bytes).map_err(|e| Error::io(&path, e))?;
         if bytes.len() as u64 > MAX_CACHED_FILE {
             return Err(too_big());
         }
@@ -69,15 +63,10 @@ impl Cache {
         let path = self.path(role)?;
         let parent = path.parent().unwrap_or(&self.dir);
         create_private_dirs(parent)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(parent)
-            .map_err(|e| Error::io(parent, e))?;
+        let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(parent).map_err(|e| Error::io(parent, e))?;
         set_private_file(tmp.path())?;
         tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| Error::io(tmp.path(), e))?;
+        tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
         tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
         sync_dir(parent)
     }
@@ -131,9 +120,7 @@ fn set_private_file(_path: &Path) -> Result<(), Error> {
 /// Makes a rename in `dir` durable.
 #[cfg(unix)]
 fn sync_dir(dir: &Path) -> Result<(), Error> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(dir, e))
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))
 }
 
 #[cfg(not(unix))]
@@ -155,10 +142,7 @@ mod tests {
 
     fn names(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(dir)
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-            })
+            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()))
             .into_iter()
             .flatten()
             .collect();
@@ -170,28 +154,15 @@ mod tests {
     fn layout_and_round_trip() -> Result<(), Error> {
         let tmp = tempfile::tempdir().map_err(|e| Error::io("tmp", e))?;
         let c = cache(tmp.path(), "localhost:5000/test/app");
-        assert_eq!(
-            c.dir(),
-            tmp.path().join("tuf/localhost:5000/test/app/metadata")
-        );
-        assert!(
-            !tmp.path().join("tuf").exists(),
-            "open must not create directories"
-        );
+        assert_eq!(c.dir(), tmp.path().join("tuf/localhost:5000/test/app/metadata"));
+        assert!(!tmp.path().join("tuf").exists(), "open must not create directories");
         assert_eq!(c.load("root")?, None);
 
         c.store("root", b"v1")?;
         c.store("root", b"version two")?;
         assert_eq!(c.load("root")?.as_deref(), Some(&b"version two"[..]));
-        assert_eq!(
-            fs::read(c.dir().join("root.json")).ok().as_deref(),
-            Some(&b"version two"[..])
-        );
-        assert_eq!(
-            names(c.dir()),
-            ["root.json"],
-            "no temporary file may be left behind"
-        );
+        assert_eq!(fs::read(c.dir().join("root.json")).ok().as_deref(), Some(&b"version two"[..]));
+        assert_eq!(names(c.dir()), ["root.json"], "no temporary file may be left behind");
 
         c.remove("root")?;
         assert_eq!(c.load("root")?, None);
@@ -239,33 +210,13 @@ mod tests {
     fn invalid_roles_and_guns_are_refused() {
         let tmp = std::env::temp_dir();
         let c = cache(&tmp, "example.com/a");
-        for role in [
-            "../root",
-            "targets/../../x",
-            "Root",
-            "targets/",
-            "",
-            "/root",
-            "targets/a.b",
-        ] {
-            assert_eq!(
-                c.store(role, b"x").err().map(|e| e.kind()),
-                Some(ErrorKind::InvalidInput)
-            );
-            assert_eq!(
-                c.load(role).err().map(|e| e.kind()),
-                Some(ErrorKind::InvalidInput)
-            );
-            assert_eq!(
-                c.remove(role).err().map(|e| e.kind()),
-                Some(ErrorKind::InvalidInput)
-            );
+        for role in ["../root", "targets/../../x", "Root", "targets/", "", "/root", "targets/a.b"] {
+            assert_eq!(c.store(role, b"x").err().map(|e| e.kind()), Some(ErrorKind::InvalidInput));
+            assert_eq!(c.load(role).err().map(|e| e.kind()), Some(ErrorKind::InvalidInput));
+            assert_eq!(c.remove(role).err().map(|e| e.kind()), Some(ErrorKind::InvalidInput));
         }
         for gun in ["../x", "/abs", "a//b", "a/./b", ""] {
-            assert_eq!(
-                Cache::open(&tmp, gun).err().map(|e| e.kind()),
-                Some(ErrorKind::InvalidInput)
-            );
+            assert_eq!(Cache::open(&tmp, gun).err().map(|e| e.kind()), Some(ErrorKind::InvalidInput));
         }
     }
 
@@ -274,19 +225,11 @@ mod tests {
         let tmp = tempfile::tempdir().map_err(|e| Error::io("tmp", e))?;
         let c = cache(tmp.path(), "example.com/a");
         c.store("timestamp", b"{}")?;
-        let f = File::options()
-            .write(true)
-            .open(c.dir().join("timestamp.json"))
-            .map_err(|e| Error::io("ts", e))?;
-        f.set_len(MAX_CACHED_FILE + 1)
-            .map_err(|e| Error::io("ts", e))?;
+        let f = File::options().write(true).open(c.dir().join("timestamp.json")).map_err(|e| Error::io("ts", e))?;
+        f.set_len(MAX_CACHED_FILE + 1).map_err(|e| Error::io("ts", e))?;
         let e = c.load("timestamp").err();
         assert_eq!(e.as_ref().map(|e| e.kind()), Some(ErrorKind::Verification));
-        assert!(
-            e.map(|e| e.to_string())
-                .unwrap_or_default()
-                .contains("size limit")
-        );
+        assert!(e.map(|e| e.to_string()).unwrap_or_default().contains("size limit"));
         Ok(())
     }
 }

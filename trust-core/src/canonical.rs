@@ -331,10 +331,7 @@ mod tests {
 
     #[test]
     fn escapes_only_quote_and_backslash() {
-        assert_eq!(
-            canon(r#"["a\"b\\c<>&\u00e9\n"]"#),
-            "[\"a\\\"b\\\\c<>&é\n\"]"
-        );
+        assert_eq!(canon(r#"["a\"b\\c<>&\u00e9\n"]"#), "[\"a\\\"b\\\\c<>&é\n\"]");
     }
 
     #[test]
@@ -345,21 +342,12 @@ mod tests {
 
     #[test]
     fn negative_and_large_integers_are_exact() {
-        assert_eq!(
-            canon("[-7,0,18446744073709551615]"),
-            "[-7,0,18446744073709551615]"
-        );
+        assert_eq!(canon("[-7,0,18446744073709551615]"), "[-7,0,18446744073709551615]");
     }
 
     #[test]
     fn canonical_bytes_are_recognised() {
-        for s in [
-            r#"{"a":1,"b":[true,false,null,"x\"y"]}"#,
-            "{}",
-            "[]",
-            r#""é""#,
-            "-12",
-        ] {
+        for s in [r#"{"a":1,"b":[true,false,null,"x\"y"]}"#, "{}", "[]", r#""é""#, "-12"] {
             assert!(is_canonical(s.as_bytes()), "{s}");
             assert_eq!(canon(s), s);
         }
@@ -381,23 +369,14 @@ mod tests {
         ] {
             assert!(!is_canonical(s.as_bytes()), "{s}");
         }
-        assert_eq!(
-            canonicalize(br#"["\u003c&"]"#).unwrap().as_ref(),
-            br#"["<&"]"#
-        );
-        assert_eq!(
-            canonicalize(br#"{"b":1,"a":2}"#).unwrap().as_ref(),
-            br#"{"a":2,"b":1}"#
-        );
+        assert_eq!(canonicalize(br#"["\u003c&"]"#).unwrap().as_ref(), br#"["<&"]"#);
+        assert_eq!(canonicalize(br#"{"b":1,"a":2}"#).unwrap().as_ref(), br#"{"a":2,"b":1}"#);
     }
 
     #[test]
     fn deep_nesting_is_refused() {
         let deep = "[".repeat(MAX_DEPTH + 2) + &"]".repeat(MAX_DEPTH + 2);
-        assert!(matches!(
-            canonicalize(deep.as_bytes()),
-            Err(CanonicalError::TooDeep)
-        ));
+        assert!(matches!(canonicalize(deep.as_bytes()), Err(CanonicalError::TooDeep)));
     }
 
     #[test]

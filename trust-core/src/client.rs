@@ -3,7 +3,7 @@
 //! It loads the cached root, asks the [`Remote`] for timestamp, snapshot and targets
 //! (by hash, and only when the cache does not already hold the bytes the trusted
 //! metadata pins), feeds every file through the [`TrustedSet`], and writes to the
-//! [`Cache`] only what was accepted, after the whole update succeeded. Delegations
+//! [`Cache`] only what was accepted, once the whole operation succeeded. Delegations
 //! are fetched lazily, when a lookup reaches them.
 //!
 //! ```no_run
@@ -55,10 +55,7 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("gun", &self.gun)
-            .field("remote", &self.remote.url())
-            .finish()
+        f.debug_struct("Client").field("gun", &self.gun).field("remote", &self.remote.url()).finish()
     }
 }
 
@@ -72,26 +69,14 @@ fn cached_version(raw: &[u8]) -> Option<u64> {
     struct File {
         signed: Signed,
     }
-    serde_json::from_slice::<File>(raw)
-        .ok()
-        .map(|f| f.signed.version)
+    serde_json::from_slice::<File>(raw).ok().map(|f| f.signed.version)
 }
 
 impl Client {
     /// A client for `gun`, caching under `<trust_dir>/tuf/<gun>/metadata`.
-    pub fn new(
-        gun: &str,
-        remote: Box<dyn Remote>,
-        trust_dir: &Path,
-        options: ClientOptions,
-    ) -> Result<Self> {
+    pub fn new(gun: &str, remote: Box<dyn Remote>, trust_dir: &Path, options: ClientOptions) -> Result<Self> {
         let cache = Cache::open(trust_dir, gun)?;
-        Ok(Client {
-            gun: gun.to_owned(),
-            remote,
-            cache,
-            options,
-        })
+        Ok(Client { gun: gun.to_owned(), remote, cache, options })
     }
 
     /// The repository.
@@ -111,26 +96,18 @@ impl Client {
     }
 
     fn not_found(&self) -> Error {
-        Error::RepositoryNotFound {
-            gun: self.gun.clone(),
-            server: self.remote.url().to_owned(),
-        }
+        Error::RepositoryNotFound { gun: self.gun.clone(), server: self.remote.url().to_owned() }
     }
 
     /// Fetches `file`, treating "not found" as an error for `role`.
     fn fetch_required(&self, file: RemoteFile<'_>, max_len: u64) -> Result<Vec<u8>> {
         let role = file.role().to_owned();
-        self.remote
-            .fetch(&self.gun, &file, max_len)?
-            .ok_or_else(|| {
-                Error::verification(
-                    role,
-                    format!(
-                        "{} does not serve the file the trusted metadata lists",
-                        self.remote.url()
-                    ),
-                )
-            })
+        self.remote.fetch(&self.gun, &file, max_len)?.ok_or_else(|| {
+            Error::verification(
+                role,
+                format!("{} does not serve the file the trusted metadata lists", self.remote.url()),
+            )
+        })
     }
 
     /// The bytes `meta` pins for `role`: from the cache when it already holds them,
@@ -148,22 +125,11 @@ impl Client {
         if meta.length > limit {
             return Err(Error::verification(
                 role,
-                format!(
-                    "declared length {} exceeds the {limit}-byte size limit",
-                    meta.length
-                ),
+                format!("declared length {} exceeds the {limit}-byte size limit", meta.length),
             ));
         }
-        let sha256_hex = meta
-            .sha256_hex()
-            .ok_or_else(|| Error::verification(role, "no sha256 hash to fetch by"))?;
-        let raw = self.fetch_required(
-            RemoteFile::ByHash {
-                role,
-                sha256_hex: &sha256_hex,
-            },
-            meta.length,
-        )?;
+        let sha256_hex = meta.sha256_hex().ok_or_else(|| Error::verification(role, "no sha256 hash to fetch by"))?;
+        let raw = self.fetch_required(RemoteFile::ByHash { role, sha256_hex: &sha256_hex }, meta.length)?;
         Ok((raw, false, floor))
     }
 
@@ -175,7 +141,13 @@ impl Client {
         let ctx = self.context();
         let mut set = match self.cache.load("root")? {
             Some(raw) => TrustedSet::from_trusted_root(raw, ctx).map_err(|e| {
-                Error::verification("root", format!("the cached root in {} is not valid ({e}); remove it to trust the server's root again", self.cache.dir().display()))
+                Error::verification(
+                    "root",
+                    format!(
+                        "the cached root in {} is not valid ({e}); remove it to trust the server's root again",
+                        self.cache.dir().display()
+                    ),
+                )
             })?,
             None => {
                 let raw = self
@@ -218,15 +190,7 @@ impl Client {
             first?;
         }
         set.check_root_current()?;
-        for (role, raw) in &writes {
-            self.cache.store(role, raw)?;
-        }
-        Ok(Repository {
-            client: self,
-            set,
-            skipped: HashSet::new(),
-            warnings,
-        })
+        Ok(Repository { client: self, set, skipped: HashSet::new(), warnings, pending: writes })
     }
 
     /// Timestamp → snapshot → targets against the current trusted root.
@@ -241,26 +205,19 @@ impl Client {
             set.set_floor("timestamp", v);
         }
         let limit = self.options.limits.max_timestamp_bytes;
-        let ts = match self
-            .remote
-            .fetch(&self.gun, &RemoteFile::Current("timestamp"), limit)
-        {
+        let ts = match self.remote.fetch(&self.gun, &RemoteFile::Current("timestamp"), limit) {
             Ok(Some(raw)) => {
                 writes.push(("timestamp".into(), raw.clone()));
                 raw
             }
             Ok(None) => return Err(self.not_found()),
-            Err(e) if e.kind() == ErrorKind::Network && !self.options.no_offline_fallback => {
-                match cached_ts {
-                    Some(raw) => {
-                        warnings.push(format!(
-                            "could not reach the trust server ({e}); using cached trust data"
-                        ));
-                        raw
-                    }
-                    None => return Err(e),
+            Err(e) if e.kind() == ErrorKind::Network && !self.options.no_offline_fallback => match cached_ts {
+                Some(raw) => {
+                    warnings.push(format!("could not reach the trust server ({e}); using cached trust data"));
+                    raw
                 }
-            }
+                None => return Err(e),
+            },
             Err(e) => return Err(e),
         };
         set.update_timestamp(ts)?;
@@ -273,10 +230,8 @@ impl Client {
         if !from_cache {
             writes.push(("snapshot".into(), raw));
         }
-        let meta = set
-            .meta_for("targets")
-            .cloned()
-            .ok_or_else(|| Error::verification("snapshot", "no meta for targets"))?;
+        let meta =
+            set.meta_for("targets").cloned().ok_or_else(|| Error::verification("snapshot", "no meta for targets"))?;
         let (raw, from_cache, floor) = self.pinned_bytes("targets", &meta)?;
         if let Some(v) = floor {
             set.set_floor("targets", v);
@@ -290,29 +245,19 @@ impl Client {
 
     /// Walks root versions N+1, N+2, … until the server has no newer one. Returns how
     /// many were accepted.
-    fn rotate_root(
-        &self,
-        set: &mut TrustedSet,
-        writes: &mut Vec<(String, Vec<u8>)>,
-    ) -> Result<u64> {
+    fn rotate_root(&self, set: &mut TrustedSet, writes: &mut Vec<(String, Vec<u8>)>) -> Result<u64> {
         let limits = self.options.limits;
         let mut accepted = 0;
         loop {
             let version = set.root().signed.version + 1;
-            let file = RemoteFile::ByVersion {
-                role: "root",
-                version,
-            };
+            let file = RemoteFile::ByVersion { role: "root", version };
             let Some(raw) = self.remote.fetch(&self.gun, &file, limits.max_root_bytes)? else {
                 break;
             };
             if accepted >= limits.max_root_rotations {
                 return Err(Error::verification(
                     "root",
-                    format!(
-                        "more than {} root versions to walk",
-                        limits.max_root_rotations
-                    ),
+                    format!("more than {} root versions to walk", limits.max_root_rotations),
                 ));
             }
             set.update_root(raw.clone())?;
@@ -326,12 +271,21 @@ impl Client {
 
 /// A verified view of one repository. Delegations are fetched and verified on
 /// first use.
+///
+/// Newly verified files are written to the cache when a lookup ([`release`],
+/// [`trust_info`]) succeeds, or on [`commit`]: an operation that fails leaves the
+/// cache exactly as it was.
+///
+/// [`release`]: Repository::release
+/// [`trust_info`]: Repository::trust_info
+/// [`commit`]: Repository::commit
 #[derive(Debug)]
 pub struct Repository<'c> {
     client: &'c Client,
     set: TrustedSet,
     skipped: HashSet<String>,
     warnings: Vec<String>,
+    pending: Vec<(String, Vec<u8>)>,
 }
 
 impl Repository<'_> {
@@ -348,16 +302,25 @@ impl Repository<'_> {
     /// The release of `tag` as `docker pull` resolves it (`targets/releases`, then
     /// `targets`); [`Error::TagNotSigned`] when neither holds it.
     pub fn release(&mut self, tag: &str) -> Result<FoundTarget> {
-        resolve::release(self, tag)?.ok_or_else(|| Error::TagNotSigned {
-            gun: self.client.gun.clone(),
-            tag: tag.to_owned(),
-        })
+        let found = resolve::release(self, tag)?;
+        self.commit()?;
+        found.ok_or_else(|| Error::TagNotSigned { gun: self.client.gun.clone(), tag: tag.to_owned() })
+    }
+
+    /// Writes every file verified so far to the cache (atomically, one by one).
+    pub fn commit(&mut self) -> Result<()> {
+        for (role, raw) in std::mem::take(&mut self.pending) {
+            self.client.cache.store(&role, &raw)?;
+        }
+        Ok(())
     }
 
     /// What `docker trust inspect` shows for `tag` (every tag when None).
     pub fn trust_info(&mut self, tag: Option<&str>) -> Result<TrustInfo> {
         let root = self.set.root().signed.clone();
-        resolve::trust_info(self, &root, tag)
+        let info = resolve::trust_info(self, &root, tag)?;
+        self.commit()?;
+        Ok(info)
     }
 
     fn load_delegation(&mut self, role: &str) -> Result<()> {
@@ -371,12 +334,14 @@ impl Repository<'_> {
             self.set.set_floor(role, v);
         }
         match self.set.update_delegation(role, raw.clone()) {
-            Ok(()) if from_cache => Ok(()),
-            Ok(()) => self.client.cache.store(role, &raw),
+            Ok(()) => {
+                if !from_cache {
+                    self.pending.push((role.to_owned(), raw));
+                }
+                Ok(())
+            }
             Err(Error::Expired { role, expires }) => {
-                self.warnings.push(format!(
-                    "{role} expired at {expires}; its signatures are ignored"
-                ));
+                self.warnings.push(format!("{role} expired at {expires}; its signatures are ignored"));
                 self.skipped.insert(role);
                 Ok(())
             }
@@ -387,8 +352,7 @@ impl Repository<'_> {
 
 impl TargetsSource for Repository<'_> {
     fn targets(&mut self, role: &str) -> Result<Option<&Targets>> {
-        if role != "targets" && self.set.delegation(role).is_none() && !self.skipped.contains(role)
-        {
+        if role != "targets" && self.set.delegation(role).is_none() && !self.skipped.contains(role) {
             self.load_delegation(role)?;
         }
         Ok(self.set.targets_of(role))

@@ -48,18 +48,12 @@ fn docker_config_dir_from(docker_config: Option<OsString>, home: Option<PathBuf>
 /// The user's home directory: `$HOME`, or `%USERPROFILE%` on Windows.
 fn home_dir() -> Option<PathBuf> {
     let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
-    std::env::var_os(var)
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
+    std::env::var_os(var).filter(|h| !h.is_empty()).map(PathBuf::from)
 }
 
 /// [`trust_server`] with the environment value passed in. Docker treats an empty
 /// variable as unset.
-fn trust_server_from(
-    reference: &Reference,
-    explicit: Option<&str>,
-    from_env: Option<&str>,
-) -> Result<String, Error> {
+fn trust_server_from(reference: &Reference, explicit: Option<&str>, from_env: Option<&str>) -> Result<String, Error> {
     if let Some(url) = explicit.or(from_env.filter(|s| !s.is_empty())) {
         return checked_server_url(url);
     }
@@ -77,9 +71,7 @@ fn checked_server_url(url: &str) -> Result<String, Error> {
         _ => false,
     };
     if !valid {
-        return Err(Error::InvalidInput(format!(
-            "valid https URL required for trust server, got {url}"
-        )));
+        return Err(Error::InvalidInput(format!("valid https URL required for trust server, got {url}")));
     }
     Ok(url.trim_end_matches('/').to_owned())
 }
@@ -101,64 +93,27 @@ mod tests {
 
     #[test]
     fn default_servers() {
-        assert_eq!(
-            server("ubuntu", None, None).ok().as_deref(),
-            Some("https://notary.docker.io")
-        );
-        assert_eq!(
-            server("index.docker.io/a/b", None, None).ok().as_deref(),
-            Some("https://notary.docker.io")
-        );
-        assert_eq!(
-            server("localhost:5000/a/b:tag", None, None).ok().as_deref(),
-            Some("https://localhost:5000")
-        );
-        assert_eq!(
-            server("registry.example.com/x", None, None).ok().as_deref(),
-            Some("https://registry.example.com")
-        );
+        assert_eq!(server("ubuntu", None, None).ok().as_deref(), Some("https://notary.docker.io"));
+        assert_eq!(server("index.docker.io/a/b", None, None).ok().as_deref(), Some("https://notary.docker.io"));
+        assert_eq!(server("localhost:5000/a/b:tag", None, None).ok().as_deref(), Some("https://localhost:5000"));
+        assert_eq!(server("registry.example.com/x", None, None).ok().as_deref(), Some("https://registry.example.com"));
     }
 
     #[test]
     fn precedence_explicit_then_env_then_default() {
         let env = Some("https://env.example:4443/");
-        assert_eq!(
-            server("ubuntu", None, env).ok().as_deref(),
-            Some("https://env.example:4443")
-        );
-        assert_eq!(
-            server("ubuntu", Some("https://flag.example"), env)
-                .ok()
-                .as_deref(),
-            Some("https://flag.example")
-        );
-        assert_eq!(
-            server("localhost:5000/a", None, Some("")).ok().as_deref(),
-            Some("https://localhost:5000")
-        );
-        assert_eq!(
-            server("ubuntu", Some("file:///srv/trust"), env)
-                .ok()
-                .as_deref(),
-            Some("file:///srv/trust")
-        );
+        assert_eq!(server("ubuntu", None, env).ok().as_deref(), Some("https://env.example:4443"));
+        assert_eq!(server("ubuntu", Some("https://flag.example"), env).ok().as_deref(), Some("https://flag.example"));
+        assert_eq!(server("localhost:5000/a", None, Some("")).ok().as_deref(), Some("https://localhost:5000"));
+        assert_eq!(server("ubuntu", Some("file:///srv/trust"), env).ok().as_deref(), Some("file:///srv/trust"));
     }
 
     #[test]
     fn non_https_servers_are_refused() {
-        for bad in [
-            "http://notary.example",
-            "notary.example",
-            "ftp://x",
-            "https://",
-            "file:relative",
-        ] {
+        for bad in ["http://notary.example", "notary.example", "ftp://x", "https://", "file:relative"] {
             let e = server("ubuntu", Some(bad), None).err();
             let msg = e.as_ref().map(|e| e.to_string()).unwrap_or_default();
-            assert_eq!(
-                msg,
-                format!("valid https URL required for trust server, got {bad}")
-            );
+            assert_eq!(msg, format!("valid https URL required for trust server, got {bad}"));
             assert_eq!(e.map(|e| e.kind()), Some(crate::ErrorKind::InvalidInput));
         }
         // The environment value is checked the same way.
@@ -168,18 +123,9 @@ mod tests {
     #[test]
     fn config_and_trust_dirs() {
         let home = Some(PathBuf::from("/home/u"));
-        assert_eq!(
-            docker_config_dir_from(None, home.clone()),
-            PathBuf::from("/home/u/.docker")
-        );
-        assert_eq!(
-            docker_config_dir_from(Some("".into()), home.clone()),
-            PathBuf::from("/home/u/.docker")
-        );
-        assert_eq!(
-            docker_config_dir_from(Some("/cfg".into()), home),
-            PathBuf::from("/cfg")
-        );
+        assert_eq!(docker_config_dir_from(None, home.clone()), PathBuf::from("/home/u/.docker"));
+        assert_eq!(docker_config_dir_from(Some("".into()), home.clone()), PathBuf::from("/home/u/.docker"));
+        assert_eq!(docker_config_dir_from(Some("/cfg".into()), home), PathBuf::from("/cfg"));
         assert_eq!(trust_dir(Some(Path::new("/t"))), PathBuf::from("/t"));
         assert!(trust_dir(None).ends_with("trust"));
     }

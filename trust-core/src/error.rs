@@ -27,9 +27,7 @@ pub enum ErrorKind {
 #[non_exhaustive]
 pub enum Error {
     /// No trust data exists for a repository on the server.
-    #[error(
-        "remote trust data does not exist for {gun}: {server} does not have trust data for {gun}"
-    )]
+    #[error("remote trust data does not exist for {gun}: {server} does not have trust data for {gun}")]
     RepositoryNotFound {
         /// The repository (GUN).
         gun: String,
@@ -98,9 +96,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::RepositoryNotFound { .. } | Error::TagNotSigned { .. } => ErrorKind::NotSigned,
-            Error::Verification { .. } | Error::Expired { .. } | Error::Malformed { .. } => {
-                ErrorKind::Verification
-            }
+            Error::Verification { .. } | Error::Expired { .. } | Error::Malformed { .. } => ErrorKind::Verification,
             Error::Network { .. } => ErrorKind::Network,
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
             Error::Io { .. } => ErrorKind::Io,
@@ -110,26 +106,17 @@ impl Error {
 
     /// A verification failure of `role`.
     pub fn verification(role: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Verification {
-            role: role.into(),
-            reason: reason.into(),
-        }
+        Error::Verification { role: role.into(), reason: reason.into() }
     }
 
     /// Malformed metadata for `role`.
     pub fn malformed(role: impl Into<String>, reason: impl std::fmt::Display) -> Self {
-        Error::Malformed {
-            role: role.into(),
-            reason: reason.to_string(),
-        }
+        Error::Malformed { role: role.into(), reason: reason.to_string() }
     }
 
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io { path: path.into(), source }
     }
 }
 

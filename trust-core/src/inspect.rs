@@ -56,10 +56,7 @@ struct KeyJson {
 
 /// Signer name → canonical key IDs (docker's getDelegationRoleToKeyMap).
 fn signer_keys(info: &TrustInfo) -> BTreeMap<String, Vec<String>> {
-    info.signers
-        .iter()
-        .map(|s| (signer_name(&s.role).to_owned(), s.key_ids.clone()))
-        .collect()
+    info.signers.iter().map(|s| (signer_name(&s.role).to_owned(), s.key_ids.clone())).collect()
 }
 
 fn to_json(image: &str, info: &TrustInfo) -> RepoJson {
@@ -69,42 +66,18 @@ fn to_json(image: &str, info: &TrustInfo) -> RepoJson {
         .map(|r| TagJson {
             signed_tag: r.tag.clone(),
             digest: r.digest.clone(),
-            signers: if r.signers.is_empty() {
-                vec![REPO_ADMIN.to_owned()]
-            } else {
-                r.signers.clone()
-            },
+            signers: if r.signers.is_empty() { vec![REPO_ADMIN.to_owned()] } else { r.signers.clone() },
         })
         .collect();
-    let keys = |ids: &[String]| {
-        ids.iter()
-            .map(|id| KeyJson { id: id.clone() })
-            .collect::<Vec<_>>()
-    };
-    let mut signers: Vec<SignerJson> = signer_keys(info)
-        .into_iter()
-        .map(|(name, ids)| SignerJson {
-            keys: keys(&ids),
-            name,
-        })
-        .collect();
+    let keys = |ids: &[String]| ids.iter().map(|id| KeyJson { id: id.clone() }).collect::<Vec<_>>();
+    let mut signers: Vec<SignerJson> =
+        signer_keys(info).into_iter().map(|(name, ids)| SignerJson { keys: keys(&ids), name }).collect();
     signers.sort_by(|a, b| b.name.cmp(&a.name));
     let administrative_keys = vec![
-        SignerJson {
-            name: "Root".into(),
-            keys: keys(&info.root_keys),
-        },
-        SignerJson {
-            name: "Repository".into(),
-            keys: keys(&info.repository_keys),
-        },
+        SignerJson { name: "Root".into(), keys: keys(&info.root_keys) },
+        SignerJson { name: "Repository".into(), keys: keys(&info.repository_keys) },
     ];
-    RepoJson {
-        name: image.to_owned(),
-        signed_tags,
-        signers,
-        administrative_keys,
-    }
+    RepoJson { name: image.to_owned(), signed_tags, signers, administrative_keys }
 }
 
 /// The `--pretty` text for one repository.
@@ -114,19 +87,11 @@ pub fn pretty(image: &str, info: &TrustInfo) -> String {
         out.push_str(&format!("\nNo signatures for {image}\n\n"));
     } else {
         out.push_str(&format!("\nSignatures for {image}\n\n"));
-        let mut rows = vec![vec![
-            "SIGNED TAG".to_owned(),
-            "DIGEST".to_owned(),
-            "SIGNERS".to_owned(),
-        ]];
+        let mut rows = vec![vec!["SIGNED TAG".to_owned(), "DIGEST".to_owned(), "SIGNERS".to_owned()]];
         for r in &info.released {
             let mut signers = r.signers.clone();
             signers.sort();
-            let cell = if signers.is_empty() {
-                format!("({REPO_ADMIN})")
-            } else {
-                signers.join(", ")
-            };
+            let cell = if signers.is_empty() { format!("({REPO_ADMIN})") } else { signers.join(", ") };
             rows.push(vec![r.tag.clone(), r.digest.clone(), cell]);
         }
         write_table(&rows, &mut out);
@@ -138,20 +103,14 @@ pub fn pretty(image: &str, info: &TrustInfo) -> String {
         names.sort_by(|a, b| natural_cmp(a, b));
         let mut rows = vec![vec!["SIGNER".to_owned(), "KEYS".to_owned()]];
         for name in names {
-            let mut ids: Vec<&str> = signers[name]
-                .iter()
-                .map(|id| id.get(..12).unwrap_or(id))
-                .collect();
+            let mut ids: Vec<&str> = signers[name].iter().map(|id| id.get(..12).unwrap_or(id)).collect();
             ids.sort();
             rows.push(vec![name.clone(), ids.join(", ")]);
         }
         write_table(&rows, &mut out);
     }
     out.push_str(&format!("\nAdministrative keys for {image}\n\n"));
-    for (label, ids) in [
-        ("Repository Key", &info.repository_keys),
-        ("Root Key", &info.root_keys),
-    ] {
+    for (label, ids) in [("Repository Key", &info.repository_keys), ("Root Key", &info.root_keys)] {
         let mut ids = ids.clone();
         ids.sort();
         out.push_str(&format!("  {label}:\t{}\n", ids.join(", ")));
@@ -162,10 +121,7 @@ pub fn pretty(image: &str, info: &TrustInfo) -> String {
 /// The JSON array for several repositories (name as typed → info), with docker's
 /// four-space indentation and a final newline.
 pub fn json(repos: &[(String, TrustInfo)]) -> String {
-    let items: Vec<RepoJson> = repos
-        .iter()
-        .map(|(name, info)| to_json(name, info))
-        .collect();
+    let items: Vec<RepoJson> = repos.iter().map(|(name, info)| to_json(name, info)).collect();
     let mut text = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut text, formatter);

@@ -69,10 +69,7 @@ impl TrustPinning {
             .certs
             .iter()
             .filter_map(|(pattern, ids)| {
-                pattern
-                    .strip_suffix('*')
-                    .filter(|p| gun.starts_with(p))
-                    .map(|p| (p.len(), ids))
+                pattern.strip_suffix('*').filter(|p| gun.starts_with(p)).map(|p| (p.len(), ids))
             })
             .max_by_key(|(len, _)| *len);
         if let Some((_, ids)) = wildcard {
@@ -86,11 +83,7 @@ impl TrustPinning {
         if let Some((_, path)) = ca {
             return Pin::Ca(path.clone());
         }
-        if self.disable_tofu {
-            Pin::Refuse
-        } else {
-            Pin::Tofu
-        }
+        if self.disable_tofu { Pin::Refuse } else { Pin::Tofu }
     }
 }
 
@@ -109,15 +102,9 @@ mod tests {
     #[test]
     fn precedence_exact_then_longest_wildcard_then_ca() {
         let p = pinning();
-        assert_eq!(
-            p.pin_for("docker.io/library/alpine"),
-            Pin::Certs(vec!["aa".into()])
-        );
+        assert_eq!(p.pin_for("docker.io/library/alpine"), Pin::Certs(vec!["aa".into()]));
         assert_eq!(p.pin_for("example.com/x"), Pin::Certs(vec!["bb".into()]));
-        assert_eq!(
-            p.pin_for("example.com/team/x"),
-            Pin::Certs(vec!["cc".into()])
-        );
+        assert_eq!(p.pin_for("example.com/team/x"), Pin::Certs(vec!["cc".into()]));
         assert_eq!(p.pin_for("corp.example/app"), Pin::Ca("/etc/ca.pem".into()));
         assert_eq!(p.pin_for("other/app"), Pin::Refuse);
         assert_eq!(TrustPinning::default().pin_for("other/app"), Pin::Tofu);

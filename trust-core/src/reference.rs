@@ -45,16 +45,12 @@ impl Reference {
     /// e.g. `invalid reference format: repository name (library/Ubuntu) must be lowercase`.
     pub fn parse(s: &str) -> Result<Self, Error> {
         if is_identifier(s) {
-            return Err(invalid(format!(
-                "invalid repository name ({s}), cannot specify 64-byte hexadecimal strings"
-            )));
+            return Err(invalid(format!("invalid repository name ({s}), cannot specify 64-byte hexadecimal strings")));
         }
         let (domain, remainder) = split_docker_domain(s);
         let remote = remainder.split(':').next().unwrap_or_default();
         if remote.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(invalid(format!(
-                "invalid reference format: repository name ({remote}) must be lowercase"
-            )));
+            return Err(invalid(format!("invalid reference format: repository name ({remote}) must be lowercase")));
         }
         let (name, digest) = match remainder.split_once('@') {
             Some((name, digest)) => (name, Some(digest)),
@@ -64,17 +60,13 @@ impl Reference {
             Some((path, tag)) => (path, Some(tag)),
             None => (name, None),
         };
-        let well_formed = is_domain(&domain)
-            && is_path(path)
-            && tag.is_none_or(is_tag)
-            && digest.is_none_or(is_digest_syntax);
+        let well_formed =
+            is_domain(&domain) && is_path(path) && tag.is_none_or(is_tag) && digest.is_none_or(is_digest_syntax);
         if !well_formed {
             return Err(invalid("invalid reference format".into()));
         }
         if path.len() > MAX_PATH_LEN {
-            return Err(invalid(format!(
-                "repository name must not be more than {MAX_PATH_LEN} characters"
-            )));
+            return Err(invalid(format!("repository name must not be more than {MAX_PATH_LEN} characters")));
         }
         if let Some(d) = digest {
             check_digest(d)?;
@@ -151,23 +143,15 @@ pub fn check_gun(gun: &str) -> Result<(), Error> {
         Some("it contains a backslash")
     } else if gun.chars().any(char::is_control) {
         Some("it contains a control character")
-    } else if gun
-        .split('/')
-        .any(|seg| seg.is_empty() || seg == "." || seg == "..")
-    {
+    } else if gun.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
         Some("it contains an empty, '.' or '..' segment")
-    } else if !Path::new(gun)
-        .components()
-        .all(|c| matches!(c, Component::Normal(_)))
-    {
+    } else if !Path::new(gun).components().all(|c| matches!(c, Component::Normal(_))) {
         Some("it is not a relative path")
     } else {
         None
     };
     match why {
-        Some(why) => Err(invalid(format!(
-            "invalid repository name (GUN) {gun:?}: {why}"
-        ))),
+        Some(why) => Err(invalid(format!("invalid repository name (GUN) {gun:?}: {why}"))),
         None => Ok(()),
     }
 }
@@ -188,10 +172,7 @@ fn split_docker_domain(s: &str) -> (String, String) {
     };
     let (domain, rest) = if first == LEGACY_HUB_DOMAIN {
         (DOCKER_HUB_DOMAIN, rest)
-    } else if first == "localhost"
-        || first.contains(['.', ':'])
-        || first.bytes().any(|b| b.is_ascii_uppercase())
-    {
+    } else if first == "localhost" || first.contains(['.', ':']) || first.bytes().any(|b| b.is_ascii_uppercase()) {
         (first, rest)
     } else {
         (DOCKER_HUB_DOMAIN, s)
@@ -285,9 +266,7 @@ fn is_path_component(c: &str) -> bool {
 fn is_tag(t: &str) -> bool {
     let word = |x: &u8| x.is_ascii_alphanumeric() || *x == b'_';
     let b = t.as_bytes();
-    b.len() <= MAX_TAG_LEN
-        && b.first().is_some_and(word)
-        && b.iter().all(|x| word(x) || *x == b'.' || *x == b'-')
+    b.len() <= MAX_TAG_LEN && b.first().is_some_and(word) && b.iter().all(|x| word(x) || *x == b'.' || *x == b'-')
 }
 
 /// Docker's digest syntax: `algorithm:hex` with at least 32 hex digits.
@@ -297,8 +276,7 @@ fn is_digest_syntax(d: &str) -> bool {
     };
     let alg_ok = alg.split(['-', '_', '+', '.']).all(|part| {
         let mut bytes = part.bytes();
-        bytes.next().is_some_and(|x| x.is_ascii_alphabetic())
-            && bytes.all(|x| x.is_ascii_alphanumeric())
+        bytes.next().is_some_and(|x| x.is_ascii_alphabetic()) && bytes.all(|x| x.is_ascii_alphanumeric())
     });
     alg_ok && hex.len() >= 32 && hex.bytes().all(|x| x.is_ascii_hexdigit())
 }
@@ -350,137 +328,30 @@ mod tests {
         let digest = format!("sha256:{HEX}");
         let hex_path = format!("library/{HEX}");
         // input, domain, path, tag, digest
-        let cases: Vec<(String, &str, &str, Option<&str>, Option<&str>)> = vec![
+        type Case<'a> = (String, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+        let cases: Vec<Case> = vec![
             ("ubuntu".into(), "docker.io", "library/ubuntu", None, None),
-            (
-                "ubuntu:20.04".into(),
-                "docker.io",
-                "library/ubuntu",
-                Some("20.04"),
-                None,
-            ),
-            (
-                "library/ubuntu".into(),
-                "docker.io",
-                "library/ubuntu",
-                None,
-                None,
-            ),
-            (
-                "docker.io/ubuntu".into(),
-                "docker.io",
-                "library/ubuntu",
-                None,
-                None,
-            ),
-            (
-                "docker.io/library/ubuntu".into(),
-                "docker.io",
-                "library/ubuntu",
-                None,
-                None,
-            ),
-            (
-                "index.docker.io/ubuntu".into(),
-                "docker.io",
-                "library/ubuntu",
-                None,
-                None,
-            ),
-            (
-                "index.docker.io/foo/bar".into(),
-                "docker.io",
-                "foo/bar",
-                None,
-                None,
-            ),
+            ("ubuntu:20.04".into(), "docker.io", "library/ubuntu", Some("20.04"), None),
+            ("library/ubuntu".into(), "docker.io", "library/ubuntu", None, None),
+            ("docker.io/ubuntu".into(), "docker.io", "library/ubuntu", None, None),
+            ("docker.io/library/ubuntu".into(), "docker.io", "library/ubuntu", None, None),
+            ("index.docker.io/ubuntu".into(), "docker.io", "library/ubuntu", None, None),
+            ("index.docker.io/foo/bar".into(), "docker.io", "foo/bar", None, None),
             ("foo/bar".into(), "docker.io", "foo/bar", None, None),
-            (
-                "test_com/foo".into(),
-                "docker.io",
-                "test_com/foo",
-                None,
-                None,
-            ),
+            ("test_com/foo".into(), "docker.io", "test_com/foo", None, None),
             ("localhost/foo".into(), "localhost", "foo", None, None),
-            (
-                "localhost:5000/a/b:tag".into(),
-                "localhost:5000",
-                "a/b",
-                Some("tag"),
-                None,
-            ),
-            (
-                "registry.example.com:443/x".into(),
-                "registry.example.com:443",
-                "x",
-                None,
-                None,
-            ),
-            (
-                "example.com/ns/app:v1".into(),
-                "example.com",
-                "ns/app",
-                Some("v1"),
-                None,
-            ),
-            (
-                "127.0.0.1:5000/debian".into(),
-                "127.0.0.1:5000",
-                "debian",
-                None,
-                None,
-            ),
-            (
-                "[fc00::1]:5000/docker".into(),
-                "[fc00::1]:5000",
-                "docker",
-                None,
-                None,
-            ),
+            ("localhost:5000/a/b:tag".into(), "localhost:5000", "a/b", Some("tag"), None),
+            ("registry.example.com:443/x".into(), "registry.example.com:443", "x", None, None),
+            ("example.com/ns/app:v1".into(), "example.com", "ns/app", Some("v1"), None),
+            ("127.0.0.1:5000/debian".into(), "127.0.0.1:5000", "debian", None, None),
+            ("[fc00::1]:5000/docker".into(), "[fc00::1]:5000", "docker", None, None),
             ("Foo/bar".into(), "Foo", "bar", None, None),
-            (
-                "192.168.0.1".into(),
-                "docker.io",
-                "library/192.168.0.1",
-                None,
-                None,
-            ),
-            (
-                "a---b__c/d.e-f".into(),
-                "docker.io",
-                "a---b__c/d.e-f",
-                None,
-                None,
-            ),
-            (
-                format!("ubuntu@{digest}"),
-                "docker.io",
-                "library/ubuntu",
-                None,
-                Some(&digest),
-            ),
-            (
-                format!("ubuntu:20.04@{digest}"),
-                "docker.io",
-                "library/ubuntu",
-                Some("20.04"),
-                Some(&digest),
-            ),
-            (
-                format!("localhost:5000/a@{digest}"),
-                "localhost:5000",
-                "a",
-                None,
-                Some(&digest),
-            ),
-            (
-                format!("docker.io/{HEX}"),
-                "docker.io",
-                &hex_path,
-                None,
-                None,
-            ),
+            ("192.168.0.1".into(), "docker.io", "library/192.168.0.1", None, None),
+            ("a---b__c/d.e-f".into(), "docker.io", "a---b__c/d.e-f", None, None),
+            (format!("ubuntu@{digest}"), "docker.io", "library/ubuntu", None, Some(&digest)),
+            (format!("ubuntu:20.04@{digest}"), "docker.io", "library/ubuntu", Some("20.04"), Some(&digest)),
+            (format!("localhost:5000/a@{digest}"), "localhost:5000", "a", None, Some(&digest)),
+            (format!("docker.io/{HEX}"), "docker.io", &hex_path, None, None),
         ];
         for (input, domain, path, tag, dig) in &cases {
             let r = ok(input);
@@ -496,23 +367,14 @@ mod tests {
 
     #[test]
     fn display_is_fully_qualified() {
-        assert_eq!(
-            ok("ubuntu:20.04").to_string(),
-            "docker.io/library/ubuntu:20.04"
-        );
+        assert_eq!(ok("ubuntu:20.04").to_string(), "docker.io/library/ubuntu:20.04");
         let d = format!("sha256:{HEX}");
-        assert_eq!(
-            ok(&format!("a:b@{d}")).to_string(),
-            format!("docker.io/library/a:b@{d}")
-        );
+        assert_eq!(ok(&format!("a:b@{d}")).to_string(), format!("docker.io/library/a:b@{d}"));
     }
 
     #[test]
     fn uppercase_paths_are_refused() {
-        assert_eq!(
-            err("Ubuntu"),
-            "invalid reference format: repository name (library/Ubuntu) must be lowercase"
-        );
+        assert_eq!(err("Ubuntu"), "invalid reference format: repository name (library/Ubuntu) must be lowercase");
         assert_eq!(
             err("docker/Docker:tag"),
             "invalid reference format: repository name (docker/Docker) must be lowercase"
@@ -564,23 +426,11 @@ mod tests {
 
     #[test]
     fn bad_digests() {
-        assert_eq!(
-            err(&format!("ubuntu@sha256:{}", &HEX[..63])),
-            "invalid checksum digest length"
-        );
-        assert_eq!(
-            err(&format!("ubuntu@sha256:{HEX}00")),
-            "invalid checksum digest length"
-        );
+        assert_eq!(err(&format!("ubuntu@sha256:{}", &HEX[..63])), "invalid checksum digest length");
+        assert_eq!(err(&format!("ubuntu@sha256:{HEX}00")), "invalid checksum digest length");
         let upper = HEX.to_uppercase();
-        assert_eq!(
-            err(&format!("ubuntu@sha256:{upper}")),
-            "invalid checksum digest format"
-        );
-        assert_eq!(
-            err(&format!("ubuntu@md5:{}", &HEX[..32])),
-            "unsupported digest algorithm"
-        );
+        assert_eq!(err(&format!("ubuntu@sha256:{upper}")), "invalid checksum digest format");
+        assert_eq!(err(&format!("ubuntu@md5:{}", &HEX[..32])), "unsupported digest algorithm");
         assert!(ok(&format!("ubuntu@sha512:{HEX}{HEX}")).digest().is_some());
     }
 
@@ -588,37 +438,18 @@ mod tests {
     fn hex_ids_and_long_names() {
         assert!(err(HEX).contains("cannot specify 64-byte hexadecimal strings"));
         let long = format!("{}/docker", "a".repeat(250));
-        assert_eq!(
-            err(&long),
-            "repository name must not be more than 255 characters"
-        );
+        assert_eq!(err(&long), "repository name must not be more than 255 characters");
         assert!(Reference::parse(&format!("{}/d", "a".repeat(253))).is_ok());
     }
 
     #[test]
     fn gun_traversal_is_refused() {
-        for ok in [
-            "docker.io/library/ubuntu",
-            "localhost:5000/a/b",
-            "x",
-            "a.b/c..d",
-        ] {
+        for ok in ["docker.io/library/ubuntu", "localhost:5000/a/b", "x", "a.b/c..d"] {
             assert!(check_gun(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "",
-            "/etc/passwd",
-            "..",
-            ".",
-            "../x",
-            "a/../../x",
-            "a/./b",
-            "a//b",
-            "a/",
-            "a\\..\\b",
-            "a\0b",
-            "a\nb",
-        ] {
+        for bad in
+            ["", "/etc/passwd", "..", ".", "../x", "a/../../x", "a/./b", "a//b", "a/", "a\\..\\b", "a\0b", "a\nb"]
+        {
             let e = check_gun(bad).err().map(|e| e.kind());
             assert_eq!(e, Some(crate::ErrorKind::InvalidInput), "{bad:?}");
         }

@@ -79,10 +79,7 @@ impl Scope {
 
     fn allows(&self, target: &str, hash: &[u8; 32]) -> bool {
         self.paths.iter().any(|p| target.starts_with(p.as_str()))
-            || (self
-                .hash_prefixes
-                .iter()
-                .any(|p| hex_prefix_matches(p, hash))
+            || (self.hash_prefixes.iter().any(|p| hex_prefix_matches(p, hash))
                 && self.parent.as_ref().is_none_or(|p| p.allows(target, hash)))
     }
 
@@ -118,11 +115,7 @@ enum Visit {
 }
 
 fn is_ancestor(candidate: &str, ancestor: &str) -> bool {
-    ancestor.is_empty()
-        || candidate == ancestor
-        || candidate
-            .strip_prefix(ancestor)
-            .is_some_and(|r| r.starts_with('/'))
+    ancestor.is_empty() || candidate == ancestor || candidate.strip_prefix(ancestor).is_some_and(|r| r.starts_with('/'))
 }
 
 /// Walks the roles as notary does: from `targets`, breadth-first, visiting roles at
@@ -152,32 +145,22 @@ fn walk(
         if seen.len() > limits.max_delegations_visited {
             return Err(Error::verification(
                 &scope.name,
-                format!(
-                    "more than {} delegated roles to walk",
-                    limits.max_delegations_visited
-                ),
+                format!("more than {} delegated roles to walk", limits.max_delegations_visited),
             ));
         }
-        let passes_through = start
-            .strip_prefix(scope.name.as_str())
-            .is_some_and(|r| r.starts_with('/'));
+        let passes_through = start.strip_prefix(scope.name.as_str()).is_some_and(|r| r.starts_with('/'));
         let in_scope = match (target, &target_hash) {
             (Some(t), Some(h)) => scope.allows(t, h),
             _ => true,
         };
-        let visits =
-            in_scope && is_ancestor(&scope.name, start) && !skip.contains(&scope.name.as_str());
+        let visits = in_scope && is_ancestor(&scope.name, start) && !skip.contains(&scope.name.as_str());
         if !passes_through && !visits {
             continue;
         }
         let Some(targets) = source.targets(&scope.name)? else {
             continue;
         };
-        let children = if scope.depth < limits.max_delegation_depth {
-            scope.children(targets)
-        } else {
-            vec![]
-        };
+        let children = if scope.depth < limits.max_delegation_depth { scope.children(targets) } else { vec![] };
         if passes_through {
             queue.extend(children);
             continue;
@@ -197,30 +180,15 @@ fn walk(
 }
 
 /// The first role at or below `start` (skipping `skip`) that holds `tag`.
-fn find_in(
-    source: &mut dyn TargetsSource,
-    tag: &str,
-    start: &str,
-    skip: &[&str],
-) -> Result<Option<FoundTarget>> {
+fn find_in(source: &mut dyn TargetsSource, tag: &str, start: &str, skip: &[&str]) -> Result<Option<FoundTarget>> {
     let mut found = None;
-    walk(
-        source,
-        Some(tag),
-        start,
-        skip,
-        |role, targets, _| match targets.targets.get(tag) {
-            Some(meta) => {
-                found = Some(FoundTarget {
-                    name: tag.to_owned(),
-                    role: role.to_owned(),
-                    meta: meta.clone(),
-                });
-                Visit::Stop
-            }
-            None => Visit::Continue,
-        },
-    )?;
+    walk(source, Some(tag), start, skip, |role, targets, _| match targets.targets.get(tag) {
+        Some(meta) => {
+            found = Some(FoundTarget { name: tag.to_owned(), role: role.to_owned(), meta: meta.clone() });
+            Visit::Stop
+        }
+        None => Visit::Continue,
+    })?;
     Ok(found)
 }
 
@@ -230,25 +198,14 @@ fn find_in(
 pub fn release(source: &mut dyn TargetsSource, tag: &str) -> Result<Option<FoundTarget>> {
     let order = [RELEASES_ROLE, "targets"];
     for (i, start) in order.iter().enumerate() {
-        let skip: Vec<&str> = order
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, r)| *r)
-            .collect();
+        let skip: Vec<&str> = order.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, r)| *r).collect();
         if let Some(found) = find_in(source, tag, start, &skip)? {
             // Found below the released roles only: not a release (docker's rule).
             return Ok(order.contains(&found.role.as_str()).then_some(found));
         }
     }
-    let delegates_releases = source
-        .targets("targets")?
-        .is_some_and(|t| t.delegation(RELEASES_ROLE).is_some());
-    if delegates_releases
-        && source
-            .targets(RELEASES_ROLE)?
-            .is_some_and(|t| t.targets.contains_key(tag))
-    {
+    let delegates_releases = source.targets("targets")?.is_some_and(|t| t.delegation(RELEASES_ROLE).is_some());
+    if delegates_releases && source.targets(RELEASES_ROLE)?.is_some_and(|t| t.targets.contains_key(tag)) {
         return Err(Error::verification(
             RELEASES_ROLE,
             format!("signs {tag}, which is outside the paths delegated to it"),
@@ -263,11 +220,7 @@ pub fn all_targets(source: &mut dyn TargetsSource, tag: Option<&str>) -> Result<
     walk(source, tag, "", &[], |role, targets, allows| {
         let mut push = |name: &str, meta: &FileMeta| {
             if allows(name) {
-                out.push(FoundTarget {
-                    name: name.to_owned(),
-                    role: role.to_owned(),
-                    meta: meta.clone(),
-                });
+                out.push(FoundTarget { name: name.to_owned(), role: role.to_owned(), meta: meta.clone() });
             }
         };
         match tag {
@@ -295,11 +248,7 @@ fn is_released_role(role: &str) -> bool {
 
 /// docker's name for a signer role: `targets/alice` → `alice`.
 pub fn signer_name(role: &str) -> &str {
-    if is_released_role(role) {
-        REPO_ADMIN
-    } else {
-        role.strip_prefix("targets/").unwrap_or(role)
-    }
+    if is_released_role(role) { REPO_ADMIN } else { role.strip_prefix("targets/").unwrap_or(role) }
 }
 
 /// One released (tag, digest) pair and who signed it.
@@ -322,11 +271,7 @@ pub fn released_tags(found: &[FoundTarget]) -> Vec<ReleasedTag> {
     for t in found.iter().filter(|t| is_released_role(&t.role)) {
         let key = (t.name.clone(), t.digest_hex());
         index.entry(key).or_insert_with(|| {
-            rows.push(ReleasedTag {
-                tag: t.name.clone(),
-                digest: t.digest_hex(),
-                signers: vec![],
-            });
+            rows.push(ReleasedTag { tag: t.name.clone(), digest: t.digest_hex(), signers: vec![] });
             rows.len() - 1
         });
     }
@@ -365,10 +310,7 @@ pub fn delegation_roles(source: &mut dyn TargetsSource) -> Result<Vec<SignerRole
                     None => ids.push(id.clone()),
                 }
             }
-            out.push(SignerRole {
-                role: role.name.clone(),
-                key_ids: ids,
-            });
+            out.push(SignerRole { role: role.name.clone(), key_ids: ids });
         }
         Visit::Continue
     })?;
@@ -392,25 +334,12 @@ pub struct TrustInfo {
 }
 
 /// Gathers [`TrustInfo`] for `tag` (every tag when None).
-pub fn trust_info(
-    source: &mut dyn TargetsSource,
-    root: &crate::wire::Root,
-    tag: Option<&str>,
-) -> Result<TrustInfo> {
+pub fn trust_info(source: &mut dyn TargetsSource, root: &crate::wire::Root, tag: Option<&str>) -> Result<TrustInfo> {
     let released = released_tags(&all_targets(source, tag)?);
     let mut signers = delegation_roles(source)?;
     signers.retain(|s| s.role != RELEASES_ROLE);
-    let keys_of = |role: &str| {
-        root.role(role)
-            .map(|r| r.keyids.clone())
-            .unwrap_or_default()
-    };
-    Ok(TrustInfo {
-        released,
-        signers,
-        root_keys: keys_of("root"),
-        repository_keys: keys_of("targets"),
-    })
+    let keys_of = |role: &str| root.role(role).map(|r| r.keyids.clone()).unwrap_or_default();
+    Ok(TrustInfo { released, signers, root_keys: keys_of("root"), repository_keys: keys_of("targets") })
 }
 
 /// Natural ordering as docker's `sortorder.NaturalLess`: runs of digits compare
@@ -440,11 +369,7 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
                 j += 1;
             }
             let (na, nb) = (&a[di..i], &b[dj..j]);
-            let ord = na
-                .len()
-                .cmp(&nb.len())
-                .then_with(|| na.cmp(nb))
-                .then_with(|| zi.cmp(&zj));
+            let ord = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb)).then_with(|| zi.cmp(&zj));
             if ord != Ordering::Equal {
                 return ord;
             }
@@ -501,15 +426,9 @@ mod tests {
     fn targets(children: Vec<DelegatedRole>, tags: &[(&str, u8)]) -> Targets {
         Targets {
             type_: "Targets".into(),
-            delegations: crate::wire::Delegations {
-                keys: Default::default(),
-                roles: children,
-            },
+            delegations: crate::wire::Delegations { keys: Default::default(), roles: children },
             expires: crate::wire::Expiry::parse("2100-01-01T00:00:00Z").unwrap(),
-            targets: tags
-                .iter()
-                .map(|(n, b)| (n.to_string(), meta(*b)))
-                .collect(),
+            targets: tags.iter().map(|(n, b)| (n.to_string(), meta(*b))).collect(),
             version: 1,
         }
     }
@@ -531,42 +450,23 @@ mod tests {
         m.insert(
             "targets".into(),
             targets(
-                vec![
-                    role("targets/alice", &[""]),
-                    role("targets/releases", &[""]),
-                    role("targets/v1only", &["v1"]),
-                ],
+                vec![role("targets/alice", &[""]), role("targets/releases", &[""]), role("targets/v1only", &["v1"])],
                 &[("admin", 9), ("old", 1)],
             ),
         );
-        m.insert(
-            "targets/releases".into(),
-            targets(vec![], &[("v1", 1), ("v2", 2), ("old", 2), ("evil", 5)]),
-        );
-        m.insert(
-            "targets/alice".into(),
-            targets(vec![], &[("v1", 1), ("v2", 3), ("alice-only", 4)]),
-        );
-        m.insert(
-            "targets/v1only".into(),
-            targets(vec![], &[("v1", 1), ("v2", 2)]),
-        );
+        m.insert("targets/releases".into(), targets(vec![], &[("v1", 1), ("v2", 2), ("old", 2), ("evil", 5)]));
+        m.insert("targets/alice".into(), targets(vec![], &[("v1", 1), ("v2", 3), ("alice-only", 4)]));
+        m.insert("targets/v1only".into(), targets(vec![], &[("v1", 1), ("v2", 2)]));
         Fake(m, vec![])
     }
 
     #[test]
     fn release_prefers_releases_then_targets() {
         let mut r = repo();
-        assert_eq!(
-            release(&mut r, "v1").unwrap().unwrap().role,
-            "targets/releases"
-        );
+        assert_eq!(release(&mut r, "v1").unwrap().unwrap().role, "targets/releases");
         assert_eq!(release(&mut r, "admin").unwrap().unwrap().role, "targets");
         assert_eq!(release(&mut r, "old").unwrap().unwrap().meta, meta(2));
-        assert!(
-            release(&mut r, "alice-only").unwrap().is_none(),
-            "a tag only in a signer role is not released"
-        );
+        assert!(release(&mut r, "alice-only").unwrap().is_none(), "a tag only in a signer role is not released");
         assert!(release(&mut r, "missing").unwrap().is_none());
     }
 
@@ -581,10 +481,7 @@ mod tests {
     fn released_rows_and_signers() {
         let mut r = repo();
         let rows = released_tags(&all_targets(&mut r, None).unwrap());
-        let summary: Vec<(String, Vec<String>)> = rows
-            .iter()
-            .map(|r| (r.tag.clone(), r.signers.clone()))
-            .collect();
+        let summary: Vec<(String, Vec<String>)> = rows.iter().map(|r| (r.tag.clone(), r.signers.clone())).collect();
         assert_eq!(
             summary,
             vec![
@@ -597,55 +494,29 @@ mod tests {
             ]
         );
         // v1only may sign only v1*: its v2 does not count as a signature.
-        assert!(
-            all_targets(&mut r, Some("v2"))
-                .unwrap()
-                .iter()
-                .all(|t| t.role != "targets/v1only")
-        );
+        assert!(all_targets(&mut r, Some("v2")).unwrap().iter().all(|t| t.role != "targets/v1only"));
     }
 
     #[test]
     fn a_release_outside_the_delegated_paths_is_an_error() {
         let mut m = HashMap::new();
-        m.insert(
-            "targets".into(),
-            targets(vec![role("targets/releases", &["v1"])], &[]),
-        );
-        m.insert(
-            "targets/releases".into(),
-            targets(vec![], &[("v1", 1), ("v2", 2)]),
-        );
+        m.insert("targets".into(), targets(vec![role("targets/releases", &["v1"])], &[]));
+        m.insert("targets/releases".into(), targets(vec![], &[("v1", 1), ("v2", 2)]));
         let mut r = Fake(m, vec![]);
         assert!(release(&mut r, "v1").unwrap().is_some());
         let err = release(&mut r, "v2").unwrap_err().to_string();
-        assert!(
-            err.contains("targets/releases") && err.contains("outside the paths"),
-            "{err}"
-        );
+        assert!(err.contains("targets/releases") && err.contains("outside the paths"), "{err}");
     }
 
     #[test]
     fn child_paths_are_restricted_to_the_parent() {
         let mut m = HashMap::new();
-        m.insert(
-            "targets".into(),
-            targets(vec![role("targets/a", &["v1"])], &[]),
-        );
-        m.insert(
-            "targets/a".into(),
-            targets(vec![role("targets/a/b", &["v", "v1.2"])], &[("v1", 1)]),
-        );
-        m.insert(
-            "targets/a/b".into(),
-            targets(vec![], &[("v1.2", 1), ("v2", 2)]),
-        );
+        m.insert("targets".into(), targets(vec![role("targets/a", &["v1"])], &[]));
+        m.insert("targets/a".into(), targets(vec![role("targets/a/b", &["v", "v1.2"])], &[("v1", 1)]));
+        m.insert("targets/a/b".into(), targets(vec![], &[("v1.2", 1), ("v2", 2)]));
         let mut r = Fake(m, vec![]);
         let found = all_targets(&mut r, None).unwrap();
-        let names: Vec<(&str, &str)> = found
-            .iter()
-            .map(|t| (t.role.as_str(), t.name.as_str()))
-            .collect();
+        let names: Vec<(&str, &str)> = found.iter().map(|t| (t.role.as_str(), t.name.as_str())).collect();
         assert_eq!(names, [("targets/a", "v1"), ("targets/a/b", "v1.2")]);
     }
 

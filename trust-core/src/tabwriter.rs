@@ -31,17 +31,12 @@ mod tests {
 
     #[test]
     fn pads_like_go_tabwriter() {
-        let rows = vec![
-            vec!["SIGNER".to_string(), "KEYS".to_string()],
-            vec!["alice".to_string(), "236f8822d445".to_string()],
-        ];
+        let rows =
+            vec![vec!["SIGNER".to_string(), "KEYS".to_string()], vec!["alice".to_string(), "236f8822d445".to_string()]];
         let mut out = String::new();
         write_table(&rows, &mut out);
         assert_eq!(out, "SIGNER    KEYS\nalice     236f8822d445\n");
-        let rows = vec![
-            vec!["SIGNED TAG".to_string(), "x".to_string()],
-            vec!["v1".to_string(), "y".to_string()],
-        ];
+        let rows = vec![vec!["SIGNED TAG".to_string(), "x".to_string()], vec!["v1".to_string(), "y".to_string()]];
         let mut out = String::new();
         write_table(&rows, &mut out);
         assert_eq!(out, "SIGNED TAG   x\nv1           y\n");

@@ -53,9 +53,7 @@ fn read_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
             if bytes[0] == 0 {
                 return None;
             }
-            let len = bytes
-                .iter()
-                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            let len = bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
             if len < 0x80 {
                 return None;
             }
@@ -107,10 +105,7 @@ pub(super) fn parse_spki(der: &[u8]) -> Option<Spki<'_>> {
         return None;
     }
     match bits.split_first()? {
-        (0, key) => Some(Spki {
-            alg: algorithm(alg)?,
-            key,
-        }),
+        (0, key) => Some(Spki { alg: algorithm(alg)?, key }),
         _ => None,
     }
 }
@@ -161,15 +156,7 @@ pub(super) fn write_spki(alg: KeyAlg, key: &[u8]) -> Option<Vec<u8>> {
     match alg {
         KeyAlg::EcP256 | KeyAlg::EcP384 => {
             push_tlv(&mut alg_id, TAG_OID, OID_EC_PUBLIC_KEY);
-            push_tlv(
-                &mut alg_id,
-                TAG_OID,
-                if alg == KeyAlg::EcP256 {
-                    OID_P256
-                } else {
-                    OID_P384
-                },
-            );
+            push_tlv(&mut alg_id, TAG_OID, if alg == KeyAlg::EcP256 { OID_P256 } else { OID_P384 });
         }
         KeyAlg::Rsa => {
             push_tlv(&mut alg_id, TAG_OID, OID_RSA);
@@ -258,9 +245,6 @@ mod tests {
     #[test]
     fn modulus_bits() {
         // SEQUENCE { INTEGER 0x00 0x80 0x00, INTEGER 3 }: a 16-bit modulus.
-        assert_eq!(
-            rsa_modulus_bits(&[0x30, 0x08, 0x02, 0x03, 0x00, 0x80, 0x00, 0x02, 0x01, 0x03]),
-            Some(16)
-        );
+        assert_eq!(rsa_modulus_bits(&[0x30, 0x08, 0x02, 0x03, 0x00, 0x80, 0x00, 0x02, 0x01, 0x03]), Some(16));
     }
 }

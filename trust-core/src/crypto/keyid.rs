@@ -34,26 +34,19 @@ mod tests {
     fn generated_certificate() {
         let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
         let now = Utc::now();
-        let cert_key =
-            make_root_certificate(&key, "example.com/app", now, now + TimeDelta::days(3650))
-                .unwrap();
+        let cert_key = make_root_certificate(&key, "example.com/app", now, now + TimeDelta::days(3650)).unwrap();
         let canonical = canonical_key_id(&cert_key).unwrap();
         assert_ne!(canonical, cert_key.tuf_id());
         // The SPKI in the certificate is the private key's public key as notary writes it.
         assert_eq!(canonical, key.public_key().tuf_id());
         let cert = Certificate::parse_first(&cert_key.public).unwrap();
-        assert_eq!(
-            canonical,
-            PublicKey::new(KeyType::Ecdsa, cert.spki_der().to_vec()).tuf_id()
-        );
+        assert_eq!(canonical, PublicKey::new(KeyType::Ecdsa, cert.spki_der().to_vec()).tuf_id());
         assert_eq!(canonical.len(), 64);
     }
 
     #[test]
     fn plain_keys_use_the_tuf_id() {
-        let key = PrivateKey::generate(KeyAlgorithm::Ed25519)
-            .unwrap()
-            .public_key();
+        let key = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap().public_key();
         assert_eq!(canonical_key_id(&key).unwrap(), key.tuf_id());
         let unknown = PublicKey::new(KeyType::Unknown("foo".into()), vec![1, 2, 3]);
         assert_eq!(canonical_key_id(&unknown).unwrap(), unknown.tuf_id());
@@ -62,18 +55,12 @@ mod tests {
     #[test]
     fn notary_fixture_root_key() {
         let key = crate::crypto::test_fixtures::notary03_root_key();
-        assert_eq!(
-            key.tuf_id(),
-            "354e203ba09dbe17807b6a9d191bff887167c06d121e738d849446a9c76c2866"
-        );
+        assert_eq!(key.tuf_id(), "354e203ba09dbe17807b6a9d191bff887167c06d121e738d849446a9c76c2866");
         let canonical = canonical_key_id(&key).unwrap();
         assert_ne!(canonical, key.tuf_id());
         // notary names the root's private key file by this ID (notary fixture
         // private/root_keys/f4eaf871….key, client/backwards_compatibility_test.go).
-        assert_eq!(
-            canonical,
-            "f4eaf871a74aa3b3a0ff95cef2455a1e4d461639f5625418e76756fc5c948690"
-        );
+        assert_eq!(canonical, "f4eaf871a74aa3b3a0ff95cef2455a1e4d461639f5625418e76756fc5c948690");
     }
 
     #[test]
@@ -84,10 +71,7 @@ mod tests {
         let key = &targets.delegations.keys["68243a1f948be7841403f65fc8f24d5eda9050c337e727e2eacc3d3cb5227d73"];
         assert_eq!(key.keytype, KeyType::RsaX509);
         // The delegation's private key file is private/tuf_keys/fa842f66….key.
-        assert_eq!(
-            canonical_key_id(key).unwrap(),
-            "fa842f66cac2dc898677a8660789dcff0e3b0b93b73f8952491f6493199936d3"
-        );
+        assert_eq!(canonical_key_id(key).unwrap(), "fa842f66cac2dc898677a8660789dcff0e3b0b93b73f8952491f6493199936d3");
     }
 
     #[test]

@@ -19,13 +19,7 @@ pub trait CryptoProvider: Send + Sync + std::fmt::Debug {
     ///
     /// For x509 key types the public key of the FIRST certificate of the PEM bundle in
     /// `key.public` verifies.
-    fn verify(
-        &self,
-        key: &PublicKey,
-        method: &str,
-        msg: &[u8],
-        sig: &[u8],
-    ) -> Result<(), VerifyError>;
+    fn verify(&self, key: &PublicKey, method: &str, msg: &[u8], sig: &[u8]) -> Result<(), VerifyError>;
 
     /// A short name, e.g. `"ring"`.
     fn name(&self) -> &'static str;

@@ -63,10 +63,7 @@ fn family(keytype: &KeyType) -> Option<Family> {
 }
 
 fn malformed(key: &PublicKey, reason: &'static str) -> VerifyError {
-    VerifyError::MalformedKey {
-        keytype: key.keytype.as_str().to_owned(),
-        reason,
-    }
+    VerifyError::MalformedKey { keytype: key.keytype.as_str().to_owned(), reason }
 }
 
 /// The SubjectPublicKeyInfo DER of an ecdsa/rsa key, or of the first certificate of
@@ -75,79 +72,52 @@ fn spki_der(key: &PublicKey) -> Result<Cow<'_, [u8]>, VerifyError> {
     if !key.keytype.is_x509() {
         return Ok(Cow::Borrowed(&key.public));
     }
-    let cert = Certificate::parse_first(&key.public)
-        .map_err(|_| malformed(key, "the certificate does not parse"))?;
+    let cert = Certificate::parse_first(&key.public).map_err(|_| malformed(key, "the certificate does not parse"))?;
     Ok(Cow::Owned(cert.spki_der().to_vec()))
 }
 
-fn check(
-    alg: &'static dyn VerificationAlgorithm,
-    key: &[u8],
-    msg: &[u8],
-    sig: &[u8],
-) -> Result<(), VerifyError> {
-    UnparsedPublicKey::new(alg, key)
-        .verify(msg, sig)
-        .map_err(|_| VerifyError::InvalidSignature)
+fn check(alg: &'static dyn VerificationAlgorithm, key: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+    UnparsedPublicKey::new(alg, key).verify(msg, sig).map_err(|_| VerifyError::InvalidSignature)
 }
 
 fn verify_ecdsa(key: &PublicKey, msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
     let spki_der = spki_der(key)?;
-    let spki =
-        der::parse_spki(&spki_der).ok_or_else(|| malformed(key, "not a SubjectPublicKeyInfo"))?;
+    let spki = der::parse_spki(&spki_der).ok_or_else(|| malformed(key, "not a SubjectPublicKeyInfo"))?;
     let field_bytes = match spki.alg {
         KeyAlg::EcP256 => 32,
         KeyAlg::EcP384 => 48,
         KeyAlg::EcOther => {
-            return Err(VerifyError::UnsupportedCurve {
-                keytype: key.keytype.as_str().to_owned(),
-            });
+            return Err(VerifyError::UnsupportedCurve { keytype: key.keytype.as_str().to_owned() });
         }
         _ => return Err(malformed(key, "not an ECDSA key")),
     };
     if sig.len() != 2 * field_bytes {
-        return Err(VerifyError::SignatureLength {
-            actual: sig.len(),
-            expected: 2 * field_bytes,
-        });
+        return Err(VerifyError::SignatureLength { actual: sig.len(), expected: 2 * field_bytes });
     }
     if spki.alg == KeyAlg::EcP256 {
         check(&signature::ECDSA_P256_SHA256_FIXED, spki.key, msg, sig)
     } else {
         // ring has P-384 with SHA-256 only in its ASN.1 form.
-        check(
-            &signature::ECDSA_P384_SHA256_ASN1,
-            spki.key,
-            msg,
-            &der::ecdsa_raw_to_asn1(sig),
-        )
+        check(&signature::ECDSA_P384_SHA256_ASN1, spki.key, msg, &der::ecdsa_raw_to_asn1(sig))
     }
 }
 
 fn verify_rsa(key: &PublicKey, pss: bool, msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
     let spki_der = spki_der(key)?;
-    let spki =
-        der::parse_spki(&spki_der).ok_or_else(|| malformed(key, "not a SubjectPublicKeyInfo"))?;
+    let spki = der::parse_spki(&spki_der).ok_or_else(|| malformed(key, "not a SubjectPublicKeyInfo"))?;
     if spki.alg != KeyAlg::Rsa {
         return Err(malformed(key, "not an RSA key"));
     }
-    let bits = der::rsa_modulus_bits(spki.key)
-        .ok_or_else(|| malformed(key, "not a PKCS#1 RSAPublicKey"))?;
+    let bits = der::rsa_modulus_bits(spki.key).ok_or_else(|| malformed(key, "not a PKCS#1 RSAPublicKey"))?;
     if !(2048..=8192).contains(&bits) {
         return Err(VerifyError::RsaKeySize { bits });
     }
     let expected = bits.div_ceil(8);
     if sig.len() != expected {
-        return Err(VerifyError::SignatureLength {
-            actual: sig.len(),
-            expected,
-        });
+        return Err(VerifyError::SignatureLength { actual: sig.len(), expected });
     }
-    let alg: &'static dyn VerificationAlgorithm = if pss {
-        &signature::RSA_PSS_2048_8192_SHA256
-    } else {
-        &signature::RSA_PKCS1_2048_8192_SHA256
-    };
+    let alg: &'static dyn VerificationAlgorithm =
+        if pss { &signature::RSA_PSS_2048_8192_SHA256 } else { &signature::RSA_PKCS1_2048_8192_SHA256 };
     check(alg, spki.key, msg, sig)
 }
 
@@ -156,26 +126,16 @@ fn verify_ed25519(key: &PublicKey, msg: &[u8], sig: &[u8]) -> Result<(), VerifyE
         return Err(malformed(key, "not 32 bytes"));
     }
     if sig.len() != 64 {
-        return Err(VerifyError::SignatureLength {
-            actual: sig.len(),
-            expected: 64,
-        });
+        return Err(VerifyError::SignatureLength { actual: sig.len(), expected: 64 });
     }
     check(&signature::ED25519, &key.public, msg, sig)
 }
 
 impl CryptoProvider for RingProvider {
-    fn verify(
-        &self,
-        key: &PublicKey,
-        method: &str,
-        msg: &[u8],
-        sig: &[u8],
-    ) -> Result<(), VerifyError> {
-        let key_family = family(&key.keytype)
-            .ok_or_else(|| VerifyError::UnsupportedKeyType(key.keytype.as_str().to_owned()))?;
-        let scheme = Scheme::parse(method)
-            .ok_or_else(|| VerifyError::UnsupportedMethod(method.to_owned()))?;
+    fn verify(&self, key: &PublicKey, method: &str, msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+        let key_family =
+            family(&key.keytype).ok_or_else(|| VerifyError::UnsupportedKeyType(key.keytype.as_str().to_owned()))?;
+        let scheme = Scheme::parse(method).ok_or_else(|| VerifyError::UnsupportedMethod(method.to_owned()))?;
         if scheme.family() != key_family {
             return Err(VerifyError::MethodMismatch {
                 method: method.to_owned(),
@@ -220,81 +180,45 @@ mod tests {
     fn method_must_fit_key_type() {
         let ec = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
         let (_, sig) = ec.sign(b"m").unwrap();
-        let err = provider()
-            .verify(&ec.public_key(), "rsapss", b"m", &sig)
-            .unwrap_err();
+        let err = provider().verify(&ec.public_key(), "rsapss", b"m", &sig).unwrap_err();
         assert_eq!(err.to_string(), "method rsapss does not fit key type ecdsa");
-        let err = provider()
-            .verify(&ec.public_key(), "eddsa", b"m", &sig)
-            .unwrap_err();
+        let err = provider().verify(&ec.public_key(), "eddsa", b"m", &sig).unwrap_err();
         assert_eq!(err.to_string(), "method eddsa does not fit key type ecdsa");
 
         let ed = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
         let (_, sig) = ed.sign(b"m").unwrap();
-        let err = provider()
-            .verify(&ed.public_key(), "ecdsa", b"m", &sig)
-            .unwrap_err();
+        let err = provider().verify(&ed.public_key(), "ecdsa", b"m", &sig).unwrap_err();
         assert!(matches!(err, VerifyError::MethodMismatch { .. }), "{err}");
 
         let rsa = PrivateKey::from_pkcs8_der(include_bytes!("testdata/rsa2048.pk8.der")).unwrap();
         let (_, sig) = rsa.sign(b"m").unwrap();
-        let err = provider()
-            .verify(&rsa.public_key(), "ecdsa", b"m", &sig)
-            .unwrap_err();
+        let err = provider().verify(&rsa.public_key(), "ecdsa", b"m", &sig).unwrap_err();
         assert_eq!(err.to_string(), "method ecdsa does not fit key type rsa");
     }
 
     #[test]
     fn unknown_key_types_and_methods() {
         let key = PublicKey::new(KeyType::Unknown("foo".into()), vec![0; 32]);
-        let err = provider()
-            .verify(&key, "ecdsa", b"m", &[0; 64])
-            .unwrap_err();
+        let err = provider().verify(&key, "ecdsa", b"m", &[0; 64]).unwrap_err();
         assert_eq!(err.to_string(), "unsupported key type foo");
-        let ec = PrivateKey::generate(KeyAlgorithm::EcdsaP256)
-            .unwrap()
-            .public_key();
-        let err = provider()
-            .verify(&ec, "pycrypto-pkcs#1 pss", b"m", &[0; 64])
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "unsupported signature method pycrypto-pkcs#1 pss"
-        );
+        let ec = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap().public_key();
+        let err = provider().verify(&ec, "pycrypto-pkcs#1 pss", b"m", &[0; 64]).unwrap_err();
+        assert_eq!(err.to_string(), "unsupported signature method pycrypto-pkcs#1 pss");
     }
 
     #[test]
     fn der_ecdsa_signature_refused() {
         let rng = SystemRandom::new();
-        let doc =
-            EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-        let pair = EcdsaKeyPair::from_pkcs8(
-            &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
-            doc.as_ref(),
-            &rng,
-        )
-        .unwrap();
-        let key = PrivateKey::from_pkcs8_der(doc.as_ref())
-            .unwrap()
-            .public_key();
+        let doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, doc.as_ref(), &rng).unwrap();
+        let key = PrivateKey::from_pkcs8_der(doc.as_ref()).unwrap().public_key();
         let der_sig = pair.sign(&rng, b"m").unwrap();
-        let err = provider()
-            .verify(&key, "ecdsa", b"m", der_sig.as_ref())
-            .unwrap_err();
-        assert_eq!(
-            err,
-            VerifyError::SignatureLength {
-                actual: der_sig.as_ref().len(),
-                expected: 64
-            }
-        );
+        let err = provider().verify(&key, "ecdsa", b"m", der_sig.as_ref()).unwrap_err();
+        assert_eq!(err, VerifyError::SignatureLength { actual: der_sig.as_ref().len(), expected: 64 });
         // A DER signature padded to exactly 64 bytes is still not r‖s.
         let mut padded = der_sig.as_ref().to_vec();
         padded.resize(64, 0);
-        assert_eq!(
-            provider().verify(&key, "ecdsa", b"m", &padded),
-            Err(VerifyError::InvalidSignature)
-        );
+        assert_eq!(provider().verify(&key, "ecdsa", b"m", &padded), Err(VerifyError::InvalidSignature));
     }
 
     #[test]
@@ -306,20 +230,12 @@ mod tests {
         let sig = hex::decode(include_str!("testdata/p384-msg.sig").trim()).unwrap();
         assert_eq!(sig.len(), 96);
         provider().verify(&key, "ecdsa", msg, &sig).unwrap();
-        assert_eq!(
-            provider().verify(&key, "ecdsa", b"other", &sig),
-            Err(VerifyError::InvalidSignature)
-        );
-        let err = provider()
-            .verify(&key, "ecdsa", msg, &sig[..64])
-            .unwrap_err();
+        assert_eq!(provider().verify(&key, "ecdsa", b"other", &sig), Err(VerifyError::InvalidSignature));
+        let err = provider().verify(&key, "ecdsa", msg, &sig[..64]).unwrap_err();
         assert_eq!(err.to_string(), "signature is 64 bytes, expected 96");
         let mut bad = sig.clone();
         bad[95] ^= 1;
-        assert_eq!(
-            provider().verify(&key, "ecdsa", msg, &bad),
-            Err(VerifyError::InvalidSignature)
-        );
+        assert_eq!(provider().verify(&key, "ecdsa", msg, &bad), Err(VerifyError::InvalidSignature));
     }
 
     #[test]
@@ -327,54 +243,29 @@ mod tests {
         let der = include_bytes!("testdata/rsa2048.pk8.der");
         let pair = signature::RsaKeyPair::from_pkcs8(der).unwrap();
         let mut sig = vec![0; pair.public().modulus_len()];
-        pair.sign(
-            &signature::RSA_PKCS1_SHA256,
-            &SystemRandom::new(),
-            b"m",
-            &mut sig,
-        )
-        .unwrap();
+        pair.sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), b"m", &mut sig).unwrap();
         let key = PrivateKey::from_pkcs8_der(der).unwrap().public_key();
         provider().verify(&key, "rsapkcs1v15", b"m", &sig).unwrap();
         // A PKCS#1 v1.5 signature is not a PSS signature.
-        assert_eq!(
-            provider().verify(&key, "rsapss", b"m", &sig),
-            Err(VerifyError::InvalidSignature)
-        );
-        let err = provider()
-            .verify(&key, "rsapss", b"m", &sig[1..])
-            .unwrap_err();
+        assert_eq!(provider().verify(&key, "rsapss", b"m", &sig), Err(VerifyError::InvalidSignature));
+        let err = provider().verify(&key, "rsapss", b"m", &sig[1..]).unwrap_err();
         assert_eq!(err.to_string(), "signature is 255 bytes, expected 256");
     }
 
     #[test]
     fn rsa_x509_uses_the_certificate_key() {
         let rsa = PrivateKey::from_pkcs8_der(include_bytes!("testdata/rsa2048.pk8.der")).unwrap();
-        let cert = PublicKey::new(
-            KeyType::RsaX509,
-            include_bytes!("testdata/rsa2048.crt").to_vec(),
-        );
+        let cert = PublicKey::new(KeyType::RsaX509, include_bytes!("testdata/rsa2048.crt").to_vec());
         let (method, sig) = rsa.sign(b"m").unwrap();
         provider().verify(&cert, method, b"m", &sig).unwrap();
     }
 
     #[test]
     fn small_rsa_key_refused() {
-        let key = PublicKey::new(
-            KeyType::Rsa,
-            include_bytes!("testdata/rsa1024.spki.der").to_vec(),
-        );
-        let err = provider()
-            .verify(&key, "rsapss", b"m", &[0; 128])
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "RSA key is 1024 bits, expected 2048 to 8192"
-        );
-        let cert = PublicKey::new(
-            KeyType::RsaX509,
-            include_bytes!("testdata/rsa1024.crt").to_vec(),
-        );
+        let key = PublicKey::new(KeyType::Rsa, include_bytes!("testdata/rsa1024.spki.der").to_vec());
+        let err = provider().verify(&key, "rsapss", b"m", &[0; 128]).unwrap_err();
+        assert_eq!(err.to_string(), "RSA key is 1024 bits, expected 2048 to 8192");
+        let cert = PublicKey::new(KeyType::RsaX509, include_bytes!("testdata/rsa1024.crt").to_vec());
         assert_eq!(
             provider().verify(&cert, "rsapkcs1v15", b"m", &[0; 128]),
             Err(VerifyError::RsaKeySize { bits: 1024 })
@@ -383,60 +274,23 @@ mod tests {
 
     #[test]
     fn malformed_keys() {
-        let err = provider()
-            .verify(
-                &PublicKey::new(KeyType::Ecdsa, vec![1, 2, 3]),
-                "ecdsa",
-                b"m",
-                &[0; 64],
-            )
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "malformed ecdsa public key: not a SubjectPublicKeyInfo"
-        );
-        let err = provider()
-            .verify(
-                &PublicKey::new(KeyType::Ed25519, vec![0; 31]),
-                "eddsa",
-                b"m",
-                &[0; 64],
-            )
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "malformed ed25519 public key: not 32 bytes"
-        );
-        let ed = PrivateKey::generate(KeyAlgorithm::Ed25519)
-            .unwrap()
-            .public_key();
+        let err =
+            provider().verify(&PublicKey::new(KeyType::Ecdsa, vec![1, 2, 3]), "ecdsa", b"m", &[0; 64]).unwrap_err();
+        assert_eq!(err.to_string(), "malformed ecdsa public key: not a SubjectPublicKeyInfo");
+        let err =
+            provider().verify(&PublicKey::new(KeyType::Ed25519, vec![0; 31]), "eddsa", b"m", &[0; 64]).unwrap_err();
+        assert_eq!(err.to_string(), "malformed ed25519 public key: not 32 bytes");
+        let ed = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap().public_key();
         let err = provider().verify(&ed, "eddsa", b"m", &[0; 63]).unwrap_err();
         assert_eq!(err.to_string(), "signature is 63 bytes, expected 64");
         // An rsa key that holds an EC key.
-        let ec = PrivateKey::generate(KeyAlgorithm::EcdsaP256)
-            .unwrap()
-            .public_key();
-        let err = provider()
-            .verify(
-                &PublicKey::new(KeyType::Rsa, ec.public),
-                "rsapss",
-                b"m",
-                &[0; 256],
-            )
-            .unwrap_err();
+        let ec = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap().public_key();
+        let err = provider().verify(&PublicKey::new(KeyType::Rsa, ec.public), "rsapss", b"m", &[0; 256]).unwrap_err();
         assert_eq!(err.to_string(), "malformed rsa public key: not an RSA key");
         let err = provider()
-            .verify(
-                &PublicKey::new(KeyType::EcdsaX509, b"junk".to_vec()),
-                "ecdsa",
-                b"m",
-                &[0; 64],
-            )
+            .verify(&PublicKey::new(KeyType::EcdsaX509, b"junk".to_vec()), "ecdsa", b"m", &[0; 64])
             .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "malformed ecdsa-x509 public key: the certificate does not parse"
-        );
+        assert_eq!(err.to_string(), "malformed ecdsa-x509 public key: the certificate does not parse");
     }
 
     /// Verifies every signature of a real notary 0.3 metadata file with the keys in `keys`.
@@ -451,10 +305,7 @@ mod tests {
             provider().verify(key, &sig.method, &msg, &sig.sig).unwrap();
             let mut tampered = msg.to_vec();
             tampered[20] ^= 1;
-            assert_eq!(
-                provider().verify(key, &sig.method, &tampered, &sig.sig),
-                Err(VerifyError::InvalidSignature)
-            );
+            assert_eq!(provider().verify(key, &sig.method, &tampered, &sig.sig), Err(VerifyError::InvalidSignature));
         }
         env.signatures.len()
     }
@@ -471,10 +322,7 @@ mod tests {
             assert_eq!(&key.tuf_id(), id);
         }
         // root.json is signed by its ecdsa-x509 root certificate.
-        assert_eq!(
-            root.keys[&root.roles["root"].keyids[0]].keytype,
-            KeyType::EcdsaX509
-        );
+        assert_eq!(root.keys[&root.roles["root"].keyids[0]].keytype, KeyType::EcdsaX509);
         assert_eq!(verify_fixture("root.json", &root.keys), 1);
     }
 
@@ -488,15 +336,7 @@ mod tests {
         let env = Envelope::parse(&bytes).unwrap();
         let targets: Targets = serde_json::from_str(env.signed.get()).unwrap();
         let delegations = targets.delegations;
-        assert!(
-            delegations
-                .keys
-                .values()
-                .all(|k| k.keytype == KeyType::RsaX509)
-        );
-        assert_eq!(
-            verify_fixture("targets/releases.json", &delegations.keys),
-            1
-        );
+        assert!(delegations.keys.values().all(|k| k.keytype == KeyType::RsaX509));
+        assert_eq!(verify_fixture("targets/releases.json", &delegations.keys), 1);
     }
 }

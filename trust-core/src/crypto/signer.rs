@@ -45,9 +45,7 @@ impl PrivateKey {
     pub fn generate(alg: KeyAlgorithm) -> Result<Self, Error> {
         let rng = SystemRandom::new();
         let doc = match alg {
-            KeyAlgorithm::EcdsaP256 => {
-                EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-            }
+            KeyAlgorithm::EcdsaP256 => EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng),
             KeyAlgorithm::Ed25519 => Ed25519KeyPair::generate_pkcs8(&rng),
         }
         .map_err(|_| Error::Key("key generation failed".into()))?;
@@ -70,16 +68,8 @@ impl PrivateKey {
                 };
                 let pair = EcdsaKeyPair::from_pkcs8(signing, der, &rng).map_err(rejected)?;
                 let spki = der::write_spki(alg, pair.public_key().as_ref());
-                let public =
-                    PublicKey::new(KeyType::Ecdsa, spki.ok_or_else(|| key_error("ECDSA"))?);
-                (
-                    if alg == KeyAlg::EcP256 {
-                        Pair::EcdsaP256(pair)
-                    } else {
-                        Pair::EcdsaP384
-                    },
-                    public,
-                )
+                let public = PublicKey::new(KeyType::Ecdsa, spki.ok_or_else(|| key_error("ECDSA"))?);
+                (if alg == KeyAlg::EcP256 { Pair::EcdsaP256(pair) } else { Pair::EcdsaP384 }, public)
             }
             KeyAlg::Ed25519 => {
                 let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(rejected)?;
@@ -92,23 +82,14 @@ impl PrivateKey {
                     return Err(key_error("RSA keys must have at least 2048 bits"));
                 }
                 let spki = der::write_spki(alg, pair.public_key().as_ref());
-                (
-                    Pair::Rsa(pair),
-                    PublicKey::new(KeyType::Rsa, spki.ok_or_else(|| key_error("RSA"))?),
-                )
+                (Pair::Rsa(pair), PublicKey::new(KeyType::Rsa, spki.ok_or_else(|| key_error("RSA"))?))
             }
             KeyAlg::EcOther => {
-                return Err(key_error(
-                    "unsupported elliptic curve (only P-256 and P-384)",
-                ));
+                return Err(key_error("unsupported elliptic curve (only P-256 and P-384)"));
             }
             KeyAlg::Other => return Err(key_error("unsupported key algorithm")),
         };
-        Ok(PrivateKey {
-            pkcs8: Zeroizing::new(der.to_vec()),
-            pair,
-            public,
-        })
+        Ok(PrivateKey { pkcs8: Zeroizing::new(der.to_vec()), pair, public })
     }
 
     /// The PKCS#8 DER of this key.
@@ -143,19 +124,14 @@ impl PrivateKey {
         let rng = SystemRandom::new();
         let failed = |_| Error::Key("signing failed".into());
         match &self.pair {
-            Pair::EcdsaP256(pair) => Ok((
-                "ecdsa",
-                pair.sign(&rng, msg).map_err(failed)?.as_ref().to_vec(),
-            )),
+            Pair::EcdsaP256(pair) => Ok(("ecdsa", pair.sign(&rng, msg).map_err(failed)?.as_ref().to_vec())),
             Pair::EcdsaP384 => Err(Error::Key(
-                "signing with ECDSA P-384 keys is not supported (notary signs them over SHA-256)"
-                    .into(),
+                "signing with ECDSA P-384 keys is not supported (notary signs them over SHA-256)".into(),
             )),
             Pair::Ed25519(pair) => Ok(("eddsa", pair.sign(msg).as_ref().to_vec())),
             Pair::Rsa(pair) => {
                 let mut sig = vec![0; pair.public().modulus_len()];
-                pair.sign(&signature::RSA_PSS_SHA256, &rng, msg, &mut sig)
-                    .map_err(failed)?;
+                pair.sign(&signature::RSA_PSS_SHA256, &rng, msg, &mut sig).map_err(failed)?;
                 Ok(("rsapss", sig))
             }
         }
@@ -187,19 +163,15 @@ mod tests {
             PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap(),
             PrivateKey::from_pkcs8_der(RSA_2048).unwrap(),
         ];
-        for (key, (keytype, method, len)) in keys.iter().zip([
-            ("ecdsa", "ecdsa", 64),
-            ("ed25519", "eddsa", 64),
-            ("rsa", "rsapss", 256),
-        ]) {
+        for (key, (keytype, method, len)) in
+            keys.iter().zip([("ecdsa", "ecdsa", 64), ("ed25519", "eddsa", 64), ("rsa", "rsapss", 256)])
+        {
             let public = key.public_key();
             assert_eq!(public.keytype.as_str(), keytype);
             let (m, sig) = key.sign(msg).unwrap();
             assert_eq!((m, sig.len()), (method, len));
             default_provider().verify(&public, m, msg, &sig).unwrap();
-            let err = default_provider()
-                .verify(&public, m, b"other message", &sig)
-                .unwrap_err();
+            let err = default_provider().verify(&public, m, b"other message", &sig).unwrap_err();
             assert_eq!(err.to_string(), "invalid signature");
         }
     }
@@ -226,16 +198,17 @@ mod tests {
     #[test]
     fn ed25519_pkcs8_v1_accepted() {
         // RFC 8410 section 10.3 private key (v1, no public key) and its section 10.1 public key.
-        let v1 = hex::decode("302e020100300506032b657004220420d4ee72dbf913584ad5b6d8f1f769f8ad3afe7c28cbf1d4fbe097a88f44755842").unwrap();
+        let v1 = hex::decode(
+            "302e020100300506032b657004220420d4ee72dbf913584ad5b6d8f1f769f8ad3afe7c28cbf1d4fbe097a88f44755842",
+        )
+        .unwrap();
         let key = PrivateKey::from_pkcs8_der(&v1).unwrap();
         assert_eq!(
             hex::encode(key.public_key().public),
             "19bf44096984cdfe8541bac167dc3b96c85086aa30b6b6cb0c5c38ad703166e1"
         );
         let (_, sig) = key.sign(b"m").unwrap();
-        default_provider()
-            .verify(&key.public_key(), "ed25519", b"m", &sig)
-            .unwrap();
+        default_provider().verify(&key.public_key(), "ed25519", b"m", &sig).unwrap();
     }
 
     #[test]
@@ -249,14 +222,8 @@ mod tests {
 
     #[test]
     fn refuses_garbage() {
-        assert!(matches!(
-            PrivateKey::from_pkcs8_der(b"\x30\x03\x02\x01\x00"),
-            Err(Error::Key(_))
-        ));
-        assert!(matches!(
-            PrivateKey::from_pkcs8_der(&[]),
-            Err(Error::Key(_))
-        ));
+        assert!(matches!(PrivateKey::from_pkcs8_der(b"\x30\x03\x02\x01\x00"), Err(Error::Key(_))));
+        assert!(matches!(PrivateKey::from_pkcs8_der(&[]), Err(Error::Key(_))));
         let mut broken = RSA_2048.to_vec();
         broken[200] ^= 0xff;
         assert!(PrivateKey::from_pkcs8_der(&broken).is_err());
@@ -266,10 +233,7 @@ mod tests {
     fn debug_hides_key_material() {
         let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
         let text = format!("{key:?}");
-        assert!(
-            text.contains("ecdsa-p256") && text.contains(&key.public_key().tuf_id()),
-            "{text}"
-        );
+        assert!(text.contains("ecdsa-p256") && text.contains(&key.public_key().tuf_id()), "{text}");
         let hex_der = hex::encode(key.pkcs8_der());
         assert!(!text.contains(&hex_der[hex_der.len() - 40..]));
         assert!(!text.contains("pkcs8"));

@@ -6,9 +6,7 @@ use crate::wire::{Envelope, PublicKey, Root};
 
 /// The bytes of `fixtures/notary0.3/<name>`.
 pub(crate) fn notary03(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/notary0.3")
-        .join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/notary0.3").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

@@ -53,16 +53,8 @@ fn parse_challenge(value: &str) -> Option<Challenge> {
         return None;
     }
     let params = parse_params(params);
-    let get = |k: &str| {
-        params
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(k))
-            .map(|(_, v)| v.clone())
-    };
-    Some(Challenge::Bearer {
-        realm: get("realm")?,
-        service: get("service"),
-    })
+    let get = |k: &str| params.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone());
+    Some(Challenge::Bearer { realm: get("realm")?, service: get("service") })
 }
 
 /// `k=v` pairs separated by commas; values may be quoted with `\` escapes.
@@ -71,8 +63,7 @@ fn parse_params(s: &str) -> Vec<(String, String)> {
     let mut chars = s.chars().peekable();
     loop {
         while chars.next_if(|c| c.is_whitespace() || *c == ',').is_some() {}
-        let key: String =
-            std::iter::from_fn(|| chars.next_if(|c| *c != '=' && *c != ',')).collect();
+        let key: String = std::iter::from_fn(|| chars.next_if(|c| *c != '=' && *c != ',')).collect();
         if key.is_empty() || chars.next_if_eq(&'=').is_none() {
             return out;
         }
@@ -110,8 +101,7 @@ pub(crate) fn fetch_token(
     scope: &str,
     creds: Option<&Credentials>,
 ) -> Result<Zeroizing<String>, Error> {
-    let url = reqwest::Url::parse(realm)
-        .map_err(|e| network(realm, format!("invalid token realm: {e}")))?;
+    let url = reqwest::Url::parse(realm).map_err(|e| network(realm, format!("invalid token realm: {e}")))?;
     let plain_ok = url.scheme() == "http" && is_loopback(&url);
     if url.scheme() != "https" && !plain_ok {
         return Err(network(realm, "token realm must be an https URL".into()));
@@ -126,39 +116,23 @@ pub(crate) fn fetch_token(
         }
         Some(Credentials::Basic { username, password }) => {
             params.push(("account", username.as_str()));
-            client
-                .get(url)
-                .query(&params)
-                .basic_auth(username, Some(password.as_str()))
+            client.get(url).query(&params).basic_auth(username, Some(password.as_str()))
         }
         None => client.get(url).query(&params),
     };
-    let response = request
-        .send()
-        .map_err(|e| network(realm, super::notary::describe(&e)))?;
+    let response = request.send().map_err(|e| network(realm, super::notary::describe(&e)))?;
     let status = response.status();
     let body = super::read_limited(response, MAX_TOKEN_RESPONSE, "token", |e| {
         network(realm, format!("reading the token response: {e}"))
     })
     .map(Zeroizing::new)?;
     if !status.is_success() {
-        let detail = super::notary::errcode_message(&body)
-            .map(|m| format!(": {m}"))
-            .unwrap_or_default();
-        return Err(network(
-            realm,
-            format!("token request failed: HTTP {status}{detail}"),
-        ));
+        let detail = super::notary::errcode_message(&body).map(|m| format!(": {m}")).unwrap_or_default();
+        return Err(network(realm, format!("token request failed: HTTP {status}{detail}")));
     }
-    let parsed: TokenResponse = serde_json::from_slice(&body)
-        .map_err(|_| network(realm, "token response is not the expected JSON".into()))?;
-    let token = Zeroizing::new(
-        parsed
-            .token
-            .filter(|t| !t.is_empty())
-            .or(parsed.access_token)
-            .unwrap_or_default(),
-    );
+    let parsed: TokenResponse =
+        serde_json::from_slice(&body).map_err(|_| network(realm, "token response is not the expected JSON".into()))?;
+    let token = Zeroizing::new(parsed.token.filter(|t| !t.is_empty()).or(parsed.access_token).unwrap_or_default());
     if token.is_empty() {
         return Err(network(realm, "token response has no token".into()));
     }
@@ -171,10 +145,7 @@ pub(crate) fn basic_header(creds: &Credentials) -> Option<Zeroizing<String>> {
         return None;
     };
     let raw = Zeroizing::new(format!("{username}:{}", password.as_str()));
-    Some(Zeroizing::new(format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
-    )))
+    Some(Zeroizing::new(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw.as_bytes()))))
 }
 
 /// A network error about `realm`, without its query string.
@@ -194,34 +165,22 @@ mod tests {
         );
         assert_eq!(
             c,
-            Some(Challenge::Bearer {
-                realm: "https://auth.example.com/token".into(),
-                service: Some("notary".into())
-            })
+            Some(Challenge::Bearer { realm: "https://auth.example.com/token".into(), service: Some("notary".into()) })
         );
         let c = parse_challenge(r#"bearer  realm=https://r.example/t , service = "s \"q\"" "#);
         assert_eq!(
             c,
-            Some(Challenge::Bearer {
-                realm: "https://r.example/t".into(),
-                service: Some(r#"s "q""#.into())
-            })
+            Some(Challenge::Bearer { realm: "https://r.example/t".into(), service: Some(r#"s "q""#.into()) })
         );
         assert_eq!(parse_challenge(r#"Bearer service="x""#), None, "no realm");
-        assert_eq!(
-            parse_challenge(r#"Basic realm="registry""#),
-            Some(Challenge::Basic)
-        );
+        assert_eq!(parse_challenge(r#"Basic realm="registry""#), Some(Challenge::Basic));
         assert_eq!(parse_challenge("Negotiate"), None);
     }
 
     #[test]
     fn bearer_is_preferred() {
         let mut h = reqwest::header::HeaderMap::new();
-        h.append(
-            reqwest::header::WWW_AUTHENTICATE,
-            reqwest::header::HeaderValue::from_static("Basic realm=x"),
-        );
+        h.append(reqwest::header::WWW_AUTHENTICATE, reqwest::header::HeaderValue::from_static("Basic realm=x"));
         h.append(
             reqwest::header::WWW_AUTHENTICATE,
             reqwest::header::HeaderValue::from_static("Bearer realm=\"https://t\""),
@@ -233,32 +192,16 @@ mod tests {
 
     #[test]
     fn basic_header_encoding() {
-        let creds = Credentials::Basic {
-            username: "alice".into(),
-            password: Zeroizing::new("pw".into()),
-        };
-        assert_eq!(
-            basic_header(&creds).as_deref().map(String::as_str),
-            Some("Basic YWxpY2U6cHc=")
-        );
+        let creds = Credentials::Basic { username: "alice".into(), password: Zeroizing::new("pw".into()) };
+        assert_eq!(basic_header(&creds).as_deref().map(String::as_str), Some("Basic YWxpY2U6cHc="));
         assert!(basic_header(&Credentials::IdentityToken(Zeroizing::new("t".into()))).is_none());
     }
 
     #[test]
     fn plain_http_realms_only_on_loopback() {
         let client = Client::new();
-        let e = fetch_token(
-            &client,
-            "http://auth.example.com/token?x=secret",
-            None,
-            "s",
-            None,
-        )
-        .err();
+        let e = fetch_token(&client, "http://auth.example.com/token?x=secret", None, "s", None).err();
         let e = e.map(|e| e.to_string()).unwrap_or_default();
-        assert_eq!(
-            e,
-            "http://auth.example.com/token: token realm must be an https URL"
-        );
+        assert_eq!(e, "http://auth.example.com/token: token realm must be an https URL");
     }
 }

@@ -85,11 +85,7 @@ fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Zeroizing<Str
 /// `localhost:5000`) from `<docker_config>/config.json`; `None` for anonymous access.
 pub(crate) fn lookup(docker_config: &Path, registry: &str) -> Option<Credentials> {
     let config = read_config(&docker_config.join("config.json"))?;
-    let key = if registry == crate::reference::DOCKER_HUB_DOMAIN {
-        DOCKER_HUB_KEY
-    } else {
-        registry
-    };
+    let key = if registry == crate::reference::DOCKER_HUB_DOMAIN { DOCKER_HUB_KEY } else { registry };
     let helper = config.cred_helpers.get(key).or(config.creds_store.as_ref());
     match helper.filter(|h| !h.is_empty()) {
         Some(helper) => from_helper(helper, key),
@@ -119,30 +115,20 @@ fn from_auths(auths: &HashMap<String, AuthEntry>, key: &str) -> Option<Credentia
         return decode_auth(auth);
     }
     match (&entry.username, &entry.password) {
-        (Some(u), Some(p)) if !u.is_empty() => Some(Credentials::Basic {
-            username: u.clone(),
-            password: p.clone(),
-        }),
+        (Some(u), Some(p)) if !u.is_empty() => Some(Credentials::Basic { username: u.clone(), password: p.clone() }),
         _ => None,
     }
 }
 
 /// `base64(user:pass)`; the password loses trailing NULs, as in docker.
 fn decode_auth(auth: &str) -> Option<Credentials> {
-    let decoded = Zeroizing::new(
-        base64::engine::general_purpose::STANDARD
-            .decode(auth.trim())
-            .ok()?,
-    );
+    let decoded = Zeroizing::new(base64::engine::general_purpose::STANDARD.decode(auth.trim()).ok()?);
     let text = std::str::from_utf8(&decoded).ok()?;
     let (user, pass) = text.split_once(':')?;
     if user.is_empty() {
         return None;
     }
-    Some(Credentials::Basic {
-        username: user.to_owned(),
-        password: Zeroizing::new(pass.trim_matches('\0').to_owned()),
-    })
+    Some(Credentials::Basic { username: user.to_owned(), password: Zeroizing::new(pass.trim_matches('\0').to_owned()) })
 }
 
 /// Docker's hostname reduction of an `auths` key: drop the scheme and any path.
@@ -153,10 +139,7 @@ fn host_of(key: &str) -> &str {
 
 /// Runs `docker-credential-<helper> get` with `key` on stdin.
 fn from_helper(helper: &str, key: &str) -> Option<Credentials> {
-    if !helper
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    {
+    if !helper.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
         return None;
     }
     let stdout = run_helper(&format!("docker-credential-{helper}"), key)?;
@@ -165,10 +148,7 @@ fn from_helper(helper: &str, key: &str) -> Option<Credentials> {
     if out.username == TOKEN_USERNAME {
         return Some(Credentials::IdentityToken(secret));
     }
-    Some(Credentials::Basic {
-        username: out.username,
-        password: secret,
-    })
+    Some(Credentials::Basic { username: out.username, password: secret })
 }
 
 /// The program's stdout if it exits successfully within [`HELPER_TIMEOUT`].
@@ -180,10 +160,7 @@ fn run_helper(program: &str, key: &str) -> Option<Zeroizing<Vec<u8>>> {
         .stderr(Stdio::null())
         .spawn()
         .ok()?;
-    let fed = child
-        .stdin
-        .take()
-        .map(|mut stdin| stdin.write_all(key.as_bytes()));
+    let fed = child.stdin.take().map(|mut stdin| stdin.write_all(key.as_bytes()));
     let reader = child.stdout.take().map(|stdout| {
         std::thread::spawn(move || {
             let mut out = Zeroizing::new(Vec::new());
@@ -222,9 +199,7 @@ mod tests {
 
     fn basic(c: Option<Credentials>) -> Option<(String, String)> {
         match c {
-            Some(Credentials::Basic { username, password }) => {
-                Some((username, password.to_string()))
-            }
+            Some(Credentials::Basic { username, password }) => Some((username, password.to_string())),
             _ => None,
         }
     }
@@ -245,15 +220,9 @@ mod tests {
                 "empty.example":{}
             }}"#,
         );
-        assert_eq!(
-            basic(lookup(dir.path(), "localhost:5000")),
-            pair("alice", "s3cr:et")
-        );
+        assert_eq!(basic(lookup(dir.path(), "localhost:5000")), pair("alice", "s3cr:et"));
         assert_eq!(basic(lookup(dir.path(), "docker.io")), pair("bob", "pw"));
-        assert_eq!(
-            basic(lookup(dir.path(), "legacy.example:8443")),
-            pair("carol", "pw2")
-        );
+        assert_eq!(basic(lookup(dir.path(), "legacy.example:8443")), pair("carol", "pw2"));
         assert!(
             matches!(lookup(dir.path(), "tok.example"), Some(Credentials::IdentityToken(t)) if t.as_str() == "refresh-me")
         );
@@ -270,10 +239,7 @@ mod tests {
 
     #[test]
     fn debug_is_redacted() {
-        let c = Credentials::Basic {
-            username: "u".into(),
-            password: Zeroizing::new("hunter2".into()),
-        };
+        let c = Credentials::Basic { username: "u".into(), password: Zeroizing::new("hunter2".into()) };
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 
@@ -291,9 +257,7 @@ mod tests {
             let path = bin.join(format!("docker-credential-{name}"));
             let ok = std::fs::create_dir_all(&bin)
                 .and_then(|_| std::fs::write(&path, format!("#!/bin/sh\n{body}\n")))
-                .and_then(|_| {
-                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
-                });
+                .and_then(|_| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)));
             assert!(ok.is_ok());
             path
         };
@@ -301,17 +265,10 @@ mod tests {
             "teststore",
             r#"[ "$1" = get ] || exit 1; read k; printf '{"ServerURL":"%s","Username":"%s","Secret":"pw"}' "$k" "$k""#,
         );
-        let tok = helper(
-            "testtok",
-            r#"printf '{"Username":"<token>","Secret":"rt"}'"#,
-        );
-        let run = |p: &Path, key| {
-            run_helper(&p.to_string_lossy(), key).map(|o| String::from_utf8_lossy(&o).into_owned())
-        };
-        assert!(
-            run(&store, "localhost:5000")
-                .is_some_and(|o| o.contains(r#""Username":"localhost:5000""#))
-        );
+        let tok = helper("testtok", r#"printf '{"Username":"<token>","Secret":"rt"}'"#);
+        let run =
+            |p: &Path, key| run_helper(&p.to_string_lossy(), key).map(|o| String::from_utf8_lossy(&o).into_owned());
+        assert!(run(&store, "localhost:5000").is_some_and(|o| o.contains(r#""Username":"localhost:5000""#)));
         assert!(run(&tok, "tok.example").is_some_and(|o| o.contains("<token>")));
         assert!(run(&helper("fails", "exit 1"), "x").is_none());
         assert!(run(&bin.join("docker-credential-missing"), "x").is_none());

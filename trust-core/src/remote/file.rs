@@ -24,13 +24,8 @@ impl FileRemote {
             .ok()
             .filter(|u| u.scheme() == "file")
             .and_then(|u| u.to_file_path().ok())
-            .ok_or_else(|| {
-                Error::InvalidInput(format!("invalid file URL {url}: use file:///absolute/dir"))
-            })?;
-        Ok(FileRemote {
-            url: url.trim_end_matches('/').to_owned(),
-            root,
-        })
+            .ok_or_else(|| Error::InvalidInput(format!("invalid file URL {url}: use file:///absolute/dir")))?;
+        Ok(FileRemote { url: url.trim_end_matches('/').to_owned(), root })
     }
 
     /// `<root>/v2/<gun>/_trust/tuf/<name>`, `name` possibly containing `/`.
@@ -45,12 +40,7 @@ impl FileRemote {
 }
 
 impl Remote for FileRemote {
-    fn fetch(
-        &self,
-        gun: &str,
-        file: &RemoteFile<'_>,
-        max_len: u64,
-    ) -> Result<Option<Vec<u8>>, Error> {
+    fn fetch(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Vec<u8>>, Error> {
         check_gun(gun)?;
         let role = file.role();
         let found = read_file(&self.path(gun, &file.name()?), max_len, role)?;
@@ -62,14 +52,8 @@ impl Remote for FileRemote {
         }
         // A directory written by hand may hold only the current file: serve it when it is
         // the requested version.
-        let current = read_file(
-            &self.path(gun, &RemoteFile::Current(role).name()?),
-            max_len,
-            role,
-        )?;
-        Ok(current.filter(|bytes| {
-            hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes)) == *sha256_hex
-        }))
+        let current = read_file(&self.path(gun, &RemoteFile::Current(role).name()?), max_len, role)?;
+        Ok(current.filter(|bytes| hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes)) == *sha256_hex))
     }
 
     fn url(&self) -> &str {
@@ -82,12 +66,7 @@ impl Remote for FileRemote {
 fn read_file(path: &Path, max_len: u64, role: &str) -> Result<Option<Vec<u8>>, Error> {
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-            ) =>
-        {
+        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
             return Ok(None);
         }
         Err(e) => return Err(Error::io(path, e)),
@@ -126,19 +105,11 @@ mod tests {
             Ok(r) => r,
             Err(e) => panic!("{e}"),
         };
-        Fixture {
-            _tmp: tmp,
-            tuf,
-            remote,
-        }
+        Fixture { _tmp: tmp, tuf, remote }
     }
 
     fn put(path: &Path, bytes: &[u8]) {
-        let ok = path
-            .parent()
-            .map(std::fs::create_dir_all)
-            .transpose()
-            .and_then(|_| std::fs::write(path, bytes));
+        let ok = path.parent().map(std::fs::create_dir_all).transpose().and_then(|_| std::fs::write(path, bytes));
         assert!(ok.is_ok(), "{}", path.display());
     }
 
@@ -152,20 +123,10 @@ mod tests {
         put(&f.tuf.join("timestamp.json"), b"ts");
         put(&f.tuf.join("targets/releases.json"), b"rel");
         let get = |file| f.remote.fetch(GUN, &file, 1024);
-        assert_eq!(
-            get(RemoteFile::Current("timestamp"))?.as_deref(),
-            Some(&b"ts"[..])
-        );
-        assert_eq!(
-            get(RemoteFile::Current("targets/releases"))?.as_deref(),
-            Some(&b"rel"[..])
-        );
+        assert_eq!(get(RemoteFile::Current("timestamp"))?.as_deref(), Some(&b"ts"[..]));
+        assert_eq!(get(RemoteFile::Current("targets/releases"))?.as_deref(), Some(&b"rel"[..]));
         assert_eq!(get(RemoteFile::Current("root"))?, None);
-        assert_eq!(
-            f.remote
-                .fetch("other/gun", &RemoteFile::Current("timestamp"), 10)?,
-            None
-        );
+        assert_eq!(f.remote.fetch("other/gun", &RemoteFile::Current("timestamp"), 10)?, None);
         Ok(())
     }
 
@@ -175,34 +136,14 @@ mod tests {
         let (old, new) = (&b"root v1"[..], &b"root v2"[..]);
         put(&f.tuf.join(format!("root.{}.json", sha(old))), old);
         put(&f.tuf.join("root.json"), new);
-        let by_hash = |h: &str| {
-            f.remote.fetch(
-                GUN,
-                &RemoteFile::ByHash {
-                    role: "root",
-                    sha256_hex: h,
-                },
-                1024,
-            )
-        };
+        let by_hash = |h: &str| f.remote.fetch(GUN, &RemoteFile::ByHash { role: "root", sha256_hex: h }, 1024);
         assert_eq!(by_hash(&sha(old))?.as_deref(), Some(old));
-        assert_eq!(
-            by_hash(&sha(new))?.as_deref(),
-            Some(new),
-            "falls back to the current file"
-        );
-        assert_eq!(
-            by_hash(&sha(b"something else"))?,
-            None,
-            "current file has another hash"
-        );
+        assert_eq!(by_hash(&sha(new))?.as_deref(), Some(new), "falls back to the current file");
+        assert_eq!(by_hash(&sha(b"something else"))?, None, "current file has another hash");
 
         let rel = &b"releases"[..];
         put(&f.tuf.join("targets/releases.json"), rel);
-        let file = RemoteFile::ByHash {
-            role: "targets/releases",
-            sha256_hex: &sha(rel),
-        };
+        let file = RemoteFile::ByHash { role: "targets/releases", sha256_hex: &sha(rel) };
         assert_eq!(f.remote.fetch(GUN, &file, 1024)?.as_deref(), Some(rel));
         Ok(())
     }
@@ -212,16 +153,7 @@ mod tests {
         let f = fixture();
         put(&f.tuf.join("2.root.json"), b"two");
         put(&f.tuf.join("root.json"), b"three");
-        let v = |n| {
-            f.remote.fetch(
-                GUN,
-                &RemoteFile::ByVersion {
-                    role: "root",
-                    version: n,
-                },
-                1024,
-            )
-        };
+        let v = |n| f.remote.fetch(GUN, &RemoteFile::ByVersion { role: "root", version: n }, 1024);
         assert_eq!(v(2)?.as_deref(), Some(&b"two"[..]));
         assert_eq!(v(3)?, None, "no fallback for versions");
         Ok(())
@@ -235,15 +167,9 @@ mod tests {
         assert_eq!(get(100)?.map(|b| b.len()), Some(100));
         let e = get(99).err();
         assert_eq!(e.as_ref().map(|e| e.kind()), Some(ErrorKind::Verification));
-        assert_eq!(
-            e.map(|e| e.to_string()).as_deref(),
-            Some("snapshot: download exceeds the 99-byte size limit")
-        );
+        assert_eq!(e.map(|e| e.to_string()).as_deref(), Some("snapshot: download exceeds the 99-byte size limit"));
         // The by-hash fallback honours the limit too.
-        let file = RemoteFile::ByHash {
-            role: "snapshot",
-            sha256_hex: &sha(&[b'x'; 100]),
-        };
+        let file = RemoteFile::ByHash { role: "snapshot", sha256_hex: &sha(&[b'x'; 100]) };
         assert!(f.remote.fetch(GUN, &file, 50).is_err());
         Ok(())
     }
@@ -251,20 +177,11 @@ mod tests {
     #[test]
     fn bad_input() {
         let f = fixture();
-        let kind = |gun: &str, file: RemoteFile<'_>| {
-            f.remote.fetch(gun, &file, 10).err().map(|e| e.kind())
-        };
-        assert_eq!(
-            kind("../../etc", RemoteFile::Current("root")),
-            Some(ErrorKind::InvalidInput)
-        );
-        assert_eq!(
-            kind(GUN, RemoteFile::Current("../root")),
-            Some(ErrorKind::InvalidInput)
-        );
+        let kind = |gun: &str, file: RemoteFile<'_>| f.remote.fetch(gun, &file, 10).err().map(|e| e.kind());
+        assert_eq!(kind("../../etc", RemoteFile::Current("root")), Some(ErrorKind::InvalidInput));
+        assert_eq!(kind(GUN, RemoteFile::Current("../root")), Some(ErrorKind::InvalidInput));
         assert!(
-            FileRemote::new("file:///srv/x/")
-                .is_ok_and(|r| r.root == Path::new("/srv/x") && r.url == "file:///srv/x")
+            FileRemote::new("file:///srv/x/").is_ok_and(|r| r.root == Path::new("/srv/x") && r.url == "file:///srv/x")
         );
         assert!(FileRemote::new("https://x").is_err());
     }

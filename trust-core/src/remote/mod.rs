@@ -45,9 +45,7 @@ impl RemoteFile<'_> {
     /// The role this file belongs to.
     pub fn role(&self) -> &str {
         match self {
-            RemoteFile::Current(role)
-            | RemoteFile::ByHash { role, .. }
-            | RemoteFile::ByVersion { role, .. } => role,
+            RemoteFile::Current(role) | RemoteFile::ByHash { role, .. } | RemoteFile::ByVersion { role, .. } => role,
         }
     }
 
@@ -61,10 +59,8 @@ impl RemoteFile<'_> {
         Ok(match self {
             RemoteFile::Current(_) => format!("{role}.json"),
             RemoteFile::ByHash { sha256_hex, .. } => {
-                let hex_ok = sha256_hex.len() == 64
-                    && sha256_hex
-                        .bytes()
-                        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+                let hex_ok =
+                    sha256_hex.len() == 64 && sha256_hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
                 if !hex_ok {
                     return Err(Error::InvalidInput(format!(
                         "invalid sha256 for {role}: {sha256_hex:?} is not 64 lowercase hex digits"
@@ -84,12 +80,7 @@ pub trait Remote: Send + Sync {
     /// The bytes of `file` of repository `gun`, or `Ok(None)` when the server says the
     /// file does not exist (HTTP 404 / missing file). More than `max_len` bytes is an
     /// [`Error::Verification`] of the file's role.
-    fn fetch(
-        &self,
-        gun: &str,
-        file: &RemoteFile<'_>,
-        max_len: u64,
-    ) -> Result<Option<Vec<u8>>, Error>;
+    fn fetch(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Vec<u8>>, Error>;
 
     /// The URL for messages, e.g. `https://localhost:4443`.
     fn url(&self) -> &str;
@@ -139,8 +130,8 @@ impl Default for RemoteOptions {
 /// `[::1]`), as docker treats local registries as insecure; it exists for tests and local
 /// peers. Anything else is [`Error::InvalidInput`].
 pub fn open(url: &str, opts: &RemoteOptions) -> Result<Box<dyn Remote>, Error> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| Error::InvalidInput(format!("invalid trust server URL {url}: {e}")))?;
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| Error::InvalidInput(format!("invalid trust server URL {url}: {e}")))?;
     match parsed.scheme() {
         "https" => Ok(Box::new(NotaryRemote::new(url, opts)?)),
         "http" if is_loopback(&parsed) => Ok(Box::new(NotaryRemote::new(url, opts)?)),
@@ -157,10 +148,7 @@ pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
         return false;
     };
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Reads at most `max_len` bytes from `reader`; one more is a size-limit breach of `role`.
@@ -172,10 +160,7 @@ pub(crate) fn read_limited(
     io_error: impl FnOnce(std::io::Error) -> Error,
 ) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
-    reader
-        .take(max_len.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(io_error)?;
+    reader.take(max_len.saturating_add(1)).read_to_end(&mut bytes).map_err(io_error)?;
     if bytes.len() as u64 > max_len {
         return Err(too_large(role, max_len));
     }
@@ -184,10 +169,7 @@ pub(crate) fn read_limited(
 
 /// The size-limit breach error.
 pub(crate) fn too_large(role: &str, max_len: u64) -> Error {
-    Error::verification(
-        role,
-        format!("download exceeds the {max_len}-byte size limit"),
-    )
+    Error::verification(role, format!("download exceeds the {max_len}-byte size limit"))
 }
 
 #[cfg(test)]
@@ -199,71 +181,30 @@ mod tests {
     #[test]
     fn names() {
         let name = |f: RemoteFile<'_>| f.name().ok();
+        assert_eq!(name(RemoteFile::Current("root")).as_deref(), Some("root.json"));
         assert_eq!(
-            name(RemoteFile::Current("root")).as_deref(),
-            Some("root.json")
-        );
-        assert_eq!(
-            name(RemoteFile::ByHash {
-                role: "targets/releases",
-                sha256_hex: H
-            }),
+            name(RemoteFile::ByHash { role: "targets/releases", sha256_hex: H }),
             Some(format!("targets/releases.{H}.json"))
         );
-        assert_eq!(
-            name(RemoteFile::ByVersion {
-                role: "root",
-                version: 3
-            })
-            .as_deref(),
-            Some("3.root.json")
-        );
-        assert_eq!(
-            name(RemoteFile::ByVersion {
-                role: "targets/a",
-                version: 1
-            })
-            .as_deref(),
-            Some("1.targets/a.json")
-        );
+        assert_eq!(name(RemoteFile::ByVersion { role: "root", version: 3 }).as_deref(), Some("3.root.json"));
+        assert_eq!(name(RemoteFile::ByVersion { role: "targets/a", version: 1 }).as_deref(), Some("1.targets/a.json"));
         assert_eq!(name(RemoteFile::Current("../root")), None);
-        assert_eq!(
-            name(RemoteFile::ByHash {
-                role: "root",
-                sha256_hex: "abc"
-            }),
-            None
-        );
-        assert_eq!(
-            name(RemoteFile::ByHash {
-                role: "root",
-                sha256_hex: &H.to_uppercase()
-            }),
-            None
-        );
+        assert_eq!(name(RemoteFile::ByHash { role: "root", sha256_hex: "abc" }), None);
+        assert_eq!(name(RemoteFile::ByHash { role: "root", sha256_hex: &H.to_uppercase() }), None);
     }
 
     #[test]
     fn open_by_scheme() {
         let opts = RemoteOptions::new(std::env::temp_dir());
         assert_eq!(
-            open("https://notary.example:4443/", &opts)
-                .ok()
-                .map(|r| r.url().to_owned())
-                .as_deref(),
+            open("https://notary.example:4443/", &opts).ok().map(|r| r.url().to_owned()).as_deref(),
             Some("https://notary.example:4443")
         );
         assert!(open("http://127.0.0.1:4443", &opts).is_ok());
         assert!(open("http://localhost:4443", &opts).is_ok());
         assert!(open("http://[::1]:4443", &opts).is_ok());
         assert!(open("file:///srv/trust", &opts).is_ok());
-        for bad in [
-            "http://notary.example",
-            "http://10.0.0.1",
-            "ftp://x",
-            "notary.example",
-            "file://host/x",
-        ] {
+        for bad in ["http://notary.example", "http://10.0.0.1", "ftp://x", "notary.example", "file://host/x"] {
             let kind = open(bad, &opts).err().map(|e| e.kind());
             assert_eq!(kind, Some(crate::ErrorKind::InvalidInput), "{bad}");
         }
@@ -271,21 +212,11 @@ mod tests {
 
     #[test]
     fn read_limited_stops_after_one_extra_byte() {
-        let data = vec![7u8; 100];
+        let data = [7u8; 100];
         let io = |e| Error::io("x", e);
-        assert_eq!(
-            read_limited(&data[..], 100, "root", io)
-                .ok()
-                .map(|b| b.len()),
-            Some(100)
-        );
-        let e = read_limited(&data[..], 99, "root", io)
-            .err()
-            .map(|e| e.to_string());
-        assert_eq!(
-            e.as_deref(),
-            Some("root: download exceeds the 99-byte size limit")
-        );
+        assert_eq!(read_limited(&data[..], 100, "root", io).ok().map(|b| b.len()), Some(100));
+        let e = read_limited(&data[..], 99, "root", io).err().map(|e| e.to_string());
+        assert_eq!(e.as_deref(), Some("root: download exceeds the 99-byte size limit"));
         // An endless source is cut off, not read to the end.
         let endless = std::io::repeat(1);
         assert!(read_limited(endless, 1 << 20, "root", io).is_err());

@@ -36,9 +36,7 @@ pub struct NotaryRemote {
 
 impl std::fmt::Debug for NotaryRemote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NotaryRemote")
-            .field("url", &self.url)
-            .finish_non_exhaustive()
+        f.debug_struct("NotaryRemote").field("url", &self.url).finish_non_exhaustive()
     }
 }
 
@@ -62,10 +60,7 @@ impl NotaryRemote {
         if let Some(identity) = tls.identity {
             builder = builder.identity(identity);
         }
-        let client = builder.build().map_err(|e| Error::Network {
-            url: base.clone(),
-            reason: describe(&e),
-        })?;
+        let client = builder.build().map_err(|e| Error::Network { url: base.clone(), reason: describe(&e) })?;
         Ok(NotaryRemote {
             url: base,
             client,
@@ -86,8 +81,7 @@ impl NotaryRemote {
         let Some(header) = self.authorize(gun, &auth::challenges(response.headers()))? else {
             return Ok(response);
         };
-        self.lock_authorization()
-            .insert(gun.to_owned(), header.clone());
+        self.lock_authorization().insert(gun.to_owned(), header.clone());
         self.send(url, Some(header.as_str()))
     }
 
@@ -101,25 +95,17 @@ impl NotaryRemote {
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
-        request.send().map_err(|e| Error::Network {
-            url: url.to_owned(),
-            reason: describe(&e),
-        })
+        request.send().map_err(|e| Error::Network { url: url.to_owned(), reason: describe(&e) })
     }
 
     /// The `Authorization` value answering `challenges`, or `None` when none can be met.
-    fn authorize(
-        &self,
-        gun: &str,
-        challenges: &[Challenge],
-    ) -> Result<Option<Zeroizing<String>>, Error> {
+    fn authorize(&self, gun: &str, challenges: &[Challenge]) -> Result<Option<Zeroizing<String>>, Error> {
         let creds = self.credentials();
         for challenge in challenges {
             match challenge {
                 Challenge::Bearer { realm, service } => {
                     let scope = format!("repository:{gun}:pull");
-                    let token =
-                        auth::fetch_token(&self.client, realm, service.as_deref(), &scope, creds)?;
+                    let token = auth::fetch_token(&self.client, realm, service.as_deref(), &scope, creds)?;
                     return Ok(Some(Zeroizing::new(format!("Bearer {}", token.as_str()))));
                 }
                 Challenge::Basic => {
@@ -134,11 +120,7 @@ impl NotaryRemote {
 
     fn credentials(&self) -> Option<&Credentials> {
         self.credentials
-            .get_or_init(|| {
-                self.registry
-                    .as_deref()
-                    .and_then(|r| credentials::lookup(&self.docker_config, r))
-            })
+            .get_or_init(|| self.registry.as_deref().and_then(|r| credentials::lookup(&self.docker_config, r)))
             .as_ref()
     }
 
@@ -147,27 +129,15 @@ impl NotaryRemote {
     }
 
     fn lock_authorization(&self) -> std::sync::MutexGuard<'_, HashMap<String, Zeroizing<String>>> {
-        self.authorization
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.authorization.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 impl Remote for NotaryRemote {
-    fn fetch(
-        &self,
-        gun: &str,
-        file: &RemoteFile<'_>,
-        max_len: u64,
-    ) -> Result<Option<Vec<u8>>, Error> {
+    fn fetch(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Vec<u8>>, Error> {
         check_gun(gun)?;
         let role = file.role();
-        let url = format!(
-            "{}/v2/{}/_trust/tuf/{}",
-            self.url,
-            encode_path(gun),
-            encode_path(&file.name()?)
-        );
+        let url = format!("{}/v2/{}/_trust/tuf/{}", self.url, encode_path(gun), encode_path(&file.name()?));
         let response = self.get(gun, &url)?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
@@ -179,10 +149,7 @@ impl Remote for NotaryRemote {
         if response.content_length().is_some_and(|n| n > max_len) {
             return Err(too_large(role, max_len));
         }
-        let network = |e: std::io::Error| Error::Network {
-            url: url.clone(),
-            reason: format!("reading the body: {e}"),
-        };
+        let network = |e: std::io::Error| Error::Network { url: url.clone(), reason: format!("reading the body: {e}") };
         read_limited(response, max_len, role, network).map(Some)
     }
 
@@ -194,8 +161,7 @@ impl Remote for NotaryRemote {
 /// An unexpected HTTP status, with notary's errcode message when the body has one.
 fn http_error(url: &str, response: Response) -> Error {
     let status = response.status();
-    let body = read_limited(response, MAX_ERROR_BODY, "error", |e| Error::io("body", e))
-        .unwrap_or_default();
+    let body = read_limited(response, MAX_ERROR_BODY, "error", |e| Error::io("body", e)).unwrap_or_default();
     let mut reason = format!("HTTP {status}");
     if let Some(message) = errcode_message(&body) {
         reason.push_str(": ");
@@ -204,10 +170,7 @@ fn http_error(url: &str, response: Response) -> Error {
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
         reason.push_str(" (check the credentials for the registry, e.g. `docker login`)");
     }
-    Error::Network {
-        url: url.to_owned(),
-        reason,
-    }
+    Error::Network { url: url.to_owned(), reason }
 }
 
 #[derive(Deserialize)]
@@ -233,11 +196,7 @@ pub(crate) fn errcode_message(body: &[u8]) -> Option<String> {
         .errors
         .iter()
         .map(|e| {
-            let text = if e.message.is_empty() {
-                e.code.to_lowercase()
-            } else {
-                e.message.clone()
-            };
+            let text = if e.message.is_empty() { e.code.to_lowercase() } else { e.message.clone() };
             match &e.detail {
                 Some(serde_json::Value::String(d)) if !d.is_empty() => format!("{text} ({d})"),
                 _ => text,
@@ -269,9 +228,7 @@ pub(crate) fn describe(e: &reqwest::Error) -> String {
 fn strip_url(e: &reqwest::Error) -> String {
     let text = e.to_string();
     match e.url() {
-        Some(u) => text
-            .replace(&format!(" for url ({u})"), "")
-            .replace(&format!(" ({u})"), ""),
+        Some(u) => text.replace(&format!(" for url ({u})"), "").replace(&format!(" ({u})"), ""),
         None => text,
     }
 }
@@ -281,10 +238,7 @@ fn encode_path(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         let keep = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.' | b'_' | b'~' | b'/' | b':' | b'@' | b'!' | b'$' | b'&' | b'\''
-            )
+            || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b':' | b'@' | b'!' | b'$' | b'&' | b'\'')
             || matches!(b, b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=');
         if keep {
             out.push(char::from(b));

@@ -24,10 +24,7 @@ pub(crate) struct Request {
 impl Request {
     /// The first header called `name` (lowercase).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// The path without the query.
@@ -52,12 +49,7 @@ pub(crate) struct Response {
 impl Response {
     /// A response with `status` and `body`.
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
-        Response {
-            status,
-            headers: Vec::new(),
-            body: body.into(),
-            close_delimited: false,
-        }
+        Response { status, headers: Vec::new(), body: body.into(), close_delimited: false }
     }
 
     /// Adds a header.
@@ -104,12 +96,7 @@ impl TestServer {
                 }
             })
         };
-        TestServer {
-            addr,
-            log,
-            stop,
-            thread: Some(thread),
-        }
+        TestServer { addr, log, stop, thread: Some(thread) }
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -151,9 +138,7 @@ fn serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Request>>) {
     }
     head.push_str("\r\n");
     let mut stream = stream;
-    let _ = stream
-        .write_all(head.as_bytes())
-        .and_then(|_| stream.write_all(&response.body));
+    let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&response.body));
     let _ = stream.flush();
 }
 
@@ -174,17 +159,8 @@ fn read_request(stream: &TcpStream) -> Option<Request> {
         let (k, v) = h.split_once(':')?;
         headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
     }
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let len: usize = headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
     let mut body = vec![0; len];
     reader.read_exact(&mut body).ok()?;
-    Some(Request {
-        method,
-        target,
-        headers,
-        body,
-    })
+    Some(Request { method, target, headers, body })
 }

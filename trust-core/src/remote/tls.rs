@@ -28,17 +28,9 @@ pub(crate) fn load(server: &reqwest::Url, opts: &RemoteOptions) -> Result<TlsMat
         (None, _) => String::new(),
     };
     let certs_dir = opts.docker_config.join("tls").join(&host_port);
-    let entries = if host_port.is_empty() {
-        Vec::new()
-    } else {
-        list_dir(&certs_dir)?
-    };
-    let with_ext = |ext: &str| -> Vec<&PathBuf> {
-        entries
-            .iter()
-            .filter(|p| p.extension().is_some_and(|e| e == ext))
-            .collect()
-    };
+    let entries = if host_port.is_empty() { Vec::new() } else { list_dir(&certs_dir)? };
+    let with_ext =
+        |ext: &str| -> Vec<&PathBuf> { entries.iter().filter(|p| p.extension().is_some_and(|e| e == ext)).collect() };
 
     let ca_files: Vec<PathBuf> = match &opts.ca_file {
         Some(file) => vec![file.clone()],
@@ -46,13 +38,9 @@ pub(crate) fn load(server: &reqwest::Url, opts: &RemoteOptions) -> Result<TlsMat
     };
     let mut roots = Vec::new();
     for file in &ca_files {
-        let certs = reqwest::Certificate::from_pem_bundle(&read_pem(file)?)
-            .map_err(|e| bad_pem(file, &e))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&read_pem(file)?).map_err(|e| bad_pem(file, &e))?;
         if certs.is_empty() {
-            return Err(Error::InvalidInput(format!(
-                "{}: no PEM certificate found",
-                file.display()
-            )));
+            return Err(Error::InvalidInput(format!("{}: no PEM certificate found", file.display())));
         }
         roots.extend(certs);
     }
@@ -104,9 +92,7 @@ fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Error> {
 fn read_pem(path: &Path) -> Result<Vec<u8>, Error> {
     let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut bytes = Vec::new();
-    file.take(MAX_PEM_FILE)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(path, e))?;
+    file.take(MAX_PEM_FILE).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
     Ok(bytes)
 }
 
@@ -120,11 +106,7 @@ mod tests {
     use super::*;
 
     fn write(path: &Path, bytes: &[u8]) {
-        let ok = path
-            .parent()
-            .map(fs::create_dir_all)
-            .transpose()
-            .and_then(|_| fs::write(path, bytes));
+        let ok = path.parent().map(fs::create_dir_all).transpose().and_then(|_| fs::write(path, bytes));
         assert!(ok.is_ok(), "{}", path.display());
     }
 
@@ -149,10 +131,7 @@ mod tests {
         let opts = RemoteOptions::new(tmp.path().to_path_buf());
         let dir = tmp.path().join("tls/localhost:4443");
         write(&dir.join("a.crt"), ca_pem().as_bytes());
-        write(
-            &dir.join("b.crt"),
-            format!("{}{}", ca_pem(), ca_pem()).as_bytes(),
-        );
+        write(&dir.join("b.crt"), format!("{}{}", ca_pem(), ca_pem()).as_bytes());
         write(&dir.join("notes.txt"), b"ignored");
         assert_eq!(load(&url("https://localhost:4443"), &opts)?.roots.len(), 3);
         assert_eq!(load(&url("https://localhost"), &opts)?.roots.len(), 0);
@@ -160,10 +139,7 @@ mod tests {
         // --tlscacert replaces the directory's CAs.
         let ca = tmp.path().join("ca.pem");
         write(&ca, ca_pem().as_bytes());
-        let opts = RemoteOptions {
-            ca_file: Some(ca),
-            ..opts
-        };
+        let opts = RemoteOptions { ca_file: Some(ca), ..opts };
         assert_eq!(load(&url("https://localhost:4443"), &opts)?.roots.len(), 1);
         Ok(())
     }
@@ -179,32 +155,18 @@ mod tests {
             .and_then(|p| p.self_signed(&key))
             .map_err(|e| Error::Key(e.to_string()))?;
         write(&dir.join("client.cert"), cert.pem().as_bytes());
-        assert!(
-            load(&server, &opts)
-                .err()
-                .is_some_and(|e| e.to_string().contains("missing key"))
-        );
+        assert!(load(&server, &opts).err().is_some_and(|e| e.to_string().contains("missing key")));
         write(&dir.join("client.key"), key.serialize_pem().as_bytes());
         assert!(load(&server, &opts)?.identity.is_some());
         write(&dir.join("other.key"), key.serialize_pem().as_bytes());
-        assert!(
-            load(&server, &opts)
-                .err()
-                .is_some_and(|e| e.to_string().contains("missing client certificate"))
-        );
+        assert!(load(&server, &opts).err().is_some_and(|e| e.to_string().contains("missing client certificate")));
         Ok(())
     }
 
     #[test]
     fn bad_ca_file() {
         let tmp = std::env::temp_dir().join("trust-core-no-such-ca.pem");
-        let opts = RemoteOptions {
-            ca_file: Some(tmp),
-            ..RemoteOptions::new(std::env::temp_dir())
-        };
-        assert_eq!(
-            load(&url("https://x"), &opts).err().map(|e| e.kind()),
-            Some(crate::ErrorKind::Io)
-        );
+        let opts = RemoteOptions { ca_file: Some(tmp), ..RemoteOptions::new(std::env::temp_dir()) };
+        assert_eq!(load(&url("https://x"), &opts).err().map(|e| e.kind()), Some(crate::ErrorKind::Io));
     }
 }

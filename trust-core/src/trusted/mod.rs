@@ -56,12 +56,7 @@ pub struct Context {
 impl Context {
     /// A context with the default provider and limits.
     pub fn new(gun: impl Into<String>, now: DateTime<Utc>) -> Self {
-        Context {
-            gun: gun.into(),
-            now,
-            provider: default_provider(),
-            limits: Limits::default(),
-        }
+        Context { gun: gun.into(), now, provider: default_provider(), limits: Limits::default() }
     }
 }
 
@@ -81,8 +76,7 @@ pub struct TrustedSet {
 fn parse<'a, T: DeserializeOwned>(role: &str, raw: &'a [u8]) -> Result<(Envelope<'a>, T)> {
     crate::canonical::check_depth(raw).map_err(|e| Error::malformed(role, e))?;
     let envelope = Envelope::parse(raw).map_err(|e| Error::malformed(role, e))?;
-    let signed =
-        serde_json::from_str(envelope.signed.get()).map_err(|e| Error::malformed(role, e))?;
+    let signed = serde_json::from_str(envelope.signed.get()).map_err(|e| Error::malformed(role, e))?;
     Ok((envelope, signed))
 }
 
@@ -132,10 +126,7 @@ impl TrustedSet {
 
     fn check_expiry(&self, role: &str, expires: &wire::Expiry) -> Result<()> {
         if expires.is_expired(self.ctx.now) {
-            return Err(Error::Expired {
-                role: role.to_owned(),
-                expires: expires.as_str().to_owned(),
-            });
+            return Err(Error::Expired { role: role.to_owned(), expires: expires.as_str().to_owned() });
         }
         Ok(())
     }
@@ -164,8 +155,7 @@ impl TrustedSet {
         const ROLE: &str = "timestamp";
         let (envelope, ts): (_, Timestamp) = parse(ROLE, &raw)?;
         self.check_signed_by_root(ROLE, &envelope)?;
-        ts.check_structure()
-            .map_err(|e| Error::verification(ROLE, e))?;
+        ts.check_structure().map_err(|e| Error::verification(ROLE, e))?;
         self.check_version(ROLE, ts.version)?;
         self.check_expiry(ROLE, &ts.expires)?;
         self.timestamp = Some(Verified { signed: ts, raw });
@@ -175,33 +165,21 @@ impl TrustedSet {
 
     /// The snapshot the trusted timestamp vouches for.
     pub fn snapshot_pin(&self) -> Result<&FileMeta> {
-        let ts = self
-            .timestamp
-            .as_ref()
-            .ok_or_else(|| Error::verification("snapshot", "no trusted timestamp"))?;
-        ts.signed
-            .snapshot_meta()
-            .ok_or_else(|| Error::verification("timestamp", "no snapshot meta"))
+        let ts = self.timestamp.as_ref().ok_or_else(|| Error::verification("snapshot", "no trusted timestamp"))?;
+        ts.signed.snapshot_meta().ok_or_else(|| Error::verification("timestamp", "no snapshot meta"))
     }
 
     /// Accepts the snapshot whose length and hashes the trusted timestamp lists,
     /// signed by the root's snapshot keys.
     pub fn update_snapshot(&mut self, raw: Vec<u8>) -> Result<()> {
         const ROLE: &str = "snapshot";
-        self.snapshot_pin()?
-            .check(&raw)
-            .map_err(|e| Error::verification(ROLE, e))?;
+        self.snapshot_pin()?.check(&raw).map_err(|e| Error::verification(ROLE, e))?;
         let (envelope, snapshot): (_, Snapshot) = parse(ROLE, &raw)?;
         self.check_signed_by_root(ROLE, &envelope)?;
-        snapshot
-            .check_structure()
-            .map_err(|e| Error::verification(ROLE, e))?;
+        snapshot.check_structure().map_err(|e| Error::verification(ROLE, e))?;
         self.check_version(ROLE, snapshot.version)?;
         self.check_expiry(ROLE, &snapshot.expires)?;
-        self.snapshot = Some(Verified {
-            signed: snapshot,
-            raw,
-        });
+        self.snapshot = Some(Verified { signed: snapshot, raw });
         self.targets = None;
         self.delegations.clear();
         Ok(())
@@ -214,14 +192,13 @@ impl TrustedSet {
 
     /// True when the trusted root's bytes are the root the trusted snapshot lists.
     pub fn root_matches_snapshot(&self) -> bool {
-        self.meta_for("root")
-            .is_some_and(|m| m.check(&self.root.raw).is_ok())
+        self.meta_for("root").is_some_and(|m| m.check(&self.root.raw).is_ok())
     }
 
     fn pinned_meta(&self, role: &str, raw: &[u8]) -> Result<()> {
-        let meta = self.meta_for(role).ok_or_else(|| {
-            Error::verification(role, "the trusted snapshot does not list this role")
-        })?;
+        let meta = self
+            .meta_for(role)
+            .ok_or_else(|| Error::verification(role, "the trusted snapshot does not list this role"))?;
         meta.check(raw).map_err(|e| Error::verification(role, e))
     }
 
@@ -232,15 +209,10 @@ impl TrustedSet {
         self.pinned_meta(ROLE, &raw)?;
         let (envelope, targets): (_, Targets) = parse(ROLE, &raw)?;
         self.check_signed_by_root(ROLE, &envelope)?;
-        targets
-            .check_structure(ROLE)
-            .map_err(|e| Error::verification(ROLE, e))?;
+        targets.check_structure(ROLE).map_err(|e| Error::verification(ROLE, e))?;
         self.check_version(ROLE, targets.version)?;
         self.check_expiry(ROLE, &targets.expires)?;
-        self.targets = Some(Verified {
-            signed: targets,
-            raw,
-        });
+        self.targets = Some(Verified { signed: targets, raw });
         self.delegations.clear();
         Ok(())
     }
@@ -255,18 +227,15 @@ impl TrustedSet {
     /// snapshot must list it, and a threshold of the keys the parent names must sign.
     pub fn update_delegation(&mut self, role: &str, raw: Vec<u8>) -> Result<()> {
         if !wire::is_valid_role_name(role) || !role.starts_with("targets/") {
-            return Err(Error::verification(
-                role,
-                "not a valid delegation role name",
-            ));
+            return Err(Error::verification(role, "not a valid delegation role name"));
         }
         let parent_name = wire::parent_role(role).unwrap_or("targets");
-        let parent = self.targets_of(parent_name).ok_or_else(|| {
-            Error::verification(role, format!("its parent {parent_name} is not trusted"))
-        })?;
-        let entry = parent.delegation(role).ok_or_else(|| {
-            Error::verification(role, format!("{parent_name} does not delegate to it"))
-        })?;
+        let parent = self
+            .targets_of(parent_name)
+            .ok_or_else(|| Error::verification(role, format!("its parent {parent_name} is not trusted")))?;
+        let entry = parent
+            .delegation(role)
+            .ok_or_else(|| Error::verification(role, format!("{parent_name} does not delegate to it")))?;
         self.pinned_meta(role, &raw)?;
         let (envelope, targets): (_, Targets) = parse(role, &raw)?;
         signatures::check_threshold(
@@ -278,26 +247,16 @@ impl TrustedSet {
             entry.threshold,
             self.ctx.provider,
         )?;
-        targets
-            .check_structure(role)
-            .map_err(|e| Error::verification(role, e))?;
+        targets.check_structure(role).map_err(|e| Error::verification(role, e))?;
         self.check_version(role, targets.version)?;
         self.check_expiry(role, &targets.expires)?;
-        self.delegations.insert(
-            role.to_owned(),
-            Verified {
-                signed: targets,
-                raw,
-            },
-        );
+        self.delegations.insert(role.to_owned(), Verified { signed: targets, raw });
         Ok(())
     }
 
     fn check_signed_by_root(&self, role: &str, envelope: &Envelope<'_>) -> Result<()> {
         let root = &self.root.signed;
-        let keys = root
-            .role(role)
-            .ok_or_else(|| Error::verification(role, "root does not define this role"))?;
+        let keys = root.role(role).ok_or_else(|| Error::verification(role, "root does not define this role"))?;
         signatures::check_threshold(
             role,
             envelope.signed,

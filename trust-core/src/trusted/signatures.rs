@@ -31,8 +31,7 @@ pub(crate) fn check_threshold(
     if threshold < 1 {
         return Err(Error::verification(role, "threshold must be at least 1"));
     }
-    let message =
-        canonical::canonicalize(signed.get().as_bytes()).map_err(|e| Error::malformed(role, e))?;
+    let message = canonical::canonicalize(signed.get().as_bytes()).map_err(|e| Error::malformed(role, e))?;
     let mut counted: HashSet<String> = HashSet::new();
     let mut failures: Vec<String> = Vec::new();
     for sig in signatures {

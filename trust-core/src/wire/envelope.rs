@@ -27,11 +27,7 @@ impl<'de> Deserialize<'de> for Signature {
             sig: Vec<u8>,
         }
         let r = Repr::deserialize(d)?;
-        Ok(Signature {
-            keyid: r.keyid,
-            method: r.method.to_ascii_lowercase(),
-            sig: r.sig,
-        })
+        Ok(Signature { keyid: r.keyid, method: r.method.to_ascii_lowercase(), sig: r.sig })
     }
 }
 
@@ -73,14 +69,8 @@ fn html_escape_into(json: &[u8], out: &mut Vec<u8>) {
         let b = json[i];
         match b {
             b'<' | b'>' | b'&' => out.extend_from_slice(format!("\\u00{b:02x}").as_bytes()),
-            0xE2 if json.get(i + 1) == Some(&0x80)
-                && matches!(json.get(i + 2), Some(0xA8 | 0xA9)) =>
-            {
-                out.extend_from_slice(if json[i + 2] == 0xA8 {
-                    b"\\u2028"
-                } else {
-                    b"\\u2029"
-                });
+            0xE2 if json.get(i + 1) == Some(&0x80) && matches!(json.get(i + 2), Some(0xA8 | 0xA9)) => {
+                out.extend_from_slice(if json[i + 2] == 0xA8 { b"\\u2028" } else { b"\\u2029" });
                 i += 2;
             }
             _ => out.push(b),
@@ -95,8 +85,7 @@ mod tests {
 
     #[test]
     fn splits_and_lowercases_method() {
-        let file =
-            br#"{"signed":{"a":1},"signatures":[{"keyid":"ab","method":"ECDSA","sig":"AAEC"}]}"#;
+        let file = br#"{"signed":{"a":1},"signatures":[{"keyid":"ab","method":"ECDSA","sig":"AAEC"}]}"#;
         let env = Envelope::parse(file).unwrap();
         assert_eq!(env.signed.get(), r#"{"a":1}"#);
         assert_eq!(env.signatures[0].method, "ecdsa");
@@ -110,11 +99,7 @@ mod tests {
 
     #[test]
     fn writes_like_go() {
-        let sig = Signature {
-            keyid: "ab".into(),
-            method: "ecdsa".into(),
-            sig: vec![0, 1, 2],
-        };
+        let sig = Signature { keyid: "ab".into(), method: "ecdsa".into(), sig: vec![0, 1, 2] };
         let out = write_envelope(br#"{"n":"a<b"}"#, &[sig]);
         assert_eq!(out, br#"{"signed":{"n":"a\u003cb"},"signatures":[{"keyid":"ab","method":"ecdsa","sig":"AAEC"}]}"#);
     }

@@ -14,10 +14,7 @@ impl Expiry {
     /// Parses an RFC 3339 time with any fraction and offset, as Go writes `time.Time`.
     pub fn parse(raw: &str) -> Option<Self> {
         let at = DateTime::parse_from_rfc3339(raw).ok()?.with_timezone(&Utc);
-        Some(Expiry {
-            raw: raw.to_owned(),
-            at,
-        })
+        Some(Expiry { raw: raw.to_owned(), at })
     }
 
     /// An expiry at `at`, written as Go's RFC3339Nano in UTC (trailing zeros trimmed).
@@ -48,16 +45,10 @@ impl Expiry {
 fn trim_fraction(s: &str) -> String {
     match s.split_once('.') {
         Some((head, rest)) => {
-            let zone_at = rest
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(rest.len());
+            let zone_at = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
             let (frac, zone) = rest.split_at(zone_at);
             let frac = frac.trim_end_matches('0');
-            if frac.is_empty() {
-                format!("{head}{zone}")
-            } else {
-                format!("{head}.{frac}{zone}")
-            }
+            if frac.is_empty() { format!("{head}{zone}") } else { format!("{head}.{frac}{zone}") }
         }
         None => s.to_owned(),
     }
@@ -72,8 +63,7 @@ impl Serialize for Expiry {
 impl<'de> Deserialize<'de> for Expiry {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Expiry::parse(&raw)
-            .ok_or_else(|| serde::de::Error::custom(format!("invalid expiry time {raw:?}")))
+        Expiry::parse(&raw).ok_or_else(|| serde::de::Error::custom(format!("invalid expiry time {raw:?}")))
     }
 }
 
@@ -90,16 +80,9 @@ mod tests {
 
     #[test]
     fn writes_go_rfc3339nano() {
-        let at = DateTime::parse_from_rfc3339("2029-11-21T23:50:50.073825500Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(
-            Expiry::from_time(at).as_str(),
-            "2029-11-21T23:50:50.0738255Z"
-        );
-        let at = DateTime::parse_from_rfc3339("2029-11-21T23:50:50Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2029-11-21T23:50:50.073825500Z").unwrap().with_timezone(&Utc);
+        assert_eq!(Expiry::from_time(at).as_str(), "2029-11-21T23:50:50.0738255Z");
+        let at = DateTime::parse_from_rfc3339("2029-11-21T23:50:50Z").unwrap().with_timezone(&Utc);
         assert_eq!(Expiry::from_time(at).as_str(), "2029-11-21T23:50:50Z");
     }
 }

@@ -99,10 +99,7 @@ impl<'de> Deserialize<'de> for PublicKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let repr = KeyRepr::deserialize(d)?;
         let public = b64::decode(&repr.keyval.public).map_err(serde::de::Error::custom)?;
-        Ok(PublicKey {
-            keytype: KeyType::parse(&repr.keytype),
-            public,
-        })
+        Ok(PublicKey { keytype: KeyType::parse(&repr.keytype), public })
     }
 }
 

@@ -52,15 +52,15 @@ impl<'de> Deserialize<'de> for Hashes {
                     let bytes = || b64::decode(&digest).map_err(serde::de::Error::custom);
                     match alg.as_ref() {
                         "sha256" => {
-                            let raw: [u8; 32] = bytes()?.try_into().map_err(|_| {
-                                serde::de::Error::custom("sha256 digest is not 32 bytes")
-                            })?;
+                            let raw: [u8; 32] = bytes()?
+                                .try_into()
+                                .map_err(|_| serde::de::Error::custom("sha256 digest is not 32 bytes"))?;
                             out.sha256 = Some(raw);
                         }
                         "sha512" => {
-                            let raw: [u8; 64] = bytes()?.try_into().map_err(|_| {
-                                serde::de::Error::custom("sha512 digest is not 64 bytes")
-                            })?;
+                            let raw: [u8; 64] = bytes()?
+                                .try_into()
+                                .map_err(|_| serde::de::Error::custom("sha512 digest is not 64 bytes"))?;
                             out.sha512 = Some(Box::new(raw));
                         }
                         _ => {}
@@ -105,10 +105,7 @@ impl FileMeta {
         h256.copy_from_slice(sha256.as_ref());
         FileMeta {
             length: bytes.len() as u64,
-            hashes: Hashes {
-                sha256: Some(h256),
-                sha512: Some(Box::new(h512)),
-            },
+            hashes: Hashes { sha256: Some(h256), sha512: Some(Box::new(h512)) },
             custom: None,
         }
     }
@@ -122,11 +119,7 @@ impl FileMeta {
     /// Returns a description of the first mismatch.
     pub fn check(&self, bytes: &[u8]) -> Result<(), String> {
         if bytes.len() as u64 != self.length {
-            return Err(format!(
-                "length {} does not match the expected {}",
-                bytes.len(),
-                self.length
-            ));
+            return Err(format!("length {} does not match the expected {}", bytes.len(), self.length));
         }
         if self.hashes.is_empty() {
             return Err("no sha256 or sha512 hash to check".into());
@@ -151,14 +144,10 @@ mod tests {
 
     #[test]
     fn round_trips_notary_meta() {
-        let json =
-            r#"{"hashes":{"sha256":"3/mSHCJg9dkVKfesm6fjm2wul2nO/K2BfyD3SR7e+NU="},"length":528}"#;
+        let json = r#"{"hashes":{"sha256":"3/mSHCJg9dkVKfesm6fjm2wul2nO/K2BfyD3SR7e+NU="},"length":528}"#;
         let meta: FileMeta = serde_json::from_str(json).unwrap();
         assert_eq!(meta.length, 528);
-        assert_eq!(
-            crate::canonical::to_vec_from(&meta).unwrap(),
-            json.as_bytes()
-        );
+        assert_eq!(crate::canonical::to_vec_from(&meta).unwrap(), json.as_bytes());
     }
 
     #[test]
@@ -171,8 +160,6 @@ mod tests {
 
     #[test]
     fn refuses_short_digests() {
-        assert!(
-            serde_json::from_str::<FileMeta>(r#"{"hashes":{"sha256":"AAEC"},"length":1}"#).is_err()
-        );
+        assert!(serde_json::from_str::<FileMeta>(r#"{"hashes":{"sha256":"AAEC"},"length":1}"#).is_err());
     }
 }

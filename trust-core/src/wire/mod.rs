@@ -38,9 +38,7 @@ pub fn is_valid_role_name(name: &str) -> bool {
         return false;
     };
     name.len() < 256
-        && name
-            .bytes()
-            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'/'))
+        && name.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'/'))
         && rest.split('/').all(|seg| !seg.is_empty())
 }
 
@@ -56,25 +54,12 @@ mod tests {
 
     #[test]
     fn role_names() {
-        for ok in [
-            "root",
-            "targets",
-            "targets/releases",
-            "targets/team/bob",
-            "targets/a-b_c9",
-        ] {
+        for ok in ["root", "targets", "targets/releases", "targets/team/bob", "targets/a-b_c9"] {
             assert!(is_valid_role_name(ok), "{ok}");
         }
-        for bad in [
-            "Targets",
-            "targets/",
-            "targets//a",
-            "targets/A",
-            "targets/../x",
-            "targets/a/",
-            "other",
-            "targets/a.b",
-        ] {
+        for bad in
+            ["Targets", "targets/", "targets//a", "targets/A", "targets/../x", "targets/a/", "other", "targets/a.b"]
+        {
             assert!(!is_valid_role_name(bad), "{bad}");
         }
     }

@@ -50,17 +50,12 @@ impl Root {
             return Err("version must be at least 1".into());
         }
         for name in super::BASE_ROLES {
-            let role = self
-                .roles
-                .get(name)
-                .ok_or_else(|| format!("root does not define the {name} role"))?;
+            let role = self.roles.get(name).ok_or_else(|| format!("root does not define the {name} role"))?;
             if role.threshold < 1 {
                 return Err(format!("the {name} role has threshold 0"));
             }
             if let Some(missing) = role.keyids.iter().find(|id| !self.keys.contains_key(*id)) {
-                return Err(format!(
-                    "the {name} role lists key {missing} that root does not define"
-                ));
+                return Err(format!("the {name} role lists key {missing} that root does not define"));
             }
         }
         Ok(())

@@ -31,10 +31,7 @@ impl DelegatedRole {
     /// True when this role may sign `target` (given the SHA-256 of the target name).
     pub fn allows(&self, target: &str, target_hash: &[u8; 32]) -> bool {
         self.paths.iter().any(|p| target.starts_with(p.as_str()))
-            || self
-                .path_hash_prefixes
-                .iter()
-                .any(|p| hex_prefix_matches(p, target_hash))
+            || self.path_hash_prefixes.iter().any(|p| hex_prefix_matches(p, target_hash))
     }
 }
 
@@ -96,26 +93,14 @@ impl Targets {
             return Err("version must be at least 1".into());
         }
         for child in &self.delegations.roles {
-            if !super::is_valid_role_name(&child.name)
-                || super::parent_role(&child.name) != Some(role)
-            {
-                return Err(format!(
-                    "delegation {:?} is not a valid child role of {role}",
-                    child.name
-                ));
+            if !super::is_valid_role_name(&child.name) || super::parent_role(&child.name) != Some(role) {
+                return Err(format!("delegation {:?} is not a valid child role of {role}", child.name));
             }
             if child.threshold < 1 {
                 return Err(format!("delegation {} has threshold 0", child.name));
             }
-            if let Some(missing) = child
-                .keyids
-                .iter()
-                .find(|id| !self.delegations.keys.contains_key(*id))
-            {
-                return Err(format!(
-                    "delegation {} lists key {missing} that is not defined",
-                    child.name
-                ));
+            if let Some(missing) = child.keyids.iter().find(|id| !self.delegations.keys.contains_key(*id)) {
+                return Err(format!("delegation {} lists key {missing} that is not defined", child.name));
             }
         }
         Ok(())

@@ -211,7 +211,7 @@ impl Repo {
     /// Builds every file: delegations, targets, root, snapshot, timestamp.
     pub fn build(&self) -> BTreeMap<String, Vec<u8>> {
         let mut files = BTreeMap::new();
-        let mut put = |files: &mut BTreeMap<String, Vec<u8>>, role: &str, bytes: Vec<u8>| {
+        let put = |files: &mut BTreeMap<String, Vec<u8>>, role: &str, bytes: Vec<u8>| {
             let bytes = self.overrides.get(role).cloned().unwrap_or(bytes);
             files.insert(role.to_owned(), bytes);
         };
@@ -221,8 +221,15 @@ impl Repo {
         }
         let signed = json!({"_type": "Targets", "delegations": self.delegations_json("targets"), "expires": self.targets_expires, "targets": self.targets, "version": self.targets_version});
         put(&mut files, "targets", sign(&signed, &self.targets_keys.iter().collect::<Vec<_>>()));
-        let root_signers: Vec<&Key> = self.root_keys.iter().chain(&self.previous_root_keys).collect();
-        put(&mut files, "root", sign(&self.root_value(), &root_signers));
+        // A root version, once published, keeps its bytes (ECDSA signatures differ each time).
+        let root = match self.root_history.get(self.root_version as usize - 1) {
+            Some(published) => published.clone(),
+            None => {
+                let signers: Vec<&Key> = self.root_keys.iter().chain(&self.previous_root_keys).collect();
+                sign(&self.root_value(), &signers)
+            }
+        };
+        put(&mut files, "root", root);
         let mut meta = serde_json::Map::new();
         for (role, bytes) in &files {
             meta.insert(role.clone(), meta_json(bytes));

@@ -26,11 +26,7 @@ impl Pool<'_> {
     /// intermediates already between `cert` and the leaf, for path-length constraints.
     fn chains(&self, cert: &Certificate, below: usize, used: &mut Vec<usize>) -> bool {
         let fits = |ca: &Certificate| ca.max_path_len.is_none_or(|max| below <= max as usize);
-        if self
-            .roots
-            .iter()
-            .any(|root| fits(root) && cert.signed_by(root))
-        {
+        if self.roots.iter().any(|root| fits(root) && cert.signed_by(root)) {
             return true;
         }
         if used.len() + 2 >= MAX_DEPTH {
@@ -62,50 +58,33 @@ impl Pool<'_> {
 /// [`Error::Verification`] for role `root`.
 pub fn check_chains_to_ca(key: &PublicKey, ca_pem: &[u8], now: DateTime<Utc>) -> Result<(), Error> {
     if !key.keytype.is_x509() {
-        return Err(fail(format!(
-            "root key type {} is not a certificate",
-            key.keytype.as_str()
-        )));
+        return Err(fail(format!("root key type {} is not a certificate", key.keytype.as_str())));
     }
     let bundle = Certificate::parse_pem_bundle(&key.public)
         .map_err(|e| fail(format!("root certificate does not parse: {e}")))?;
-    let cas = Certificate::parse_pem_bundle(ca_pem)
-        .map_err(|e| Error::InvalidInput(format!("pinned CA bundle: {e}")))?;
+    let cas =
+        Certificate::parse_pem_bundle(ca_pem).map_err(|e| Error::InvalidInput(format!("pinned CA bundle: {e}")))?;
 
     let leaf = &bundle[0];
     if leaf.is_ca() {
-        return Err(fail(
-            "root certificate is a CA certificate, expected a leaf certificate first",
-        ));
+        return Err(fail("root certificate is a CA certificate, expected a leaf certificate first"));
     }
     let strict = |cert: &&Certificate| rules::validate(cert, Some(now), TimeDelta::zero()).is_ok();
-    rules::validate(leaf, Some(now), TimeDelta::zero())
-        .map_err(|rule| fail(format!("root certificate {rule}")))?;
+    rules::validate(leaf, Some(now), TimeDelta::zero()).map_err(|rule| fail(format!("root certificate {rule}")))?;
 
     let roots: Vec<&Certificate> = cas.iter().filter(strict).collect();
     if roots.is_empty() {
-        return Err(fail(
-            "the pinned CA bundle holds no currently valid certificate",
-        ));
+        return Err(fail("the pinned CA bundle holds no currently valid certificate"));
     }
     if roots.iter().any(|root| root.der() == leaf.der()) {
         return Ok(());
     }
-    let intermediates = bundle[1..]
-        .iter()
-        .filter(|c| c.is_ca())
-        .filter(strict)
-        .collect();
-    let pool = Pool {
-        roots,
-        intermediates,
-    };
+    let intermediates = bundle[1..].iter().filter(|c| c.is_ca()).filter(strict).collect();
+    let pool = Pool { roots, intermediates };
     if pool.chains(leaf, 0, &mut Vec::new()) {
         Ok(())
     } else {
-        Err(fail(
-            "root certificate does not chain to a pinned CA certificate",
-        ))
+        Err(fail("root certificate does not chain to a pinned CA certificate"))
     }
 }
 
@@ -134,15 +113,8 @@ mod tests {
 
         // Another CA with the same name but a different key: the signature decides.
         let impostor = test_certs::make(&CertSpec::ca("Example Root CA"));
-        let why = reason(check_chains_to_ca(
-            &bundle_key(&[&leaf.pem]),
-            impostor.pem.as_bytes(),
-            Utc::now(),
-        ));
-        assert_eq!(
-            why,
-            "root certificate does not chain to a pinned CA certificate"
-        );
+        let why = reason(check_chains_to_ca(&bundle_key(&[&leaf.pem]), impostor.pem.as_bytes(), Utc::now()));
+        assert_eq!(why, "root certificate does not chain to a pinned CA certificate");
 
         // A bundle of several CAs works when one of them signed the leaf.
         let both = format!("{}{}", impostor.pem, ca.pem);
@@ -154,18 +126,9 @@ mod tests {
         let ca = test_certs::make(&CertSpec::ca("Example Root CA"));
         let int = test_certs::issue(&CertSpec::ca("Example Intermediate"), &ca);
         let leaf = test_certs::issue(&CertSpec::leaf("example.com/app"), &int);
-        check_chains_to_ca(
-            &bundle_key(&[&leaf.pem, &int.pem]),
-            ca.pem.as_bytes(),
-            Utc::now(),
-        )
-        .unwrap();
+        check_chains_to_ca(&bundle_key(&[&leaf.pem, &int.pem]), ca.pem.as_bytes(), Utc::now()).unwrap();
         // Without the intermediate there is no path.
-        let why = reason(check_chains_to_ca(
-            &bundle_key(&[&leaf.pem]),
-            ca.pem.as_bytes(),
-            Utc::now(),
-        ));
+        let why = reason(check_chains_to_ca(&bundle_key(&[&leaf.pem]), ca.pem.as_bytes(), Utc::now()));
         assert!(why.contains("does not chain"), "{why}");
     }
 
@@ -173,11 +136,7 @@ mod tests {
     fn self_signed_leaf_does_not_chain() {
         let ca = test_certs::make(&CertSpec::ca("Example Root CA"));
         let leaf = test_certs::make(&CertSpec::leaf("example.com/app"));
-        let why = reason(check_chains_to_ca(
-            &bundle_key(&[&leaf.pem]),
-            ca.pem.as_bytes(),
-            Utc::now(),
-        ));
+        let why = reason(check_chains_to_ca(&bundle_key(&[&leaf.pem]), ca.pem.as_bytes(), Utc::now()));
         assert!(why.contains("does not chain"), "{why}");
     }
 
@@ -186,11 +145,7 @@ mod tests {
         let ca = test_certs::make(&CertSpec::ca("Example Root CA"));
         let leaf = test_certs::issue(&CertSpec::leaf("example.com/app"), &ca);
         let later = leaf.spec.not_after + TimeDelta::days(1);
-        let why = reason(check_chains_to_ca(
-            &bundle_key(&[&leaf.pem]),
-            ca.pem.as_bytes(),
-            later,
-        ));
+        let why = reason(check_chains_to_ca(&bundle_key(&[&leaf.pem]), ca.pem.as_bytes(), later));
         assert!(why.starts_with("root certificate expired on"), "{why}");
 
         let mut old = CertSpec::ca("Old Root CA");
@@ -198,26 +153,15 @@ mod tests {
         old.not_after = Utc::now() - TimeDelta::days(1);
         let old_ca = test_certs::make(&old);
         let leaf = test_certs::issue(&CertSpec::leaf("example.com/app"), &old_ca);
-        let why = reason(check_chains_to_ca(
-            &bundle_key(&[&leaf.pem]),
-            old_ca.pem.as_bytes(),
-            Utc::now(),
-        ));
-        assert_eq!(
-            why,
-            "the pinned CA bundle holds no currently valid certificate"
-        );
+        let why = reason(check_chains_to_ca(&bundle_key(&[&leaf.pem]), old_ca.pem.as_bytes(), Utc::now()));
+        assert_eq!(why, "the pinned CA bundle holds no currently valid certificate");
     }
 
     #[test]
     fn leaf_that_is_a_ca_is_refused() {
         let ca = test_certs::make(&CertSpec::ca("Example Root CA"));
         let int = test_certs::issue(&CertSpec::ca("Example Intermediate"), &ca);
-        let why = reason(check_chains_to_ca(
-            &bundle_key(&[&int.pem]),
-            ca.pem.as_bytes(),
-            Utc::now(),
-        ));
+        let why = reason(check_chains_to_ca(&bundle_key(&[&int.pem]), ca.pem.as_bytes(), Utc::now()));
         assert!(why.contains("is a CA certificate"), "{why}");
     }
 

@@ -6,9 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rcgen::{
-    CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, KeyPair, SerialNumber,
-};
+use rcgen::{CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, KeyPair, SerialNumber};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::Error;
@@ -22,9 +20,7 @@ const KEY_USAGE: &[u64] = &[2, 5, 29, 15];
 const KEY_USAGE_VALUE: &[u8] = &[0x03, 0x02, 0x05, 0xa0];
 const EXT_KEY_USAGE: &[u64] = &[2, 5, 29, 37];
 /// SEQUENCE { id-kp-codeSigning }.
-const EXT_KEY_USAGE_VALUE: &[u8] = &[
-    0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03,
-];
+const EXT_KEY_USAGE_VALUE: &[u8] = &[0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
 const BASIC_CONSTRAINTS: &[u64] = &[2, 5, 29, 19];
 /// SEQUENCE {}: cA defaults to FALSE.
 const BASIC_CONSTRAINTS_VALUE: &[u8] = &[0x30, 0x00];
@@ -53,14 +49,8 @@ pub(super) fn set_validity(
 ) -> Result<(), Error> {
     let convert = |t: DateTime<Utc>| {
         let epoch = rcgen::date_time_ymd(1970, 1, 1);
-        let offset = Duration::from_secs(t.timestamp().unsigned_abs())
-            .try_into()
-            .ok()?;
-        if t.timestamp() >= 0 {
-            epoch.checked_add(offset)
-        } else {
-            epoch.checked_sub(offset)
-        }
+        let offset = Duration::from_secs(t.timestamp().unsigned_abs()).try_into().ok()?;
+        if t.timestamp() >= 0 { epoch.checked_add(offset) } else { epoch.checked_sub(offset) }
     };
     let out_of_range = || Error::InvalidInput("certificate validity date out of range".into());
     params.not_before = convert(not_before).ok_or_else(out_of_range)?;
@@ -93,28 +83,20 @@ pub fn make_root_certificate(
     not_after: DateTime<Utc>,
 ) -> Result<PublicKey, Error> {
     if !key.is_ecdsa_p256() {
-        return Err(Error::Key(
-            "root certificates need an ECDSA P-256 key".into(),
-        ));
+        return Err(Error::Key("root certificates need an ECDSA P-256 key".into()));
     }
     if not_after < not_before {
-        return Err(Error::InvalidInput(
-            "root certificate would expire before it starts".into(),
-        ));
+        return Err(Error::InvalidInput("root certificate would expire before it starts".into()));
     }
     let key_pair = KeyPair::try_from(key.pkcs8_der()).map_err(rcgen_error)?;
 
     let mut serial = [0u8; 16];
-    SystemRandom::new()
-        .fill(&mut serial)
-        .map_err(|_| Error::Key("no randomness for the serial number".into()))?;
+    SystemRandom::new().fill(&mut serial).map_err(|_| Error::Key("no randomness for the serial number".into()))?;
     serial[15] |= 1; // never zero
 
     let mut params = CertificateParams::default();
     params.distinguished_name = DistinguishedName::new();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, dn_value(gun));
+    params.distinguished_name.push(DnType::CommonName, dn_value(gun));
     params.serial_number = Some(SerialNumber::from(serial.to_vec()));
     set_validity(&mut params, not_before, not_after)?;
     params.custom_extensions = [
@@ -131,10 +113,7 @@ pub fn make_root_certificate(
     .collect();
 
     let cert = params.self_signed(&key_pair).map_err(rcgen_error)?;
-    Ok(PublicKey::new(
-        KeyType::EcdsaX509,
-        pem_certificate(cert.der()).into_bytes(),
-    ))
+    Ok(PublicKey::new(KeyType::EcdsaX509, pem_certificate(cert.der()).into_bytes()))
 }
 
 #[cfg(test)]
@@ -151,10 +130,7 @@ mod tests {
 
     fn extensions(der: &[u8]) -> Vec<Extension> {
         let (_, cert) = parse_x509_certificate(der).unwrap();
-        cert.extensions()
-            .iter()
-            .map(|e| (e.oid.to_id_string(), e.critical, e.value.to_vec()))
-            .collect()
+        cert.extensions().iter().map(|e| (e.oid.to_id_string(), e.critical, e.value.to_vec())).collect()
     }
 
     fn make(gun: &str) -> (PrivateKey, PublicKey, DateTime<Utc>, DateTime<Utc>) {
@@ -170,18 +146,12 @@ mod tests {
         let (key, cert_key, not_before, not_after) = make("docker.io/library/alpine");
         assert_eq!(cert_key.keytype, KeyType::EcdsaX509);
         let pem = std::str::from_utf8(&cert_key.public).unwrap();
-        assert!(
-            pem.starts_with("-----BEGIN CERTIFICATE-----\n")
-                && pem.ends_with("-----END CERTIFICATE-----\n")
-        );
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n") && pem.ends_with("-----END CERTIFICATE-----\n"));
         assert!(pem.lines().all(|l| l.len() <= 64));
 
         let cert = Certificate::parse_first(&cert_key.public).unwrap();
         assert_eq!(cert.common_name(), Some("docker.io/library/alpine"));
-        assert_eq!(
-            (cert.not_before(), cert.not_after()),
-            (not_before, not_after)
-        );
+        assert_eq!((cert.not_before(), cert.not_after()), (not_before, not_after));
         assert!(!cert.is_ca());
         assert_eq!(cert.spki_der(), key.public_key().public.as_slice());
         assert_eq!(cert.signature_oid, "1.2.840.10045.4.3.2"); // ecdsa-with-SHA256
@@ -224,9 +194,7 @@ mod tests {
     fn signs_metadata_that_verifies_with_the_certificate() {
         let (key, cert_key, _, _) = make("example.com/app");
         let (method, sig) = key.sign(b"canonical root").unwrap();
-        default_provider()
-            .verify(&cert_key, method, b"canonical root", &sig)
-            .unwrap();
+        default_provider().verify(&cert_key, method, b"canonical root", &sig).unwrap();
     }
 
     #[test]
@@ -237,10 +205,7 @@ mod tests {
 
         let ed = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
         let now = Utc::now();
-        assert!(matches!(
-            make_root_certificate(&ed, "g", now, now),
-            Err(Error::Key(_))
-        ));
+        assert!(matches!(make_root_certificate(&ed, "g", now, now), Err(Error::Key(_))));
         let ec = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
         assert!(make_root_certificate(&ec, "g", now, now - TimeDelta::days(1)).is_err());
     }
@@ -251,10 +216,7 @@ mod tests {
         let lines: Vec<&str> = pem.lines().collect();
         // 100 bytes → 136 base64 characters → lines of 64, 64 and 8.
         assert_eq!(lines.len(), 5);
-        assert_eq!(
-            (lines[1].len(), lines[2].len(), lines[3].len()),
-            (64, 64, 8)
-        );
+        assert_eq!((lines[1].len(), lines[2].len(), lines[3].len()), (64, 64, 8));
         assert_eq!(lines[4], "-----END CERTIFICATE-----");
         assert!(pem.ends_with("-----\n"));
     }

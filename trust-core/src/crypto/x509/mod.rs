@@ -76,15 +76,8 @@ impl Certificate {
         if cert.signature_algorithm.algorithm != cert.tbs_certificate.signature.algorithm {
             return Err(invalid("inner and outer signature algorithms differ"));
         }
-        let basic = cert
-            .basic_constraints()
-            .map_err(invalid)?
-            .map(|ext| ext.value);
-        let common_name = cert
-            .subject()
-            .iter_common_name()
-            .filter_map(|cn| cn.as_str().ok())
-            .last();
+        let basic = cert.basic_constraints().map_err(invalid)?.map(|ext| ext.value);
+        let common_name = cert.subject().iter_common_name().filter_map(|cn| cn.as_str().ok()).last();
         let validity = cert.validity();
         Ok(Certificate {
             spki: cert.public_key().raw.to_vec(),
@@ -182,10 +175,7 @@ mod tests {
         assert_eq!(cert.der()[0], 0x30);
 
         let two = format!("junk before\n{pem}{pem}");
-        assert_eq!(
-            Certificate::parse_pem_bundle(two.as_bytes()).unwrap().len(),
-            2
-        );
+        assert_eq!(Certificate::parse_pem_bundle(two.as_bytes()).unwrap().len(), 2);
     }
 
     #[test]
@@ -193,9 +183,7 @@ mod tests {
         assert!(Certificate::parse_pem_bundle(b"").is_err());
         assert!(Certificate::parse_pem_bundle(b"not pem at all").is_err());
         let key = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n";
-        let err = Certificate::parse_pem_bundle(key.as_bytes())
-            .unwrap_err()
-            .to_string();
+        let err = Certificate::parse_pem_bundle(key.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("PUBLIC KEY"), "{err}");
         let garbage = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         assert!(Certificate::parse_pem_bundle(garbage.as_bytes()).is_err());

@@ -31,16 +31,9 @@ fn cn_matches(cn: &str, gun: &str) -> bool {
 /// Errors are [`Error::Verification`] with role `root` and a reason naming the rule,
 /// e.g. `root certificate CN "x" does not match repository "y"`,
 /// `root certificate expired on 2020-01-01T00:00:00Z`.
-pub fn check_root_certificate(
-    key: &PublicKey,
-    gun: &str,
-    now: DateTime<Utc>,
-    check_expiry: bool,
-) -> Result<(), Error> {
+pub fn check_root_certificate(key: &PublicKey, gun: &str, now: DateTime<Utc>, check_expiry: bool) -> Result<(), Error> {
     let wanted: fn(KeyAlg) -> bool = match key.keytype {
-        KeyType::EcdsaX509 => {
-            |alg| matches!(alg, KeyAlg::EcP256 | KeyAlg::EcP384 | KeyAlg::EcOther)
-        }
+        KeyType::EcdsaX509 => |alg| matches!(alg, KeyAlg::EcP256 | KeyAlg::EcP384 | KeyAlg::EcOther),
         KeyType::RsaX509 => |alg| alg == KeyAlg::Rsa,
         _ => {
             return Err(fail(format!(
@@ -53,38 +46,26 @@ pub fn check_root_certificate(
         .map_err(|e| fail(format!("root certificate does not parse: {e}")))?;
     let leaf = &certs[0];
     if leaf.is_ca() {
-        return Err(fail(
-            "root certificate is a CA certificate, expected a leaf certificate first",
-        ));
+        return Err(fail("root certificate is a CA certificate, expected a leaf certificate first"));
     }
     let leaves = certs.iter().filter(|c| !c.is_ca()).count();
     if leaves != 1 {
-        return Err(fail(format!(
-            "root certificate bundle holds {leaves} leaf certificates, expected 1"
-        )));
+        return Err(fail(format!("root certificate bundle holds {leaves} leaf certificates, expected 1")));
     }
     if !wanted(rules::key_alg(leaf)) {
-        return Err(fail(format!(
-            "root certificate does not hold the key its type {} declares",
-            key.keytype.as_str()
-        )));
+        return Err(fail(format!("root certificate does not hold the key its type {} declares", key.keytype.as_str())));
     }
     match leaf.common_name() {
         Some(cn) if cn_matches(cn, gun) => {}
         Some(cn) => {
-            return Err(fail(format!(
-                "root certificate CN {cn:?} does not match repository {gun:?}"
-            )));
+            return Err(fail(format!("root certificate CN {cn:?} does not match repository {gun:?}")));
         }
         None => {
-            return Err(fail(format!(
-                "root certificate has no CN, expected {gun:?}"
-            )));
+            return Err(fail(format!("root certificate has no CN, expected {gun:?}")));
         }
     }
     let now = check_expiry.then_some(now);
-    rules::validate(leaf, now, NOT_BEFORE_LEEWAY)
-        .map_err(|rule| fail(format!("root certificate {rule}")))
+    rules::validate(leaf, now, NOT_BEFORE_LEEWAY).map_err(|rule| fail(format!("root certificate {rule}")))
 }
 
 #[cfg(test)]
@@ -115,25 +96,13 @@ mod tests {
 
     #[test]
     fn cn_matching() {
-        assert!(cn_matches(
-            "docker.io/library/alpine",
-            "docker.io/library/alpine"
-        ));
-        assert!(!cn_matches(
-            "docker.io/library/alpine",
-            "docker.io/library/alpine2"
-        ));
-        assert!(cn_matches(
-            "docker.io/library/*",
-            "docker.io/library/alpine"
-        ));
+        assert!(cn_matches("docker.io/library/alpine", "docker.io/library/alpine"));
+        assert!(!cn_matches("docker.io/library/alpine", "docker.io/library/alpine2"));
+        assert!(cn_matches("docker.io/library/*", "docker.io/library/alpine"));
         assert!(cn_matches("docker.io/*", "docker.io/library/alpine"));
         assert!(!cn_matches("quay.io/*", "docker.io/library/alpine"));
         assert!(cn_matches("*", "anything"));
-        assert!(!cn_matches(
-            "docker.io/library/alpine*x",
-            "docker.io/library/alpine"
-        ));
+        assert!(!cn_matches("docker.io/library/alpine*x", "docker.io/library/alpine"));
     }
 
     #[test]
@@ -146,10 +115,7 @@ mod tests {
     fn cn_mismatch() {
         let key = key_for(CertSpec::leaf("example.com/other"));
         let why = reason(check_root_certificate(&key, "example.com/app", now(), true));
-        assert_eq!(
-            why,
-            r#"root certificate CN "example.com/other" does not match repository "example.com/app""#
-        );
+        assert_eq!(why, r#"root certificate CN "example.com/other" does not match repository "example.com/app""#);
     }
 
     #[test]
@@ -180,10 +146,7 @@ mod tests {
         spec.not_after = now() + TimeDelta::days(400);
         let key = key_for(spec);
         let why = reason(check_root_certificate(&key, "example.com/app", now(), true));
-        assert!(
-            why.starts_with("root certificate is not valid before "),
-            "{why}"
-        );
+        assert!(why.starts_with("root certificate is not valid before "), "{why}");
 
         // Within notary's one-day leeway.
         let mut spec = CertSpec::leaf("example.com/app");
@@ -196,12 +159,7 @@ mod tests {
         let mut spec = CertSpec::leaf("example.com/app");
         spec.not_before = now() + TimeDelta::days(10);
         spec.not_after = now() - TimeDelta::days(10);
-        let why = reason(check_root_certificate(
-            &key_for(spec),
-            "example.com/app",
-            now(),
-            false,
-        ));
+        let why = reason(check_root_certificate(&key_for(spec), "example.com/app", now(), false));
         assert!(why.contains("invalid validity window"), "{why}");
     }
 
@@ -209,12 +167,7 @@ mod tests {
     fn ca_certificate_as_leaf() {
         let mut spec = CertSpec::leaf("example.com/app");
         spec.ca = true;
-        let why = reason(check_root_certificate(
-            &key_for(spec),
-            "example.com/app",
-            now(),
-            true,
-        ));
+        let why = reason(check_root_certificate(&key_for(spec), "example.com/app", now(), true));
         assert!(why.contains("is a CA certificate"), "{why}");
     }
 
@@ -232,12 +185,7 @@ mod tests {
         // openssl req -x509 -sha1 with a P-256 key, CN=example.com/sha1, CA:FALSE.
         let pem = include_str!("../testdata/sha1.crt");
         let key = PublicKey::new(KeyType::EcdsaX509, pem.as_bytes().to_vec());
-        let why = reason(check_root_certificate(
-            &key,
-            "example.com/sha1",
-            now(),
-            false,
-        ));
+        let why = reason(check_root_certificate(&key, "example.com/sha1", now(), false));
         assert_eq!(why, "root certificate is signed with SHA-1");
     }
 
@@ -249,16 +197,8 @@ mod tests {
 
         let pem = include_str!("../testdata/rsa1024.crt");
         let key = PublicKey::new(KeyType::RsaX509, pem.as_bytes().to_vec());
-        let why = reason(check_root_certificate(
-            &key,
-            "example.com/rsa1024",
-            now(),
-            true,
-        ));
-        assert_eq!(
-            why,
-            "root certificate has a 1024-bit RSA key, at least 2048 bits are required"
-        );
+        let why = reason(check_root_certificate(&key, "example.com/rsa1024", now(), true));
+        assert_eq!(why, "root certificate has a 1024-bit RSA key, at least 2048 bits are required");
     }
 
     #[test]
@@ -271,24 +211,14 @@ mod tests {
 
     #[test]
     fn non_x509_root_key() {
-        let key = crate::crypto::signer::PrivateKey::generate(
-            crate::crypto::signer::KeyAlgorithm::EcdsaP256,
-        )
-        .unwrap()
-        .public_key();
+        let key = crate::crypto::signer::PrivateKey::generate(crate::crypto::signer::KeyAlgorithm::EcdsaP256)
+            .unwrap()
+            .public_key();
         let why = reason(check_root_certificate(&key, "example.com/app", now(), true));
-        assert_eq!(
-            why,
-            "root key type ecdsa is not a certificate (ecdsa-x509 or rsa-x509)"
-        );
+        assert_eq!(why, "root key type ecdsa is not a certificate (ecdsa-x509 or rsa-x509)");
 
         let garbage = PublicKey::new(KeyType::EcdsaX509, b"not a certificate".to_vec());
-        let why = reason(check_root_certificate(
-            &garbage,
-            "example.com/app",
-            now(),
-            true,
-        ));
+        let why = reason(check_root_certificate(&garbage, "example.com/app", now(), true));
         assert!(why.starts_with("root certificate does not parse"), "{why}");
     }
 
@@ -296,26 +226,14 @@ mod tests {
     fn notary_fixture_root_certificate() {
         let key = crate::crypto::test_fixtures::notary03_root_key();
         let gun = "docker.com/notary0.3/tst";
-        let during = DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let during = DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
         check_root_certificate(&key, gun, during, true).unwrap();
         // Issued 2016-07-27 for ten years.
-        let after = DateTime::parse_from_rfc3339("2026-08-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let after = DateTime::parse_from_rfc3339("2026-08-01T00:00:00Z").unwrap().with_timezone(&Utc);
         let why = reason(check_root_certificate(&key, gun, after, true));
-        assert!(
-            why.starts_with("root certificate expired on 2026-07-25T"),
-            "{why}"
-        );
+        assert!(why.starts_with("root certificate expired on 2026-07-25T"), "{why}");
         check_root_certificate(&key, gun, after, false).unwrap();
-        let why = reason(check_root_certificate(
-            &key,
-            "docker.com/notary0.3/other",
-            during,
-            true,
-        ));
+        let why = reason(check_root_certificate(&key, "docker.com/notary0.3/other", during, true));
         assert!(why.contains("does not match"), "{why}");
     }
 }

@@ -19,9 +19,7 @@ pub(super) fn rfc3339(t: DateTime<Utc>) -> String {
 fn weak_hash(signature_oid: &str) -> Option<&'static str> {
     match signature_oid {
         // sha1WithRSAEncryption, sha1WithRSASignature (OIW), dsa-with-sha1, ecdsa-with-SHA1
-        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" | "1.2.840.10040.4.3" | "1.2.840.10045.4.1" => {
-            Some("SHA-1")
-        }
+        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" | "1.2.840.10040.4.3" | "1.2.840.10045.4.1" => Some("SHA-1"),
         "1.2.840.113549.1.1.4" => Some("MD5"),
         "1.2.840.113549.1.1.2" => Some("MD2"),
         _ => None,
@@ -37,11 +35,7 @@ pub(super) fn key_alg(cert: &Certificate) -> KeyAlg {
 /// SHA-1 (or MD5/MD2) signature, RSA keys of at least 2048 bits and, when `now` is
 /// given, being valid at `now` (NotBefore may be up to `leeway` after `now`).
 /// The error names the broken rule, without saying which certificate.
-pub(super) fn validate(
-    cert: &Certificate,
-    now: Option<DateTime<Utc>>,
-    leeway: TimeDelta,
-) -> Result<(), String> {
+pub(super) fn validate(cert: &Certificate, now: Option<DateTime<Utc>>, leeway: TimeDelta) -> Result<(), String> {
     if cert.not_before() > cert.not_after() {
         return Err(format!(
             "has an invalid validity window: NotBefore {} is after NotAfter {}",
@@ -57,9 +51,7 @@ pub(super) fn validate(
             .and_then(|spki| der::rsa_modulus_bits(spki.key))
             .ok_or_else(|| "has a malformed RSA public key".to_owned())?;
         if bits < 2048 {
-            return Err(format!(
-                "has a {bits}-bit RSA key, at least 2048 bits are required"
-            ));
+            return Err(format!("has a {bits}-bit RSA key, at least 2048 bits are required"));
         }
     }
     if let Some(now) = now {
@@ -67,10 +59,7 @@ pub(super) fn validate(
             return Err(format!("expired on {}", rfc3339(cert.not_after())));
         }
         if cert.not_before() > now + leeway {
-            return Err(format!(
-                "is not valid before {}",
-                rfc3339(cert.not_before())
-            ));
+            return Err(format!("is not valid before {}", rfc3339(cert.not_before())));
         }
     }
     Ok(())

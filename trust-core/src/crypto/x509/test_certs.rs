@@ -1,9 +1,7 @@
 //! Test helpers: certificates made with rcgen (self-signed or issued by a test CA).
 
 use chrono::{DateTime, TimeDelta, Utc};
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, KeyUsagePurpose,
-};
+use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, KeyUsagePurpose};
 
 use super::make::{dn_value, pem_certificate, set_validity};
 
@@ -51,33 +49,20 @@ pub(crate) struct Made {
 fn params(spec: &CertSpec) -> CertificateParams {
     let mut params = CertificateParams::default();
     params.distinguished_name = DistinguishedName::new();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, dn_value(&spec.cn));
+    params.distinguished_name.push(DnType::CommonName, dn_value(&spec.cn));
     set_validity(&mut params, spec.not_before, spec.not_after).unwrap();
     if spec.ca {
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
     } else {
         params.is_ca = IsCa::ExplicitNoCa;
-        params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
     }
     params
 }
 
 fn finish(spec: &CertSpec, cert: rcgen::Certificate, key: KeyPair) -> Made {
-    Made {
-        spec: spec.clone(),
-        pem: pem_certificate(cert.der()),
-        cert,
-        key,
-    }
+    Made { spec: spec.clone(), pem: pem_certificate(cert.der()), cert, key }
 }
 
 /// A self-signed ECDSA P-256 certificate.
@@ -90,8 +75,6 @@ pub(crate) fn make(spec: &CertSpec) -> Made {
 /// An ECDSA P-256 certificate issued by `issuer`.
 pub(crate) fn issue(spec: &CertSpec, issuer: &Made) -> Made {
     let key = KeyPair::generate().unwrap();
-    let cert = params(spec)
-        .signed_by(&key, &issuer.cert, &issuer.key)
-        .unwrap();
+    let cert = params(spec).signed_by(&key, &issuer.cert, &issuer.key).unwrap();
     finish(spec, cert, key)
 }

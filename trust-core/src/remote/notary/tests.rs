@@ -12,10 +12,7 @@ const TUF: &str = "/v2/localhost:5000/test/app/_trust/tuf";
 const HASH: &str = "dc108866a3d8e0c1a1ba0cbe8fd1ad0e5b2c4d4f4c53d1cbc1b8c8c5e1f7a3a3";
 
 fn opts(docker_config: &Path) -> RemoteOptions {
-    RemoteOptions {
-        user_agent: "trust-test/1".into(),
-        ..RemoteOptions::new(docker_config.to_path_buf())
-    }
+    RemoteOptions { user_agent: "trust-test/1".into(), ..RemoteOptions::new(docker_config.to_path_buf()) }
 }
 
 fn remote(server: &TestServer, opts: &RemoteOptions) -> NotaryRemote {
@@ -42,37 +39,20 @@ fn message(r: Result<Option<Vec<u8>>, Error>) -> (Option<ErrorKind>, String) {
 #[test]
 fn paths_names_and_not_found() -> Result<(), Error> {
     let server = TestServer::start(|req| match req.path() {
-        p if p.ends_with("/missing.json") || p.ends_with("/timestamp.json") => {
-            Reply::new(404, "{}")
-        }
+        p if p.ends_with("/missing.json") || p.ends_with("/timestamp.json") => Reply::new(404, "{}"),
         p => Reply::new(200, p.rsplit("/tuf/").next().unwrap_or_default()),
     });
     let dir = tmp();
     let r = remote(&server, &opts(dir.path()));
     assert_eq!(r.url(), server.url());
-    let get = |file: RemoteFile<'_>| {
-        r.fetch(GUN, &file, 1024)
-            .map(|b| b.map(|b| String::from_utf8_lossy(&b).into_owned()))
-    };
+    let get =
+        |file: RemoteFile<'_>| r.fetch(GUN, &file, 1024).map(|b| b.map(|b| String::from_utf8_lossy(&b).into_owned()));
+    assert_eq!(get(RemoteFile::Current("root"))?.as_deref(), Some("root.json"));
     assert_eq!(
-        get(RemoteFile::Current("root"))?.as_deref(),
-        Some("root.json")
-    );
-    assert_eq!(
-        get(RemoteFile::ByHash {
-            role: "targets/releases",
-            sha256_hex: HASH
-        })?,
+        get(RemoteFile::ByHash { role: "targets/releases", sha256_hex: HASH })?,
         Some(format!("targets/releases.{HASH}.json"))
     );
-    assert_eq!(
-        get(RemoteFile::ByVersion {
-            role: "root",
-            version: 2
-        })?
-        .as_deref(),
-        Some("2.root.json")
-    );
+    assert_eq!(get(RemoteFile::ByVersion { role: "root", version: 2 })?.as_deref(), Some("2.root.json"));
     assert_eq!(get(RemoteFile::Current("timestamp"))?, None, "404 is None");
 
     let reqs = server.requests();
@@ -86,14 +66,8 @@ fn paths_names_and_not_found() -> Result<(), Error> {
             format!("{TUF}/timestamp.json"),
         ]
     );
-    assert!(
-        reqs.iter()
-            .all(|q| q.method == "GET" && q.header("user-agent") == Some("trust-test/1"))
-    );
-    assert!(
-        reqs.iter().all(|q| q.header("authorization").is_none()),
-        "anonymous until challenged"
-    );
+    assert!(reqs.iter().all(|q| q.method == "GET" && q.header("user-agent") == Some("trust-test/1")));
+    assert!(reqs.iter().all(|q| q.header("authorization").is_none()), "anonymous until challenged");
     Ok(())
 }
 
@@ -101,29 +75,19 @@ fn paths_names_and_not_found() -> Result<(), Error> {
 fn size_limits() -> Result<(), Error> {
     let server = TestServer::start(|req| match req.path() {
         p if p.ends_with("/declared.json") => Reply::new(200, vec![b'x'; 2000]),
-        p if p.ends_with("/endless.json") => Reply {
-            close_delimited: true,
-            ..Reply::new(200, vec![b'y'; 4 << 20])
-        },
+        p if p.ends_with("/endless.json") => Reply { close_delimited: true, ..Reply::new(200, vec![b'y'; 4 << 20]) },
         _ => Reply::new(200, vec![b'z'; 100]),
     });
     let dir = tmp();
     let r = remote(&server, &opts(dir.path()));
-    assert_eq!(
-        r.fetch(GUN, &RemoteFile::Current("root"), 100)?
-            .map(|b| b.len()),
-        Some(100)
-    );
+    assert_eq!(r.fetch(GUN, &RemoteFile::Current("root"), 100)?.map(|b| b.len()), Some(100));
     let (kind, msg) = message(r.fetch(GUN, &RemoteFile::Current("root"), 99));
     assert_eq!(kind, Some(ErrorKind::Verification));
     assert_eq!(msg, "root: download exceeds the 99-byte size limit");
     for role in ["targets/declared", "targets/endless"] {
         let (kind, msg) = message(r.fetch(GUN, &RemoteFile::Current(role), 1000));
         assert_eq!(kind, Some(ErrorKind::Verification), "{role}");
-        assert_eq!(
-            msg,
-            format!("{role}: download exceeds the 1000-byte size limit")
-        );
+        assert_eq!(msg, format!("{role}: download exceeds the 1000-byte size limit"));
     }
     Ok(())
 }
@@ -150,14 +114,10 @@ fn token_server() -> TestServer {
             _ => {
                 let host = req.header("host").unwrap_or_default();
                 let url = server_url.get_or_init(|| format!("http://{host}"));
-                let challenge = format!(
-                    r#"Bearer realm="{url}/token",service="notary-test",scope="repository:{GUN}:pull""#
-                );
-                Reply::new(
-                    401,
-                    r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#,
-                )
-                .header("WWW-Authenticate", &challenge)
+                let challenge =
+                    format!(r#"Bearer realm="{url}/token",service="notary-test",scope="repository:{GUN}:pull""#);
+                Reply::new(401, r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#)
+                    .header("WWW-Authenticate", &challenge)
             }
         }
     })
@@ -167,26 +127,13 @@ fn token_server() -> TestServer {
 fn bearer_challenge_token_and_retry() -> Result<(), Error> {
     let server = token_server();
     let cfg = config_with_password();
-    let o = RemoteOptions {
-        registry: Some("localhost:5000".into()),
-        ..opts(cfg.path())
-    };
+    let o = RemoteOptions { registry: Some("localhost:5000".into()), ..opts(cfg.path()) };
     let r = remote(&server, &o);
-    assert_eq!(
-        r.fetch(GUN, &RemoteFile::Current("root"), 100)?.as_deref(),
-        Some(&b"meta"[..])
-    );
-    assert_eq!(
-        r.fetch(GUN, &RemoteFile::Current("targets"), 100)?
-            .as_deref(),
-        Some(&b"meta"[..])
-    );
+    assert_eq!(r.fetch(GUN, &RemoteFile::Current("root"), 100)?.as_deref(), Some(&b"meta"[..]));
+    assert_eq!(r.fetch(GUN, &RemoteFile::Current("targets"), 100)?.as_deref(), Some(&b"meta"[..]));
 
     let reqs = server.requests();
-    let summary: Vec<(&str, Option<&str>)> = reqs
-        .iter()
-        .map(|q| (q.path(), q.header("authorization")))
-        .collect();
+    let summary: Vec<(&str, Option<&str>)> = reqs.iter().map(|q| (q.path(), q.header("authorization"))).collect();
     assert_eq!(
         summary,
         [
@@ -197,11 +144,7 @@ fn bearer_challenge_token_and_retry() -> Result<(), Error> {
         ],
         "one token request; the token is reused"
     );
-    let query = reqs[1]
-        .target
-        .split_once('?')
-        .map(|(_, q)| q)
-        .unwrap_or_default();
+    let query = reqs[1].target.split_once('?').map(|(_, q)| q).unwrap_or_default();
     let mut params: Vec<&str> = query.split('&').collect();
     params.sort();
     assert_eq!(
@@ -220,17 +163,11 @@ fn bearer_challenge_token_and_retry() -> Result<(), Error> {
 fn anonymous_token_when_no_credentials() -> Result<(), Error> {
     let server = token_server();
     let dir = tmp();
-    let o = RemoteOptions {
-        registry: Some("localhost:5000".into()),
-        ..opts(dir.path())
-    };
+    let o = RemoteOptions { registry: Some("localhost:5000".into()), ..opts(dir.path()) };
     let r = remote(&server, &o);
     assert!(r.fetch(GUN, &RemoteFile::Current("root"), 100)?.is_some());
     let token_req = server.requests().into_iter().find(|q| q.path() == "/token");
-    assert!(
-        token_req
-            .is_some_and(|q| q.header("authorization").is_none() && !q.target.contains("account="))
-    );
+    assert!(token_req.is_some_and(|q| q.header("authorization").is_none() && !q.target.contains("account=")));
     Ok(())
 }
 
@@ -247,16 +184,11 @@ fn expired_token_is_renewed_once() -> Result<(), Error> {
                 return Reply::new(200, format!(r#"{{"access_token":"t{n}"}}"#));
             }
             let want = format!("Bearer t{}", issued.load(SeqCst));
-            if req.header("authorization") == Some(want.as_str())
-                && !req.path().ends_with("/snapshot.json")
-            {
+            if req.header("authorization") == Some(want.as_str()) && !req.path().ends_with("/snapshot.json") {
                 return Reply::new(200, "ok");
             }
             let host = req.header("host").unwrap_or_default();
-            Reply::new(401, "").header(
-                "WWW-Authenticate",
-                &format!("Bearer realm=\"http://{host}/token\""),
-            )
+            Reply::new(401, "").header("WWW-Authenticate", &format!("Bearer realm=\"http://{host}/token\""))
         })
     };
     let dir = tmp();
@@ -278,24 +210,13 @@ fn basic_challenge() -> Result<(), Error> {
         _ => Reply::new(401, "").header("WWW-Authenticate", "Basic realm=\"notary\""),
     });
     let cfg = config_with_password();
-    let o = RemoteOptions {
-        registry: Some("localhost:5000".into()),
-        ..opts(cfg.path())
-    };
-    assert!(
-        remote(&server, &o)
-            .fetch(GUN, &RemoteFile::Current("root"), 100)?
-            .is_some()
-    );
+    let o = RemoteOptions { registry: Some("localhost:5000".into()), ..opts(cfg.path()) };
+    assert!(remote(&server, &o).fetch(GUN, &RemoteFile::Current("root"), 100)?.is_some());
     // Without credentials the 401 is reported, with the registry hint.
     let dir = tmp();
-    let (kind, msg) =
-        message(remote(&server, &opts(dir.path())).fetch(GUN, &RemoteFile::Current("root"), 100));
+    let (kind, msg) = message(remote(&server, &opts(dir.path())).fetch(GUN, &RemoteFile::Current("root"), 100));
     assert_eq!(kind, Some(ErrorKind::Network));
-    assert!(
-        msg.contains("HTTP 401 Unauthorized") && msg.contains("docker login"),
-        "{msg}"
-    );
+    assert!(msg.contains("HTTP 401 Unauthorized") && msg.contains("docker login"), "{msg}");
     Ok(())
 }
 
@@ -308,60 +229,38 @@ fn identity_token_uses_the_oauth_refresh_flow() -> Result<(), Error> {
                 && body.contains("grant_type=refresh_token")
                 && body.contains("refresh_token=refresh-me")
                 && body.contains("client_id=docker");
-            return if ok {
-                Reply::new(200, r#"{"access_token":"acc"}"#)
-            } else {
-                Reply::new(400, "")
-            };
+            return if ok { Reply::new(200, r#"{"access_token":"acc"}"#) } else { Reply::new(400, "") };
         }
         match req.header("authorization") {
             Some("Bearer acc") => Reply::new(200, "meta"),
             _ => {
                 let host = req.header("host").unwrap_or_default();
-                Reply::new(401, "").header(
-                    "WWW-Authenticate",
-                    &format!("Bearer realm=\"http://{host}/token\""),
-                )
+                Reply::new(401, "").header("WWW-Authenticate", &format!("Bearer realm=\"http://{host}/token\""))
             }
         }
     });
     let dir = tmp();
     let json = r#"{"auths":{"localhost:5000":{"identitytoken":"refresh-me"}}}"#;
     assert!(std::fs::write(dir.path().join("config.json"), json).is_ok());
-    let o = RemoteOptions {
-        registry: Some("localhost:5000".into()),
-        ..opts(dir.path())
-    };
-    assert!(
-        remote(&server, &o)
-            .fetch(GUN, &RemoteFile::Current("root"), 100)?
-            .is_some()
-    );
+    let o = RemoteOptions { registry: Some("localhost:5000".into()), ..opts(dir.path()) };
+    assert!(remote(&server, &o).fetch(GUN, &RemoteFile::Current("root"), 100)?.is_some());
     Ok(())
 }
 
 #[test]
 fn errcode_bodies_become_messages() {
     let server = TestServer::start(|_| {
-        Reply::new(
-            500,
-            r#"{"errors":[{"code":"UNKNOWN","message":"unknown error","detail":"database is on fire"}]}"#,
-        )
+        Reply::new(500, r#"{"errors":[{"code":"UNKNOWN","message":"unknown error","detail":"database is on fire"}]}"#)
     });
     let dir = tmp();
-    let (kind, msg) =
-        message(remote(&server, &opts(dir.path())).fetch(GUN, &RemoteFile::Current("root"), 100));
+    let (kind, msg) = message(remote(&server, &opts(dir.path())).fetch(GUN, &RemoteFile::Current("root"), 100));
     assert_eq!(kind, Some(ErrorKind::Network));
     assert_eq!(
         msg,
-        format!(
-            "{}{TUF}/root.json: HTTP 500 Internal Server Error: unknown error (database is on fire)",
-            server.url()
-        )
+        format!("{}{TUF}/root.json: HTTP 500 Internal Server Error: unknown error (database is on fire)", server.url())
     );
     let server = TestServer::start(|_| Reply::new(502, "<html>bad gateway</html>"));
-    let (_, msg) =
-        message(remote(&server, &opts(dir.path())).fetch(GUN, &RemoteFile::Current("root"), 100));
+    let (_, msg) = message(remote(&server, &opts(dir.path())).fetch(GUN, &RemoteFile::Current("root"), 100));
     assert!(msg.ends_with(": HTTP 502 Bad Gateway"), "{msg}");
 }
 
@@ -369,9 +268,7 @@ fn errcode_bodies_become_messages() {
 fn connection_failures_and_timeouts() {
     let dir = tmp();
     // A port nobody listens on: bind, note the port, close.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port());
     let url = format!("http://127.0.0.1:{}", port.unwrap_or(1));
     let r = NotaryRemote::new(&url, &opts(dir.path()));
     let (kind, msg) = message(r.and_then(|r| r.fetch(GUN, &RemoteFile::Current("root"), 100)));
@@ -382,10 +279,7 @@ fn connection_failures_and_timeouts() {
         std::thread::sleep(Duration::from_millis(1500));
         Reply::new(200, "late")
     });
-    let o = RemoteOptions {
-        timeout: Duration::from_millis(300),
-        ..opts(dir.path())
-    };
+    let o = RemoteOptions { timeout: Duration::from_millis(300), ..opts(dir.path()) };
     let (kind, msg) = message(remote(&server, &o).fetch(GUN, &RemoteFile::Current("root"), 100));
     assert_eq!(kind, Some(ErrorKind::Network));
     assert!(msg.ends_with("timed out"), "{msg}");
@@ -396,11 +290,7 @@ fn guns_and_roles_are_checked_before_any_request() {
     let server = TestServer::start(|_| Reply::new(200, "x"));
     let dir = tmp();
     let r = remote(&server, &opts(dir.path()));
-    let kind = |gun: &str, role: &str| {
-        r.fetch(gun, &RemoteFile::Current(role), 10)
-            .err()
-            .map(|e| e.kind())
-    };
+    let kind = |gun: &str, role: &str| r.fetch(gun, &RemoteFile::Current(role), 10).err().map(|e| e.kind());
     assert_eq!(kind("../x", "root"), Some(ErrorKind::InvalidInput));
     assert_eq!(kind(GUN, "targets/../root"), Some(ErrorKind::InvalidInput));
     assert!(server.requests().is_empty());
@@ -424,8 +314,5 @@ fn errcode_parsing() {
 #[test]
 fn path_encoding() {
     assert_eq!(encode_path("localhost:5000/a/b"), "localhost:5000/a/b");
-    assert_eq!(
-        encode_path("[::1]:5000/a b?#%"),
-        "%5B::1%5D:5000/a%20b%3F%23%25"
-    );
+    assert_eq!(encode_path("[::1]:5000/a b?#%"), "%5B::1%5D:5000/a%20b%3F%23%25");
 }
