@@ -136,7 +136,7 @@ impl Client {
     /// Brings the repository's trust data up to date and returns a verified view.
     /// Nothing is written to the cache unless every top-level file verified.
     pub fn update(&self) -> Result<Repository<'_>> {
-        let mut writes: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut writes: Vec<String> = Vec::new();
         let mut warnings = Vec::new();
         let ctx = self.context();
         let mut set = match self.cache.load("root")? {
@@ -155,8 +155,8 @@ impl Client {
                     .fetch(&self.gun, &RemoteFile::Current("root"), self.options.limits.max_root_bytes)?
                     .ok_or_else(|| self.not_found())?;
                 let pin = self.options.pinning.pin_for(&self.gun);
-                let set = TrustedSet::from_bootstrap_root(raw.clone(), ctx, &pin)?;
-                writes.push(("root".into(), raw));
+                let set = TrustedSet::from_bootstrap_root(raw, ctx, &pin)?;
+                writes.push("root".into());
                 set
             }
         };
@@ -176,7 +176,7 @@ impl Client {
                     ));
                 }
                 _ => {
-                    writes.retain(|(role, _)| role == "root");
+                    writes.retain(|role| role == "root");
                     self.update_top(&mut set, &mut writes, &mut warnings)?;
                     if !set.root_matches_snapshot() {
                         return Err(Error::verification(
@@ -194,12 +194,7 @@ impl Client {
     }
 
     /// Timestamp → snapshot → targets against the current trusted root.
-    fn update_top(
-        &self,
-        set: &mut TrustedSet,
-        writes: &mut Vec<(String, Vec<u8>)>,
-        warnings: &mut Vec<String>,
-    ) -> Result<()> {
+    fn update_top(&self, set: &mut TrustedSet, writes: &mut Vec<String>, warnings: &mut Vec<String>) -> Result<()> {
         let cached_ts = self.cache.load("timestamp")?;
         if let Some(v) = cached_ts.as_deref().and_then(cached_version) {
             set.set_floor("timestamp", v);
@@ -207,7 +202,7 @@ impl Client {
         let limit = self.options.limits.max_timestamp_bytes;
         let ts = match self.remote.fetch(&self.gun, &RemoteFile::Current("timestamp"), limit) {
             Ok(Some(raw)) => {
-                writes.push(("timestamp".into(), raw.clone()));
+                writes.push("timestamp".into());
                 raw
             }
             Ok(None) => return Err(self.not_found()),
@@ -226,9 +221,9 @@ impl Client {
         if let Some(v) = floor {
             set.set_floor("snapshot", v);
         }
-        set.update_snapshot(raw.clone())?;
+        set.update_snapshot(raw)?;
         if !from_cache {
-            writes.push(("snapshot".into(), raw));
+            writes.push("snapshot".into());
         }
         let meta =
             set.meta_for("targets").cloned().ok_or_else(|| Error::verification("snapshot", "no meta for targets"))?;
@@ -236,16 +231,16 @@ impl Client {
         if let Some(v) = floor {
             set.set_floor("targets", v);
         }
-        set.update_targets(raw.clone())?;
+        set.update_targets(raw)?;
         if !from_cache {
-            writes.push(("targets".into(), raw));
+            writes.push("targets".into());
         }
         Ok(())
     }
 
     /// Walks root versions N+1, N+2, … until the server has no newer one. Returns how
     /// many were accepted.
-    fn rotate_root(&self, set: &mut TrustedSet, writes: &mut Vec<(String, Vec<u8>)>) -> Result<u64> {
+    fn rotate_root(&self, set: &mut TrustedSet, writes: &mut Vec<String>) -> Result<u64> {
         let limits = self.options.limits;
         let mut accepted = 0;
         loop {
@@ -260,9 +255,10 @@ impl Client {
                     format!("more than {} root versions to walk", limits.max_root_rotations),
                 ));
             }
-            set.update_root(raw.clone())?;
-            writes.retain(|(role, _)| role != "root");
-            writes.push(("root".into(), raw));
+            set.update_root(raw)?;
+            if !writes.iter().any(|role| role == "root") {
+                writes.push("root".into());
+            }
             accepted += 1;
         }
         Ok(accepted)
@@ -285,7 +281,7 @@ pub struct Repository<'c> {
     set: TrustedSet,
     skipped: HashSet<String>,
     warnings: Vec<String>,
-    pending: Vec<(String, Vec<u8>)>,
+    pending: Vec<String>,
 }
 
 impl Repository<'_> {
@@ -309,8 +305,10 @@ impl Repository<'_> {
 
     /// Writes every file verified so far to the cache (atomically, one by one).
     pub fn commit(&mut self) -> Result<()> {
-        for (role, raw) in std::mem::take(&mut self.pending) {
-            self.client.cache.store(&role, &raw)?;
+        for role in std::mem::take(&mut self.pending) {
+            if let Some(raw) = self.set.raw(&role) {
+                self.client.cache.store(&role, raw)?;
+            }
         }
         Ok(())
     }
@@ -333,10 +331,10 @@ impl Repository<'_> {
         if let Some(v) = floor {
             self.set.set_floor(role, v);
         }
-        match self.set.update_delegation(role, raw.clone()) {
+        match self.set.update_delegation(role, raw) {
             Ok(()) => {
                 if !from_cache {
-                    self.pending.push((role.to_owned(), raw));
+                    self.pending.push(role.to_owned());
                 }
                 Ok(())
             }

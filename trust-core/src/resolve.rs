@@ -127,7 +127,7 @@ fn walk(
     target: Option<&str>,
     start: &str,
     skip: &[&str],
-    mut visit: impl FnMut(&str, &Targets, &dyn Fn(&str) -> bool) -> Visit,
+    mut visit: impl FnMut(&str, &Targets, &dyn Fn(&str) -> bool) -> Result<Visit>,
 ) -> Result<()> {
     let limits = source.limits();
     let hash_of = |t: &str| -> [u8; 32] {
@@ -166,7 +166,7 @@ fn walk(
             continue;
         }
         let allows = |name: &str| scope.allows(name, &hash_of(name));
-        match visit(&scope.name, targets, &allows) {
+        match visit(&scope.name, targets, &allows)? {
             Visit::Stop => return Ok(()),
             Visit::Continue => {
                 if scope.terminating && target.is_some() {
@@ -179,15 +179,20 @@ fn walk(
     Ok(())
 }
 
+/// The metadata of `tag` in `role`'s (verified) targets.
+fn lookup(role: &str, targets: &Targets, tag: &str) -> Result<Option<FileMeta>> {
+    targets.targets.get(tag).map_err(|e| Error::malformed(role, e))
+}
+
 /// The first role at or below `start` (skipping `skip`) that holds `tag`.
 fn find_in(source: &mut dyn TargetsSource, tag: &str, start: &str, skip: &[&str]) -> Result<Option<FoundTarget>> {
     let mut found = None;
-    walk(source, Some(tag), start, skip, |role, targets, _| match targets.targets.get(tag) {
+    walk(source, Some(tag), start, skip, |role, targets, _| match lookup(role, targets, tag)? {
         Some(meta) => {
-            found = Some(FoundTarget { name: tag.to_owned(), role: role.to_owned(), meta: meta.clone() });
-            Visit::Stop
+            found = Some(FoundTarget { name: tag.to_owned(), role: role.to_owned(), meta });
+            Ok(Visit::Stop)
         }
-        None => Visit::Continue,
+        None => Ok(Visit::Continue),
     })?;
     Ok(found)
 }
@@ -205,7 +210,11 @@ pub fn release(source: &mut dyn TargetsSource, tag: &str) -> Result<Option<Found
         }
     }
     let delegates_releases = source.targets("targets")?.is_some_and(|t| t.delegation(RELEASES_ROLE).is_some());
-    if delegates_releases && source.targets(RELEASES_ROLE)?.is_some_and(|t| t.targets.contains_key(tag)) {
+    let held = match source.targets(RELEASES_ROLE)? {
+        Some(t) if delegates_releases => lookup(RELEASES_ROLE, t, tag)?.is_some(),
+        _ => false,
+    };
+    if held {
         return Err(Error::verification(
             RELEASES_ROLE,
             format!("signs {tag}, which is outside the paths delegated to it"),
@@ -225,19 +234,19 @@ pub fn all_targets(source: &mut dyn TargetsSource, tag: Option<&str>) -> Result<
         };
         match tag {
             Some(t) => {
-                if let Some(meta) = targets.targets.get(t) {
-                    push(t, meta);
+                if let Some(meta) = lookup(role, targets, t)? {
+                    push(t, &meta);
                 }
             }
             None => {
-                let mut names: Vec<&String> = targets.targets.keys().collect();
-                names.sort();
-                for name in names {
-                    push(name, &targets.targets[name]);
+                let mut entries = targets.targets.entries().map_err(|e| Error::malformed(role, e))?;
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                for (name, meta) in &entries {
+                    push(name, meta);
                 }
             }
         }
-        Visit::Continue
+        Ok(Visit::Continue)
     })?;
     Ok(out)
 }
@@ -312,7 +321,7 @@ pub fn delegation_roles(source: &mut dyn TargetsSource) -> Result<Vec<SignerRole
             }
             out.push(SignerRole { role: role.name.clone(), key_ids: ids });
         }
-        Visit::Continue
+        Ok(Visit::Continue)
     })?;
     match failure {
         Some(e) => Err(e),
@@ -428,7 +437,10 @@ mod tests {
             type_: "Targets".into(),
             delegations: crate::wire::Delegations { keys: Default::default(), roles: children },
             expires: crate::wire::Expiry::parse("2100-01-01T00:00:00Z").unwrap(),
-            targets: tags.iter().map(|(n, b)| (n.to_string(), meta(*b))).collect(),
+            targets: {
+                let metas: Vec<(String, FileMeta)> = tags.iter().map(|(n, b)| (n.to_string(), meta(*b))).collect();
+                crate::wire::TargetMap::from_entries(metas.iter().map(|(n, m)| (n.as_str(), m)))
+            },
             version: 1,
         }
     }

@@ -1,6 +1,8 @@
 //! Tampered trust data served from the file remote. Each attack must fail with a
 //! message naming the failure, and leave the cache exactly as it was.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use chrono::Duration;

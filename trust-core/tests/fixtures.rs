@@ -1,6 +1,8 @@
 //! Trust data made by the real notary and docker CLIs (see fixtures/README.md),
 //! verified at the capture time: what docker showed, we show, byte for byte.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};

@@ -28,6 +28,7 @@ pub struct NotaryRemote {
     url: String,
     client: Client,
     docker_config: PathBuf,
+    certs_dir: PathBuf,
     registry: Option<String>,
     credentials: OnceLock<Option<Credentials>>,
     /// `Authorization` header values by GUN, kept for the remote's lifetime.
@@ -65,6 +66,7 @@ impl NotaryRemote {
             url: base,
             client,
             docker_config: opts.docker_config.clone(),
+            certs_dir: tls.certs_dir,
             registry: opts.registry.clone(),
             credentials: OnceLock::new(),
             authorization: Mutex::new(HashMap::new()),
@@ -95,7 +97,16 @@ impl NotaryRemote {
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
-        request.send().map_err(|e| Error::Network { url: url.to_owned(), reason: describe(&e) })
+        request.send().map_err(|e| {
+            let mut reason = describe(&e);
+            if reason.contains("invalid peer certificate") {
+                reason.push_str(&format!(
+                    " (to trust the server's CA, pass --tlscacert or put it in {}/*.crt)",
+                    self.certs_dir.display()
+                ));
+            }
+            Error::Network { url: url.to_owned(), reason }
+        })
     }
 
     /// The `Authorization` value answering `challenges`, or `None` when none can be met.

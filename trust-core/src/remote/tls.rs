@@ -18,6 +18,8 @@ pub(crate) struct TlsMaterial {
     pub roots: Vec<reqwest::Certificate>,
     /// The client certificate and key, if the certs directory has one.
     pub identity: Option<reqwest::Identity>,
+    /// `<docker config>/tls/<host:port>`, for hints in certificate errors.
+    pub certs_dir: PathBuf,
 }
 
 /// Loads the TLS material for `server` (its `host[:port]` names the certs directory).
@@ -71,7 +73,7 @@ pub(crate) fn load(server: &reqwest::Url, opts: &RemoteOptions) -> Result<TlsMat
             identity = Some(reqwest::Identity::from_pem(&pem).map_err(|e| bad_pem(cert, &e))?);
         }
     }
-    Ok(TlsMaterial { roots, identity })
+    Ok(TlsMaterial { roots, identity, certs_dir })
 }
 
 /// The directory's entries, sorted; a missing directory has none.

@@ -20,6 +20,7 @@ mod root;
 mod signatures;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -36,8 +37,9 @@ use crate::{Error, Result};
 pub struct Verified<T> {
     /// The parsed `signed` part.
     pub signed: T,
-    /// The file's bytes exactly as received (hashes and the cache use these).
-    pub raw: Vec<u8>,
+    /// The file's bytes exactly as received (hashes and the cache use these; a
+    /// targets file's map points into them).
+    pub raw: Arc<Vec<u8>>,
 }
 
 /// What every check needs: the repository, the time and the crypto provider.
@@ -80,20 +82,28 @@ fn parse<'a, T: DeserializeOwned>(role: &str, raw: &'a [u8]) -> Result<(Envelope
     Ok((envelope, signed))
 }
 
+/// Parses a targets or delegation file whose targets map stays inside `raw`.
+fn parse_targets<'a>(role: &str, raw: &'a Arc<Vec<u8>>) -> Result<(Envelope<'a>, Targets)> {
+    crate::canonical::check_depth(raw).map_err(|e| Error::malformed(role, e))?;
+    let envelope = Envelope::parse(raw).map_err(|e| Error::malformed(role, e))?;
+    let targets = Targets::parse_within(raw, envelope.signed.get()).map_err(|e| Error::malformed(role, e))?;
+    Ok((envelope, targets))
+}
+
 impl TrustedSet {
     /// Starts from a root the client already trusts (its cache): the root must be
     /// well formed and signed by its own root keys; certificate expiry is not checked
     /// here (a stale root only has to lead to its successors).
     pub fn from_trusted_root(raw: Vec<u8>, ctx: Context) -> Result<Self> {
         let root = root::verify_initial(&raw, &ctx, &Pin::Tofu, false)?;
-        Ok(Self::with_root(ctx, Verified { signed: root, raw }))
+        Ok(Self::with_root(ctx, Verified { signed: root, raw: Arc::new(raw) }))
     }
 
     /// Starts from a root downloaded with no cached root: its certificates must be
     /// valid now, and the pin decides whether it may be trusted at all.
     pub fn from_bootstrap_root(raw: Vec<u8>, ctx: Context, pin: &Pin) -> Result<Self> {
         let root = root::verify_initial(&raw, &ctx, pin, true)?;
-        Ok(Self::with_root(ctx, Verified { signed: root, raw }))
+        Ok(Self::with_root(ctx, Verified { signed: root, raw: Arc::new(raw) }))
     }
 
     fn with_root(ctx: Context, root: Verified<Root>) -> Self {
@@ -135,7 +145,7 @@ impl TrustedSet {
     /// keys and by a threshold of its own, with valid certificates for the GUN.
     pub fn update_root(&mut self, raw: Vec<u8>) -> Result<()> {
         let next = root::verify_successor(&self.root.signed, &raw, &self.ctx)?;
-        self.root = Verified { signed: next, raw };
+        self.root = Verified { signed: next, raw: Arc::new(raw) };
         // Keys may have changed: everything below root must be verified again.
         self.timestamp = None;
         self.snapshot = None;
@@ -158,7 +168,7 @@ impl TrustedSet {
         ts.check_structure().map_err(|e| Error::verification(ROLE, e))?;
         self.check_version(ROLE, ts.version)?;
         self.check_expiry(ROLE, &ts.expires)?;
-        self.timestamp = Some(Verified { signed: ts, raw });
+        self.timestamp = Some(Verified { signed: ts, raw: Arc::new(raw) });
         self.snapshot = None;
         Ok(())
     }
@@ -179,7 +189,7 @@ impl TrustedSet {
         snapshot.check_structure().map_err(|e| Error::verification(ROLE, e))?;
         self.check_version(ROLE, snapshot.version)?;
         self.check_expiry(ROLE, &snapshot.expires)?;
-        self.snapshot = Some(Verified { signed: snapshot, raw });
+        self.snapshot = Some(Verified { signed: snapshot, raw: Arc::new(raw) });
         self.targets = None;
         self.delegations.clear();
         Ok(())
@@ -207,8 +217,12 @@ impl TrustedSet {
     pub fn update_targets(&mut self, raw: Vec<u8>) -> Result<()> {
         const ROLE: &str = "targets";
         self.pinned_meta(ROLE, &raw)?;
-        let (envelope, targets): (_, Targets) = parse(ROLE, &raw)?;
-        self.check_signed_by_root(ROLE, &envelope)?;
+        let raw = Arc::new(raw);
+        let targets = {
+            let (envelope, targets) = parse_targets(ROLE, &raw)?;
+            self.check_signed_by_root(ROLE, &envelope)?;
+            targets
+        };
         targets.check_structure(ROLE).map_err(|e| Error::verification(ROLE, e))?;
         self.check_version(ROLE, targets.version)?;
         self.check_expiry(ROLE, &targets.expires)?;
@@ -237,16 +251,20 @@ impl TrustedSet {
             .delegation(role)
             .ok_or_else(|| Error::verification(role, format!("{parent_name} does not delegate to it")))?;
         self.pinned_meta(role, &raw)?;
-        let (envelope, targets): (_, Targets) = parse(role, &raw)?;
-        signatures::check_threshold(
-            role,
-            envelope.signed,
-            &envelope.signatures,
-            &parent.delegations.keys,
-            &entry.keyids,
-            entry.threshold,
-            self.ctx.provider,
-        )?;
+        let raw = Arc::new(raw);
+        let targets = {
+            let (envelope, targets) = parse_targets(role, &raw)?;
+            signatures::check_threshold(
+                role,
+                envelope.signed,
+                &envelope.signatures,
+                &parent.delegations.keys,
+                &entry.keyids,
+                entry.threshold,
+                self.ctx.provider,
+            )?;
+            targets
+        };
         targets.check_structure(role).map_err(|e| Error::verification(role, e))?;
         self.check_version(role, targets.version)?;
         self.check_expiry(role, &targets.expires)?;
@@ -296,6 +314,18 @@ impl TrustedSet {
     /// A trusted delegation file.
     pub fn delegation(&self, role: &str) -> Option<&Verified<Targets>> {
         self.delegations.get(role)
+    }
+
+    /// The exact bytes of a trusted file (`root`, `timestamp`, `snapshot`, `targets`
+    /// or a loaded delegation).
+    pub fn raw(&self, role: &str) -> Option<&[u8]> {
+        match role {
+            "root" => Some(self.root.raw.as_slice()),
+            "timestamp" => self.timestamp.as_ref().map(|v| v.raw.as_slice()),
+            "snapshot" => self.snapshot.as_ref().map(|v| v.raw.as_slice()),
+            "targets" => self.targets.as_ref().map(|v| v.raw.as_slice()),
+            _ => self.delegations.get(role).map(|v| v.raw.as_slice()),
+        }
     }
 
     /// The trusted targets data of `role`: `targets` or a loaded delegation.

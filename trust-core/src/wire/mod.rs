@@ -11,6 +11,7 @@ mod key;
 mod meta;
 mod root;
 mod snapshot;
+mod target_map;
 mod targets;
 mod timestamp;
 
@@ -20,6 +21,7 @@ pub use key::{KeyType, PublicKey};
 pub use meta::{FileMeta, Hashes};
 pub use root::{RoleKeys, Root};
 pub use snapshot::Snapshot;
+pub use target_map::TargetMap;
 pub(crate) use targets::hex_prefix_matches;
 pub use targets::{DelegatedRole, Delegations, Targets};
 pub use timestamp::Timestamp;

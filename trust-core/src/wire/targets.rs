@@ -1,10 +1,13 @@
 //! `targets.json` and delegation files (`targets/<name>.json`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Expiry, FileMeta, PublicKey};
+use serde_json::value::RawValue;
+
+use super::{Expiry, PublicKey, TargetMap};
 
 /// A delegated role: who may sign which target names.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -75,9 +78,9 @@ pub struct Targets {
     pub delegations: Delegations,
     /// Expiry.
     pub expires: Expiry,
-    /// Target name (a docker tag) → file metadata.
+    /// Target name (a docker tag) → file metadata, decoded per lookup.
     #[serde(default)]
-    pub targets: HashMap<String, FileMeta>,
+    pub targets: TargetMap,
     /// Version, ≥ 1.
     pub version: u64,
 }
@@ -104,6 +107,29 @@ impl Targets {
             }
         }
         Ok(())
+    }
+
+    /// Parses the `signed` text of a targets file that lies inside `source` (the whole
+    /// file), sharing `source` for the targets map instead of copying it.
+    pub fn parse_within(source: &Arc<Vec<u8>>, signed: &str) -> serde_json::Result<Targets> {
+        #[derive(Deserialize)]
+        struct Repr<'a> {
+            #[serde(rename = "_type")]
+            type_: String,
+            #[serde(default)]
+            delegations: Delegations,
+            expires: Expiry,
+            #[serde(borrow)]
+            targets: Option<&'a RawValue>,
+            version: u64,
+        }
+        let r: Repr<'_> = serde_json::from_str(signed)?;
+        let targets = match r.targets {
+            Some(raw) if raw.get().starts_with('{') => TargetMap::within(source, raw),
+            Some(_) => return Err(serde::de::Error::custom("targets is not a JSON object")),
+            None => TargetMap::default(),
+        };
+        Ok(Targets { type_: r.type_, delegations: r.delegations, expires: r.expires, targets, version: r.version })
     }
 
     /// The delegated role named `name`, if this file delegates to it.

@@ -1,0 +1,188 @@
+//! The `targets` map of a targets file, kept as the JSON text received and decoded
+//! per lookup.
+//!
+//! A 100k-tag targets.json is ~10 MB; decoding it into a hash map would cost more
+//! memory than the file and time on every run that needs one tag. The map instead
+//! points into the verified file's own bytes (shared, not copied) and a lookup scans
+//! them without allocating for the entries it skips.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use super::FileMeta;
+
+/// Target name → file metadata, as JSON text inside a shared buffer.
+#[derive(Clone)]
+pub struct TargetMap {
+    source: Arc<Vec<u8>>,
+    start: usize,
+    end: usize,
+}
+
+impl fmt::Debug for TargetMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TargetMap").field("bytes", &(self.end - self.start)).finish()
+    }
+}
+
+impl Default for TargetMap {
+    fn default() -> Self {
+        TargetMap::from_json_text(b"{}".to_vec())
+    }
+}
+
+/// What a scan looks for.
+enum Want<'n> {
+    One(&'n str),
+    All,
+}
+
+struct Scan<'n>(Want<'n>);
+
+impl<'de> Visitor<'de> for Scan<'_> {
+    type Value = Vec<(String, FileMeta)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of target name to file metadata")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out: Vec<(String, FileMeta)> = Vec::new();
+        while let Some(name) = map.next_key::<Cow<'de, str>>()? {
+            let wanted = match &self.0 {
+                Want::One(n) => *n == name.as_ref(),
+                Want::All => true,
+            };
+            if wanted {
+                let meta: FileMeta = map.next_value()?;
+                // A repeated name: the last one counts, as in any JSON object decoder.
+                out.retain(|(n, _)| n.as_str() != name.as_ref());
+                out.push((name.into_owned(), meta));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Scan<'_> {
+    type Value = Vec<(String, FileMeta)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl TargetMap {
+    /// A map over JSON text (an object of name → file metadata).
+    pub fn from_json_text(text: Vec<u8>) -> Self {
+        let end = text.len();
+        TargetMap { source: Arc::new(text), start: 0, end }
+    }
+
+    /// A map over `raw`, a JSON object that lies inside `source`. Falls back to a
+    /// copy if `raw` is not inside `source`.
+    pub(crate) fn within(source: &Arc<Vec<u8>>, raw: &RawValue) -> Self {
+        let text = raw.get().as_bytes();
+        let base = source.as_ptr() as usize;
+        let at = text.as_ptr() as usize;
+        match at.checked_sub(base) {
+            Some(start) if start + text.len() <= source.len() => {
+                TargetMap { source: Arc::clone(source), start, end: start + text.len() }
+            }
+            _ => TargetMap::from_json_text(text.to_vec()),
+        }
+    }
+
+    /// A map built from entries (for tests and tools that write metadata).
+    pub fn from_entries<'a>(entries: impl IntoIterator<Item = (&'a str, &'a FileMeta)>) -> Self {
+        let map: serde_json::Map<String, serde_json::Value> = entries
+            .into_iter()
+            .map(|(n, m)| (n.to_owned(), serde_json::to_value(m).unwrap_or(serde_json::Value::Null)))
+            .collect();
+        TargetMap::from_json_text(serde_json::to_vec(&map).unwrap_or_else(|_| b"{}".to_vec()))
+    }
+
+    /// The JSON text of the map.
+    pub fn json_text(&self) -> &[u8] {
+        &self.source[self.start..self.end]
+    }
+
+    fn scan(&self, want: Want<'_>) -> Result<Vec<(String, FileMeta)>, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_slice(self.json_text());
+        Scan(want).deserialize(&mut de)
+    }
+
+    /// The metadata of target `name`.
+    pub fn get(&self, name: &str) -> Result<Option<FileMeta>, serde_json::Error> {
+        Ok(self.scan(Want::One(name))?.pop().map(|(_, m)| m))
+    }
+
+    /// Every target, in the order the file lists them.
+    pub fn entries(&self) -> Result<Vec<(String, FileMeta)>, serde_json::Error> {
+        self.scan(Want::All)
+    }
+}
+
+impl Serialize for TargetMap {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let value: serde_json::Value = serde_json::from_slice(self.json_text()).map_err(serde::ser::Error::custom)?;
+        value.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TargetMap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        Ok(TargetMap::from_json_text(raw.get().as_bytes().to_vec()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = r#"{"v1":{"hashes":{"sha256":"3/mSHCJg9dkVKfesm6fjm2wul2nO/K2BfyD3SR7e+NU="},"length":528},"v2":{"hashes":{},"length":1,"custom":{"x":[1,2]}}}"#;
+
+    #[test]
+    fn looks_up_and_lists() {
+        let map = TargetMap::from_json_text(TEXT.as_bytes().to_vec());
+        assert_eq!(map.get("v1").unwrap().unwrap().length, 528);
+        assert!(map.get("v3").unwrap().is_none());
+        let names: Vec<String> = map.entries().unwrap().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["v1", "v2"]);
+    }
+
+    #[test]
+    fn the_last_of_a_repeated_name_counts() {
+        let map = TargetMap::from_json_text(br#"{"a":{"hashes":{},"length":1},"a":{"hashes":{},"length":2}}"#.to_vec());
+        assert_eq!(map.get("a").unwrap().unwrap().length, 2);
+        assert_eq!(map.entries().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn points_into_the_shared_bytes() {
+        let source = Arc::new(format!(r#"{{"targets":{TEXT}}}"#).into_bytes());
+        #[derive(Deserialize)]
+        struct Outer<'a> {
+            #[serde(borrow)]
+            targets: &'a RawValue,
+        }
+        let outer: Outer<'_> = serde_json::from_slice(&source).unwrap();
+        let map = TargetMap::within(&source, outer.targets);
+        assert_eq!(map.json_text(), TEXT.as_bytes());
+        assert_eq!(Arc::strong_count(&source), 2, "shared, not copied");
+    }
+
+    #[test]
+    fn malformed_entries_are_errors_when_read() {
+        let map = TargetMap::from_json_text(br#"{"a":{"hashes":{"sha256":"AA=="},"length":1}}"#.to_vec());
+        assert!(map.get("a").is_err());
+    }
+}
