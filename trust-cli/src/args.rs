@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use trust_core::client::ClientOptions;
 use trust_core::settings::Settings;
 
 /// Sign, inspect and verify container images with Docker Content Trust (Notary v1).
@@ -30,6 +31,10 @@ pub struct Global {
     /// Trust pinning file (notary's trust_pinning: certs, ca, disable_tofu)
     #[arg(long, global = true, value_name = "FILE", env = "TRUST_PINNING")]
     pub trust_pinning: Option<PathBuf>,
+    /// Reuse a fetched timestamp for at most this many seconds, within the lifetime the
+    /// server declares (notary-server: 300); 0 asks the server every time
+    #[arg(long, global = true, value_name = "SECONDS", env = "TRUST_MAX_AGE", default_value_t = 300)]
+    pub max_age: u64,
 }
 
 impl Global {
@@ -40,6 +45,10 @@ impl Global {
             trust_dir: self.trust_dir.clone(),
             ca_file: self.tlscacert.clone(),
             pinning_file: self.trust_pinning.clone(),
+            client: ClientOptions {
+                max_timestamp_age: std::time::Duration::from_secs(self.max_age),
+                ..ClientOptions::default()
+            },
             ..Settings::default()
         }
     }

@@ -20,10 +20,12 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::cache::Cache;
+use crate::freshness::Freshness;
 use crate::pinning::TrustPinning;
 use crate::remote::{Remote, RemoteFile};
 use crate::resolve::{self, FoundTarget, TargetsSource, TrustInfo};
@@ -32,7 +34,7 @@ use crate::wire::{FileMeta, Targets};
 use crate::{Error, ErrorKind, Result};
 
 /// How a [`Client`] verifies.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// Size and count limits.
     pub limits: Limits,
@@ -43,6 +45,22 @@ pub struct ClientOptions {
     /// Refuse to use cached trust data when the server cannot be reached (by
     /// default an unexpired cached timestamp is used, with a warning, as notary does).
     pub no_offline_fallback: bool,
+    /// The longest a fetched timestamp is reused without asking the server again,
+    /// within the lifetime the server declares (`Cache-Control: max-age`); zero asks
+    /// every time. Default: 300 s, notary-server's own declaration.
+    pub max_timestamp_age: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            limits: Limits::default(),
+            pinning: TrustPinning::default(),
+            now: None,
+            no_offline_fallback: false,
+            max_timestamp_age: Duration::from_secs(300),
+        }
+    }
 }
 
 /// A client for one repository (GUN) on one remote.
@@ -50,6 +68,7 @@ pub struct Client {
     gun: String,
     remote: Box<dyn Remote>,
     cache: Cache,
+    freshness: Freshness,
     options: ClientOptions,
 }
 
@@ -76,7 +95,8 @@ impl Client {
     /// A client for `gun`, caching under `<trust_dir>/tuf/<gun>/metadata`.
     pub fn new(gun: &str, remote: Box<dyn Remote>, trust_dir: &Path, options: ClientOptions) -> Result<Self> {
         let cache = Cache::open(trust_dir, gun)?;
-        Ok(Client { gun: gun.to_owned(), remote, cache, options })
+        let freshness = Freshness::at(cache.dir().with_file_name("timestamp-freshness.json"));
+        Ok(Client { gun: gun.to_owned(), remote, cache, freshness, options })
     }
 
     /// The repository.
@@ -110,16 +130,29 @@ impl Client {
         })
     }
 
-    /// The bytes `meta` pins for `role`: from the cache when it already holds them,
-    /// else from the remote by hash. Returns the bytes, whether they came from the
-    /// cache, and the cached version (the rollback floor).
-    fn pinned_bytes(&self, role: &str, meta: &FileMeta) -> Result<(Vec<u8>, bool, Option<u64>)> {
-        let cached = self.cache.load(role)?;
-        let floor = cached.as_deref().and_then(cached_version);
-        if let Some(raw) = cached {
-            if meta.check(&raw).is_ok() {
-                return Ok((raw, true, floor));
+    /// Loads the file `meta` pins for `role` into `set` through `accept`: the cached
+    /// copy when it verifies (no download), else the remote's, fetched by hash with the
+    /// cached version as the rollback floor. Returns true when the cache served it.
+    fn load_pinned(
+        &self,
+        set: &mut TrustedSet,
+        role: &str,
+        meta: &FileMeta,
+        accept: impl Fn(&mut TrustedSet, Vec<u8>) -> Result<()>,
+    ) -> Result<bool> {
+        let floor = match self.cache.load(role)? {
+            Some(raw) if raw.len() as u64 == meta.length => {
+                if accept(set, raw).is_ok() {
+                    return Ok(true);
+                }
+                // Rare: the cached copy is not the pinned file; read its version again.
+                self.cache.load(role)?.as_deref().and_then(cached_version)
             }
+            Some(raw) => cached_version(&raw),
+            None => None,
+        };
+        if let Some(v) = floor {
+            set.set_floor(role, v);
         }
         let limit = self.options.limits.max_metadata_bytes;
         if meta.length > limit {
@@ -130,7 +163,8 @@ impl Client {
         }
         let sha256_hex = meta.sha256_hex().ok_or_else(|| Error::verification(role, "no sha256 hash to fetch by"))?;
         let raw = self.fetch_required(RemoteFile::ByHash { role, sha256_hex: &sha256_hex }, meta.length)?;
-        Ok((raw, false, floor))
+        accept(set, raw)?;
+        Ok(false)
     }
 
     /// Brings the repository's trust data up to date and returns a verified view.
@@ -160,16 +194,17 @@ impl Client {
                 set
             }
         };
+        let fresh_for;
         let first = self.update_top(&mut set, &mut writes, &mut warnings);
         let needs_root = match &first {
-            Ok(()) => !set.root_matches_snapshot(),
+            Ok(_) => !set.root_matches_snapshot(),
             Err(e) => e.kind() == ErrorKind::Verification,
         };
         if needs_root {
             let rotated = self.rotate_root(&mut set, &mut writes)?;
             match (rotated, first) {
                 (0, Err(e)) => return Err(e),
-                (0, Ok(())) => {
+                (0, Ok(_)) => {
                     return Err(Error::verification(
                         "root",
                         "the snapshot lists a root that is not the trusted one, and the server has no newer root version",
@@ -177,7 +212,7 @@ impl Client {
                 }
                 _ => {
                     writes.retain(|role| role == "root");
-                    self.update_top(&mut set, &mut writes, &mut warnings)?;
+                    fresh_for = self.update_top(&mut set, &mut writes, &mut warnings)?;
                     if !set.root_matches_snapshot() {
                         return Err(Error::verification(
                             "root",
@@ -187,26 +222,49 @@ impl Client {
                 }
             }
         } else {
-            first?;
+            fresh_for = first?;
         }
         set.check_root_current()?;
-        Ok(Repository { client: self, set, skipped: HashSet::new(), warnings, pending: writes })
+        Ok(Repository { client: self, set, skipped: HashSet::new(), warnings, pending: writes, fresh_for })
     }
 
-    /// Timestamp → snapshot → targets against the current trusted root.
-    fn update_top(&self, set: &mut TrustedSet, writes: &mut Vec<String>, warnings: &mut Vec<String>) -> Result<()> {
+    /// A cached timestamp still inside its recorded freshness lifetime.
+    fn fresh_cached_timestamp(&self, cached: Option<&Vec<u8>>) -> Option<Vec<u8>> {
+        let raw = cached?;
+        let now = self.options.now.unwrap_or_else(Utc::now);
+        (!self.options.max_timestamp_age.is_zero() && self.freshness.is_fresh(raw, now)).then(|| raw.clone())
+    }
+
+    /// Timestamp → snapshot → targets against the current trusted root. Returns how
+    /// long a newly fetched timestamp may be reused.
+    fn update_top(
+        &self,
+        set: &mut TrustedSet,
+        writes: &mut Vec<String>,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<Duration>> {
         let cached_ts = self.cache.load("timestamp")?;
         if let Some(v) = cached_ts.as_deref().and_then(cached_version) {
             set.set_floor("timestamp", v);
         }
         let limit = self.options.limits.max_timestamp_bytes;
-        let ts = match self.remote.fetch(&self.gun, &RemoteFile::Current("timestamp"), limit) {
-            Ok(Some(raw)) => {
-                writes.push("timestamp".into());
+        let mut fresh_for = None;
+        let fetched = match self.fresh_cached_timestamp(cached_ts.as_ref()) {
+            Some(raw) => Ok(Some((raw, None))),
+            None => self.remote.fetch_with_max_age(&self.gun, &RemoteFile::Current("timestamp"), limit),
+        };
+        let ts = match fetched {
+            Ok(Some((raw, max_age))) => {
+                if let Some(age) = max_age {
+                    fresh_for = Some(age.min(self.options.max_timestamp_age)).filter(|d| !d.is_zero());
+                    writes.push("timestamp".into());
+                } else if cached_ts.as_ref() != Some(&raw) {
+                    writes.push("timestamp".into());
+                }
                 raw
             }
             Ok(None) => return Err(self.not_found()),
-            Err(e) if e.kind() == ErrorKind::Network && !self.options.no_offline_fallback => match cached_ts {
+            Err(e) if e.kind() == ErrorKind::Network && !self.options.no_offline_fallback => match cached_ts.clone() {
                 Some(raw) => {
                     warnings.push(format!("could not reach the trust server ({e}); using cached trust data"));
                     raw
@@ -217,25 +275,15 @@ impl Client {
         };
         set.update_timestamp(ts)?;
         let pin = set.snapshot_pin()?.clone();
-        let (raw, from_cache, floor) = self.pinned_bytes("snapshot", &pin)?;
-        if let Some(v) = floor {
-            set.set_floor("snapshot", v);
-        }
-        set.update_snapshot(raw)?;
-        if !from_cache {
+        if !self.load_pinned(set, "snapshot", &pin, TrustedSet::update_snapshot)? {
             writes.push("snapshot".into());
         }
         let meta =
             set.meta_for("targets").cloned().ok_or_else(|| Error::verification("snapshot", "no meta for targets"))?;
-        let (raw, from_cache, floor) = self.pinned_bytes("targets", &meta)?;
-        if let Some(v) = floor {
-            set.set_floor("targets", v);
-        }
-        set.update_targets(raw)?;
-        if !from_cache {
+        if !self.load_pinned(set, "targets", &meta, TrustedSet::update_targets)? {
             writes.push("targets".into());
         }
-        Ok(())
+        Ok(fresh_for)
     }
 
     /// Walks root versions N+1, N+2, … until the server has no newer one. Returns how
@@ -282,6 +330,8 @@ pub struct Repository<'c> {
     skipped: HashSet<String>,
     warnings: Vec<String>,
     pending: Vec<String>,
+    /// How long the newly fetched timestamp stays fresh, recorded on commit.
+    fresh_for: Option<Duration>,
 }
 
 impl Repository<'_> {
@@ -310,6 +360,10 @@ impl Repository<'_> {
                 self.client.cache.store(&role, raw)?;
             }
         }
+        if let (Some(lifetime), Some(ts)) = (self.fresh_for.take(), self.set.raw("timestamp")) {
+            let now = self.client.options.now.unwrap_or_else(Utc::now);
+            self.client.freshness.record(ts, now, lifetime)?;
+        }
         Ok(())
     }
 
@@ -327,12 +381,9 @@ impl Repository<'_> {
             self.skipped.insert(role.to_owned());
             return Ok(());
         };
-        let (raw, from_cache, floor) = self.client.pinned_bytes(role, &meta)?;
-        if let Some(v) = floor {
-            self.set.set_floor(role, v);
-        }
-        match self.set.update_delegation(role, raw) {
-            Ok(()) => {
+        let accept = |set: &mut TrustedSet, raw: Vec<u8>| set.update_delegation(role, raw);
+        match self.client.load_pinned(&mut self.set, role, &meta, accept) {
+            Ok(from_cache) => {
                 if !from_cache {
                     self.pending.push(role.to_owned());
                 }

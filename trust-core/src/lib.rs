@@ -22,6 +22,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod freshness;
 pub mod inspect;
 pub mod pinning;
 pub mod reference;

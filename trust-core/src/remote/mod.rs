@@ -82,6 +82,17 @@ pub trait Remote: Send + Sync {
     /// [`Error::Verification`] of the file's role.
     fn fetch(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Vec<u8>>, Error>;
 
+    /// Like [`Remote::fetch`], also returning how long the server says the response
+    /// stays fresh (`Cache-Control: max-age`), when it says so.
+    fn fetch_with_max_age(
+        &self,
+        gun: &str,
+        file: &RemoteFile<'_>,
+        max_len: u64,
+    ) -> Result<Option<(Vec<u8>, Option<Duration>)>, Error> {
+        Ok(self.fetch(gun, file, max_len)?.map(|bytes| (bytes, None)))
+    }
+
     /// The URL for messages, e.g. `https://localhost:4443`.
     fn url(&self) -> &str;
 }

@@ -26,9 +26,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Metadata from a notary-server.
 pub struct NotaryRemote {
     url: String,
-    client: Client,
+    parsed: reqwest::Url,
+    opts: RemoteOptions,
+    client: OnceLock<Client>,
+    certs_dir: OnceLock<PathBuf>,
     docker_config: PathBuf,
-    certs_dir: PathBuf,
     registry: Option<String>,
     credentials: OnceLock<Option<Credentials>>,
     /// `Authorization` header values by GUN, kept for the remote's lifetime.
@@ -48,12 +50,31 @@ impl NotaryRemote {
         let base = url.trim_end_matches('/').to_owned();
         let parsed = reqwest::Url::parse(&base)
             .map_err(|e| Error::InvalidInput(format!("invalid trust server URL {url}: {e}")))?;
-        let tls = super::tls::load(&parsed, opts)?;
+        Ok(NotaryRemote {
+            url: base,
+            parsed,
+            opts: opts.clone(),
+            client: OnceLock::new(),
+            certs_dir: OnceLock::new(),
+            docker_config: opts.docker_config.clone(),
+            registry: opts.registry.clone(),
+            credentials: OnceLock::new(),
+            authorization: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The HTTP client, built on first use: loading TLS roots and starting the
+    /// client's runtime costs milliseconds that a run answered from the cache never pays.
+    fn client(&self) -> Result<&Client, Error> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let tls = super::tls::load(&self.parsed, &self.opts)?;
         let mut builder = Client::builder()
-            .timeout(opts.timeout)
-            .connect_timeout(opts.timeout.min(CONNECT_TIMEOUT))
-            .user_agent(opts.user_agent.as_str())
-            .https_only(parsed.scheme() == "https")
+            .timeout(self.opts.timeout)
+            .connect_timeout(self.opts.timeout.min(CONNECT_TIMEOUT))
+            .user_agent(self.opts.user_agent.as_str())
+            .https_only(self.parsed.scheme() == "https")
             .redirect(reqwest::redirect::Policy::limited(5));
         for root in tls.roots {
             builder = builder.add_root_certificate(root);
@@ -61,16 +82,9 @@ impl NotaryRemote {
         if let Some(identity) = tls.identity {
             builder = builder.identity(identity);
         }
-        let client = builder.build().map_err(|e| Error::Network { url: base.clone(), reason: describe(&e) })?;
-        Ok(NotaryRemote {
-            url: base,
-            client,
-            docker_config: opts.docker_config.clone(),
-            certs_dir: tls.certs_dir,
-            registry: opts.registry.clone(),
-            credentials: OnceLock::new(),
-            authorization: Mutex::new(HashMap::new()),
-        })
+        let client = builder.build().map_err(|e| Error::Network { url: self.url.clone(), reason: describe(&e) })?;
+        let _ = self.certs_dir.set(tls.certs_dir);
+        Ok(self.client.get_or_init(|| client))
     }
 
     /// GETs `url`, answering one auth challenge and retrying once.
@@ -88,7 +102,7 @@ impl NotaryRemote {
     }
 
     fn send(&self, url: &str, authorization: Option<&str>) -> Result<Response, Error> {
-        let mut request = self.client.get(url);
+        let mut request = self.client()?.get(url);
         if let Some(value) = authorization {
             let mut value = HeaderValue::from_str(value).map_err(|_| Error::Network {
                 url: url.to_owned(),
@@ -102,7 +116,7 @@ impl NotaryRemote {
             if reason.contains("invalid peer certificate") {
                 reason.push_str(&format!(
                     " (to trust the server's CA, pass --tlscacert or put it in {}/*.crt)",
-                    self.certs_dir.display()
+                    self.certs_dir.get().map(|d| d.display().to_string()).unwrap_or_default()
                 ));
             }
             Error::Network { url: url.to_owned(), reason }
@@ -116,7 +130,7 @@ impl NotaryRemote {
             match challenge {
                 Challenge::Bearer { realm, service } => {
                     let scope = format!("repository:{gun}:pull");
-                    let token = auth::fetch_token(&self.client, realm, service.as_deref(), &scope, creds)?;
+                    let token = auth::fetch_token(self.client()?, realm, service.as_deref(), &scope, creds)?;
                     return Ok(Some(Zeroizing::new(format!("Bearer {}", token.as_str()))));
                 }
                 Challenge::Basic => {
@@ -146,6 +160,15 @@ impl NotaryRemote {
 
 impl Remote for NotaryRemote {
     fn fetch(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self.fetch_with_max_age(gun, file, max_len)?.map(|(bytes, _)| bytes))
+    }
+
+    fn fetch_with_max_age(
+        &self,
+        gun: &str,
+        file: &RemoteFile<'_>,
+        max_len: u64,
+    ) -> Result<Option<(Vec<u8>, Option<Duration>)>, Error> {
         check_gun(gun)?;
         let role = file.role();
         let url = format!("{}/v2/{}/_trust/tuf/{}", self.url, encode_path(gun), encode_path(&file.name()?));
@@ -160,13 +183,28 @@ impl Remote for NotaryRemote {
         if response.content_length().is_some_and(|n| n > max_len) {
             return Err(too_large(role, max_len));
         }
+        let max_age = max_age(response.headers());
         let network = |e: std::io::Error| Error::Network { url: url.clone(), reason: format!("reading the body: {e}") };
-        read_limited(response, max_len, role, network).map(Some)
+        read_limited(response, max_len, role, network).map(|bytes| Some((bytes, max_age)))
     }
 
     fn url(&self) -> &str {
         &self.url
     }
+}
+
+/// The freshness lifetime a response declares: `Cache-Control: max-age=N`, unless
+/// the header also forbids reuse (`no-cache`, `no-store`).
+fn max_age(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::CACHE_CONTROL)?.to_str().ok()?;
+    let directives: Vec<&str> = value.split(',').map(str::trim).collect();
+    if directives.iter().any(|d| d.eq_ignore_ascii_case("no-cache") || d.eq_ignore_ascii_case("no-store")) {
+        return None;
+    }
+    directives
+        .iter()
+        .find_map(|d| d.strip_prefix("max-age=").and_then(|n| n.parse::<u64>().ok()))
+        .map(Duration::from_secs)
 }
 
 /// An unexpected HTTP status, with notary's errcode message when the body has one.
