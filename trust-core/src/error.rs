@@ -35,7 +35,9 @@ pub enum Error {
         server: String,
     },
     /// The repository exists but the tag is not signed in `targets/releases` or `targets`.
-    #[error("no signed trust data for {gun}:{tag}")]
+    #[error(
+        "no signed trust data for {gun}:{tag}: neither targets/releases nor targets signs it (`trust inspect {gun}` lists the signed tags)"
+    )]
     TagNotSigned {
         /// The repository (GUN).
         gun: String,

@@ -73,6 +73,9 @@ impl RemoteFile<'_> {
     }
 }
 
+/// Downloaded bytes and how long the server says they stay fresh.
+pub type Fetched = (Vec<u8>, Option<Duration>);
+
 /// Where metadata comes from. Implementations enforce `max_len` on every download (read at
 /// most `max_len + 1` bytes, never trust `Content-Length`, never allocate by a declared
 /// size) and a timeout.
@@ -84,12 +87,7 @@ pub trait Remote: Send + Sync {
 
     /// Like [`Remote::fetch`], also returning how long the server says the response
     /// stays fresh (`Cache-Control: max-age`), when it says so.
-    fn fetch_with_max_age(
-        &self,
-        gun: &str,
-        file: &RemoteFile<'_>,
-        max_len: u64,
-    ) -> Result<Option<(Vec<u8>, Option<Duration>)>, Error> {
+    fn fetch_with_max_age(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Fetched>, Error> {
         Ok(self.fetch(gun, file, max_len)?.map(|bytes| (bytes, None)))
     }
 

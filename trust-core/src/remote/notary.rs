@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::auth::{self, Challenge};
 use super::credentials::{self, Credentials};
-use super::{Remote, RemoteFile, RemoteOptions, read_limited, too_large};
+use super::{Fetched, Remote, RemoteFile, RemoteOptions, read_limited, too_large};
 use crate::Error;
 use crate::reference::check_gun;
 
@@ -163,12 +163,7 @@ impl Remote for NotaryRemote {
         Ok(self.fetch_with_max_age(gun, file, max_len)?.map(|(bytes, _)| bytes))
     }
 
-    fn fetch_with_max_age(
-        &self,
-        gun: &str,
-        file: &RemoteFile<'_>,
-        max_len: u64,
-    ) -> Result<Option<(Vec<u8>, Option<Duration>)>, Error> {
+    fn fetch_with_max_age(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Fetched>, Error> {
         check_gun(gun)?;
         let role = file.role();
         let url = format!("{}/v2/{}/_trust/tuf/{}", self.url, encode_path(gun), encode_path(&file.name()?));
