@@ -6,15 +6,22 @@
 //! [`Cache`] only what was accepted, once the whole operation succeeded. Delegations
 //! are fetched lazily, when a lookup reaches them.
 //!
-//! ```no_run
+//! ```
 //! use trust_core::client::{Client, ClientOptions};
 //! use trust_core::remote::{self, RemoteOptions};
 //!
-//! let remote = remote::open("file:///srv/trust", &RemoteOptions::default())?;
-//! let client = Client::new("example.com/app", remote, "/home/me/.docker/trust".as_ref(), ClientOptions::default())?;
+//! // A repository made by `docker trust signer add` and `notary addhash`, served
+//! // from a directory; verified at the time it was captured.
+//! let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/docker-signers/remote");
+//! let remote = remote::open(&format!("file://{fixture}"), &RemoteOptions::default())?;
+//! let now = chrono::DateTime::parse_from_rfc3339("2026-11-23T00:55:37Z").unwrap().to_utc();
+//! let options = ClientOptions { now: Some(now), ..ClientOptions::default() };
+//! let trust_dir = tempfile::tempdir().unwrap();
+//! let client = Client::new("localhost:5000/interop/docker-signers", remote, trust_dir.path(), options)?;
 //! let mut repo = client.update()?;
-//! let target = repo.release("v1")?;
-//! println!("sha256:{}", target.digest_hex());
+//! let v1 = repo.release("v1")?;
+//! assert_eq!(v1.role, "targets/releases");
+//! assert_eq!(v1.digest_hex(), "8d7c2d1d57f574f54312eea4e080dd773a4ebacabfa90cfcc94c76836b5cc33e");
 //! # Ok::<(), trust_core::Error>(())
 //! ```
 
