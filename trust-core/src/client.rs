@@ -360,6 +360,18 @@ impl Repository<'_> {
         found.ok_or_else(|| Error::TagNotSigned { gun: self.client.gun.clone(), tag: tag.to_owned() })
     }
 
+    /// The releases (in `targets/releases` or `targets`) whose manifest digest is
+    /// `sha256_hex`: how a digest reference is checked (docker EE's reverse lookup).
+    /// Empty when no signed tag points to it.
+    pub fn releases_of_digest(&mut self, sha256_hex: &str) -> Result<Vec<FoundTarget>> {
+        let found = resolve::all_targets(self, None)?;
+        self.commit()?;
+        Ok(found
+            .into_iter()
+            .filter(|t| (t.role == "targets" || t.role == resolve::RELEASES_ROLE) && t.digest_hex() == sha256_hex)
+            .collect())
+    }
+
     /// Writes every file verified so far to the cache (atomically, one by one).
     pub fn commit(&mut self) -> Result<()> {
         for role in std::mem::take(&mut self.pending) {

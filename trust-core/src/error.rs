@@ -44,6 +44,14 @@ pub enum Error {
         /// The tag.
         tag: String,
     },
+    /// No released tag of the repository points to a digest.
+    #[error("no signed tag of {gun} points to {digest} (`trust inspect {gun}` lists the signed tags)")]
+    DigestNotSigned {
+        /// The repository (GUN).
+        gun: String,
+        /// The digest, `sha256:<hex>`.
+        digest: String,
+    },
     /// A metadata file failed verification.
     #[error("{role}: {reason}")]
     Verification {
@@ -97,7 +105,9 @@ impl Error {
     /// The coarse kind of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::RepositoryNotFound { .. } | Error::TagNotSigned { .. } => ErrorKind::NotSigned,
+            Error::RepositoryNotFound { .. } | Error::TagNotSigned { .. } | Error::DigestNotSigned { .. } => {
+                ErrorKind::NotSigned
+            }
             Error::Verification { .. } | Error::Expired { .. } | Error::Malformed { .. } => ErrorKind::Verification,
             Error::Network { .. } => ErrorKind::Network,
             Error::InvalidInput(_) => ErrorKind::InvalidInput,

@@ -23,7 +23,11 @@ pub fn now() -> DateTime<Utc> {
 }
 
 pub fn expiry(from_now: Duration) -> String {
-    (now() + from_now).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    expiry_at(now(), from_now)
+}
+
+fn expiry_at(at: DateTime<Utc>, from_now: Duration) -> String {
+    (at + from_now).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// A signing key with the ID metadata uses for it.
@@ -123,10 +127,21 @@ pub struct Repo {
 }
 
 impl Repo {
+    /// A repository valid at the tests' fixed time, [`now`].
     pub fn new(gun: &str) -> Self {
+        Repo::at(gun, now())
+    }
+
+    /// A repository valid now, by the clock (for tests of the CLI, which verifies
+    /// against the clock).
+    pub fn live(gun: &str) -> Self {
+        Repo::at(gun, Utc::now())
+    }
+
+    fn at(gun: &str, now: DateTime<Utc>) -> Self {
         Repo {
             gun: gun.into(),
-            root_keys: vec![Key::root(gun, now() - Duration::days(1), now() + Duration::days(3650))],
+            root_keys: vec![Key::root(gun, now - Duration::days(1), now + Duration::days(3650))],
             root_threshold: 1,
             targets_keys: vec![Key::ecdsa()],
             targets_threshold: 1,
@@ -136,10 +151,10 @@ impl Repo {
             targets_version: 1,
             snapshot_version: 1,
             timestamp_version: 1,
-            root_expires: expiry(Duration::days(3650)),
-            targets_expires: expiry(Duration::days(1095)),
-            snapshot_expires: expiry(Duration::days(1095)),
-            timestamp_expires: expiry(Duration::days(14)),
+            root_expires: expiry_at(now, Duration::days(3650)),
+            targets_expires: expiry_at(now, Duration::days(1095)),
+            snapshot_expires: expiry_at(now, Duration::days(1095)),
+            timestamp_expires: expiry_at(now, Duration::days(14)),
             targets: BTreeMap::new(),
             delegations: vec![],
             overrides: BTreeMap::new(),

@@ -1,0 +1,175 @@
+//! The `trust` binary against repositories served from a directory (the file
+//! remote), signed moments ago: outputs, exit codes and messages a user relies on.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../trust-core/tests/common/mod.rs"]
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{Repo, snapshot_dir, target_json};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn trust(repo: &Repo, trust_dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_trust"))
+        .env_remove("TRUST_PINNING")
+        .env_remove("DOCKER_CONTENT_TRUST_SERVER")
+        .args(["--server", &repo.url(), "--trust-dir"])
+        .arg(trust_dir)
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+const GUN: &str = "registry.example.com/team/app";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// v1 and v2 released and signed by alice; `admin` only in targets.
+fn signed_repo() -> Repo {
+    let mut repo = Repo::live(GUN);
+    repo.targets.insert("admin".into(), target_json(b"admin"));
+    for role in ["targets/releases", "targets/alice"] {
+        let d = repo.add_delegation(role, &[""]);
+        d.targets.insert("v1".into(), target_json(b"v1"));
+        d.targets.insert("v2".into(), target_json(b"v2"));
+    }
+    repo.publish();
+    repo
+}
+
+#[test]
+fn verify_prints_the_signed_digest() {
+    let repo = signed_repo();
+    let dir = tempfile::tempdir().unwrap();
+    let run = trust(&repo, dir.path(), &["verify", &format!("{GUN}:v1")]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, format!("sha256:{}\n", sha256_hex(b"v1")).as_str(), "")
+    );
+    let run = trust(&repo, dir.path(), &["verify", "--output", "json", &format!("{GUN}:admin")]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["role"], "targets");
+    assert_eq!(json["signers"], serde_json::json!(["Repo Admin"]));
+    assert_eq!(json["size"], 5);
+}
+
+#[test]
+fn verify_checks_digest_references() {
+    let repo = signed_repo();
+    let dir = tempfile::tempdir().unwrap();
+    let v2 = format!("sha256:{}", sha256_hex(b"v2"));
+    let by_digest = trust(&repo, dir.path(), &["verify", &format!("{GUN}@{v2}")]);
+    assert_eq!((by_digest.code, by_digest.stdout.trim()), (0, v2.as_str()));
+    let mismatch = trust(&repo, dir.path(), &["verify", &format!("{GUN}:v1@{v2}")]);
+    assert_eq!(mismatch.code, 3, "{}", mismatch.stderr);
+    assert!(mismatch.stderr.contains("the signed digest of v1 is"), "{}", mismatch.stderr);
+    let unknown = format!("sha256:{}", sha256_hex(b"never signed"));
+    let unsigned = trust(&repo, dir.path(), &["verify", &format!("{GUN}@{unknown}")]);
+    assert_eq!(unsigned.code, 1);
+    assert!(unsigned.stderr.contains(&format!("no signed tag of {GUN} points to {unknown}")), "{}", unsigned.stderr);
+}
+
+#[test]
+fn an_unsigned_tag_exits_1_and_says_where_to_look() {
+    let repo = signed_repo();
+    let dir = tempfile::tempdir().unwrap();
+    let run = trust(&repo, dir.path(), &["verify", &format!("{GUN}:v3")]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""));
+    assert!(run.stderr.contains(&format!("no signed trust data for {GUN}:v3")), "{}", run.stderr);
+    assert!(run.stderr.contains("trust inspect"), "{}", run.stderr);
+}
+
+#[test]
+fn a_tag_only_a_signer_holds_is_not_a_release() {
+    let mut repo = signed_repo();
+    repo.delegation("targets/alice").targets.insert("wip".into(), target_json(b"wip"));
+    repo.delegation("targets/alice").version += 1;
+    repo.bump();
+    repo.publish();
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(trust(&repo, dir.path(), &["verify", &format!("{GUN}:wip")]).code, 1);
+}
+
+#[test]
+fn inspect_pretty_shows_signers_and_admin_keys() {
+    let repo = signed_repo();
+    let dir = tempfile::tempdir().unwrap();
+    let run = trust(&repo, dir.path(), &["inspect", "--pretty", GUN]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let alice = trust_core::crypto::keyid::canonical_key_id(&repo.delegations[1].keys[0].public).unwrap();
+    let expected_rows = [
+        format!("admin        {}   (Repo Admin)", sha256_hex(b"admin")),
+        format!("v1           {}   alice", sha256_hex(b"v1")),
+        format!("alice     {}", &alice[..12]),
+        format!("  Root Key:\t{}", repo.root_keys[0].id()),
+        format!("  Repository Key:\t{}", repo.targets_keys[0].id()),
+    ];
+    for row in expected_rows {
+        assert!(run.stdout.lines().any(|l| l == row), "missing {row:?} in\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn tampered_trust_data_exits_3_and_leaves_the_cache_alone() {
+    let mut repo = signed_repo();
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(trust(&repo, dir.path(), &["verify", &format!("{GUN}:v1")]).code, 0);
+    let before = snapshot_dir(dir.path());
+    // A compromised server re-signs snapshot and timestamp over a forged releases file.
+    repo.delegation("targets/releases").targets.insert("v1".into(), target_json(b"evil"));
+    repo.delegation("targets/releases").version += 1;
+    let forged = repo.build()["targets/releases"].clone();
+    let mut v: serde_json::Value = serde_json::from_slice(&forged).unwrap();
+    v["signatures"][0]["keyid"] = serde_json::json!(repo.targets_keys[0].id());
+    let signed = trust_core::canonical::to_vec(&v["signed"]).unwrap();
+    let wrong_key = repo.targets_keys[0].sign(&signed);
+    repo.overrides.insert("targets/releases".into(), trust_core::wire::write_envelope(&signed, &[wrong_key]));
+    repo.bump();
+    repo.publish();
+    let run = trust(&repo, dir.path(), &["--max-age", "0", "verify", &format!("{GUN}:v1")]);
+    assert_eq!((run.code, run.stdout.as_str()), (3, ""), "{}", run.stderr);
+    assert!(run.stderr.contains("targets/releases: signature threshold not met"), "{}", run.stderr);
+    assert!(snapshot_dir(dir.path()) == before, "the cache changed");
+}
+
+#[test]
+fn a_missing_repository_prints_what_docker_prints() {
+    let repo = signed_repo();
+    let dir = tempfile::tempdir().unwrap();
+    let missing = "registry.example.com/team/other";
+    let json = trust(&repo, dir.path(), &["inspect", missing]);
+    assert_eq!((json.code, json.stdout.as_str()), (1, "[]\n"));
+    assert_eq!(json.stderr, format!("No signatures or cannot access {missing}\n"));
+    let pretty = trust(&repo, dir.path(), &["inspect", "--pretty", missing]);
+    assert_eq!((pretty.code, pretty.stdout.as_str(), pretty.stderr.as_str()), (1, "", json.stderr.as_str()));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let repo = signed_repo();
+    let dir = tempfile::tempdir().unwrap();
+    let run = trust(&repo, dir.path(), &["verify", "Registry.Example.com/UPPER/case"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("must be lowercase"), "{}", run.stderr);
+    assert_eq!(trust(&repo, dir.path(), &["verify"]).code, 2);
+    let bad_server = Command::new(env!("CARGO_BIN_EXE_trust"))
+        .args(["--server", "ftp://example.com", "verify", "a/b:c"])
+        .output()
+        .unwrap();
+    assert_eq!(bad_server.status.code(), Some(2));
+}
