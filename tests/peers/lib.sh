@@ -118,3 +118,40 @@ docker_trust() {
 
 # fixed_sha256 STRING: hex sha256 of STRING (used for made-up, stable digests).
 fixed_sha256() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+
+# --- the private Docker engine (tests/peers/dockerd.sh) ---------------------
+
+# peers_tail LOGFILE [LINES]: the last LINES (default 30) lines of LOGFILE on
+# stderr, under a header; for failure messages.
+peers_tail() {
+	peers_log "last ${2:-30} lines of $1:"
+	tail -n "${2:-30}" "$1" >&2 2>/dev/null || true
+}
+
+# peers_need_engine: fail unless the env of a running tests/peers/dockerd.sh
+# engine has been sourced.
+peers_need_engine() {
+	: "${TRUST_TEST_DOCKER_HOST:?run tests/peers/dockerd.sh start <state> and source <state>/env first}"
+}
+
+# engine_docker ARGS...: Debian's docker CLI against the private engine,
+# content trust off (whatever the caller's environment says).
+engine_docker() {
+	peers_need_engine
+	env -u DOCKER_CONTENT_TRUST "$PEERS_DOCKER_BIN" -H "$TRUST_TEST_DOCKER_HOST" "$@"
+}
+
+# engine_dct DOCKERCONFIG ARGS...: the docker CLI against the private engine
+# with DOCKER_CONTENT_TRUST=1, the test notary server and the test passphrases
+# (for `push` that signs, `pull` that verifies).
+engine_dct() {
+	peers_need_env
+	peers_need_engine
+	local config=$1
+	shift
+	DOCKER_CONFIG=$config DOCKER_CONTENT_TRUST=1 \
+		DOCKER_CONTENT_TRUST_SERVER=$TRUST_TEST_SERVER \
+		DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE=$TRUST_TEST_PASSPHRASE \
+		DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE=$TRUST_TEST_PASSPHRASE \
+		"$PEERS_DOCKER_BIN" -H "$TRUST_TEST_DOCKER_HOST" "$@"
+}

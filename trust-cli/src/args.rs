@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use trust_core::client::ClientOptions;
+use trust_core::keystore::Zeroizing;
 use trust_core::settings::Settings;
 
 /// Sign, inspect and verify container images with Docker Content Trust (Notary v1).
@@ -35,6 +36,12 @@ pub struct Global {
     /// server declares (notary-server: 300); 0 asks the server every time
     #[arg(long, global = true, value_name = "SECONDS", env = "TRUST_MAX_AGE", default_value_t = 300)]
     pub max_age: u64,
+    /// A registry to reach without TLS checks (repeatable; loopback registries always are)
+    #[arg(long = "insecure-registry", global = true, value_name = "HOST[:PORT]")]
+    pub insecure_registries: Vec<String>,
+    /// CA bundle to trust for registries, added to $DOCKER_CONFIG/tls and /etc/docker/certs.d
+    #[arg(long, global = true, value_name = "FILE")]
+    pub registry_ca: Option<PathBuf>,
 }
 
 impl Global {
@@ -45,6 +52,12 @@ impl Global {
             trust_dir: self.trust_dir.clone(),
             ca_file: self.tlscacert.clone(),
             pinning_file: self.trust_pinning.clone(),
+            insecure_registries: self.insecure_registries.clone(),
+            registry_ca: self.registry_ca.clone(),
+            file_server_passphrase: ["TRUST_SERVER_PASSPHRASE", "DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE"]
+                .iter()
+                .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+                .map(Zeroizing::new),
             client: ClientOptions {
                 max_timestamp_age: std::time::Duration::from_secs(self.max_age),
                 ..ClientOptions::default()
@@ -60,6 +73,70 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Verify a signed tag and print its digest
     Verify(VerifyArgs),
+    /// Manage signing keys
+    Key(crate::key::KeyArgs),
+    /// Manage the signers of repositories
+    #[command(subcommand)]
+    Signer(SignerCommand),
+    /// Sign image tags
+    Sign(SignArgs),
+    /// Remove trust for an image
+    Revoke(RevokeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SignerCommand {
+    /// Add a signer
+    Add(SignerAddArgs),
+    /// Remove a signer
+    Remove(SignerRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SignerAddArgs {
+    /// Path to the signer's public key file (repeatable)
+    #[arg(long = "key", value_name = "PATH", required = true)]
+    pub keys: Vec<PathBuf>,
+    /// The signer's name
+    pub name: String,
+    /// Repositories to add the signer to
+    #[arg(value_name = "REPOSITORY", required = true)]
+    pub repositories: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SignerRemoveArgs {
+    /// Do not prompt for confirmation before removing the most recent signer
+    #[arg(long, short)]
+    pub force: bool,
+    /// The signer's name
+    pub name: String,
+    /// Repositories to remove the signer from
+    #[arg(value_name = "REPOSITORY", required = true)]
+    pub repositories: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Sign this manifest digest (sha256:<hex>) instead of asking the registry
+    #[arg(long, value_name = "DIGEST", requires = "size")]
+    pub digest: Option<String>,
+    /// The manifest's size in bytes, with --digest
+    #[arg(long, value_name = "BYTES", requires = "digest")]
+    pub size: Option<u64>,
+    /// Images to sign, in one publish per repository
+    #[arg(value_name = "IMAGE:TAG", required = true)]
+    pub images: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Do not prompt for confirmation
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Image to revoke (every signed tag when no tag is given)
+    #[arg(value_name = "IMAGE[:TAG]")]
+    pub image: String,
 }
 
 #[derive(Debug, Args)]

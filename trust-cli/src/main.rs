@@ -6,6 +6,11 @@
 mod args;
 mod exit;
 mod inspect;
+mod key;
+mod publishing;
+mod revoke;
+mod sign;
+mod signer;
 mod verify;
 
 use std::io::Write;
@@ -13,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command};
+use args::{Cli, Command, SignerCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -22,6 +27,11 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Inspect(a) => inspect::run(&settings, a, &mut out),
         Command::Verify(a) => verify::run(&settings, a, &mut out),
+        Command::Key(a) => key::run(&settings, a, &mut out),
+        Command::Signer(SignerCommand::Add(a)) => signer::add(&settings, a, &mut out),
+        Command::Signer(SignerCommand::Remove(a)) => signer::remove(&settings, a, &mut out),
+        Command::Sign(a) => sign::run(&settings, a, &mut out),
+        Command::Revoke(a) => revoke::run(&settings, a, &mut out),
     };
     let _ = out.flush();
     match result {

@@ -74,6 +74,7 @@ impl Default for ClientOptions {
 pub struct Client {
     gun: String,
     remote: Box<dyn Remote>,
+    trust_dir: std::path::PathBuf,
     cache: Cache,
     freshness: Freshness,
     options: ClientOptions,
@@ -103,7 +104,7 @@ impl Client {
     pub fn new(gun: &str, remote: Box<dyn Remote>, trust_dir: &Path, options: ClientOptions) -> Result<Self> {
         let cache = Cache::open(trust_dir, gun)?;
         let freshness = Freshness::at(cache.dir().with_file_name("timestamp-freshness.json"));
-        Ok(Client { gun: gun.to_owned(), remote, cache, freshness, options })
+        Ok(Client { gun: gun.to_owned(), remote, trust_dir: trust_dir.to_owned(), cache, freshness, options })
     }
 
     /// The repository.
@@ -114,6 +115,21 @@ impl Client {
     /// The remote's URL.
     pub fn server(&self) -> &str {
         self.remote.url()
+    }
+
+    /// The remote.
+    pub fn remote(&self) -> &dyn Remote {
+        self.remote.as_ref()
+    }
+
+    /// The trust directory (keys, cache, staged changes).
+    pub fn trust_dir(&self) -> &Path {
+        &self.trust_dir
+    }
+
+    /// The time verification uses.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.options.now.unwrap_or_else(Utc::now)
     }
 
     fn context(&self) -> Context {
@@ -177,6 +193,16 @@ impl Client {
     /// Brings the repository's trust data up to date and returns a verified view.
     /// Nothing is written to the cache unless every top-level file verified.
     pub fn update(&self) -> Result<Repository<'_>> {
+        self.update_with(true)
+    }
+
+    /// Like [`Client::update`], always asking the server for its current timestamp
+    /// (before a publish, which must start from the newest state).
+    pub fn update_from_server(&self) -> Result<Repository<'_>> {
+        self.update_with(false)
+    }
+
+    fn update_with(&self, reuse_fresh_timestamp: bool) -> Result<Repository<'_>> {
         let mut writes: Vec<String> = Vec::new();
         let mut warnings = Vec::new();
         let ctx = self.context();
@@ -202,7 +228,7 @@ impl Client {
             }
         };
         let fresh_for;
-        let first = self.update_top(&mut set, &mut writes, &mut warnings);
+        let first = self.update_top(&mut set, &mut writes, &mut warnings, reuse_fresh_timestamp);
         let needs_root = match &first {
             Ok(_) => !set.root_matches_snapshot(),
             Err(e) => e.kind() == ErrorKind::Verification,
@@ -219,7 +245,7 @@ impl Client {
                 }
                 _ => {
                     writes.retain(|role| role == "root");
-                    fresh_for = self.update_top(&mut set, &mut writes, &mut warnings)?;
+                    fresh_for = self.update_top(&mut set, &mut writes, &mut warnings, reuse_fresh_timestamp)?;
                     if !set.root_matches_snapshot() {
                         return Err(Error::verification(
                             "root",
@@ -249,6 +275,7 @@ impl Client {
         set: &mut TrustedSet,
         writes: &mut Vec<String>,
         warnings: &mut Vec<String>,
+        reuse_fresh_timestamp: bool,
     ) -> Result<Option<Duration>> {
         let cached_ts = self.cache.load("timestamp")?;
         if let Some(v) = cached_ts.as_deref().and_then(cached_version) {
@@ -256,7 +283,8 @@ impl Client {
         }
         let limit = self.options.limits.max_timestamp_bytes;
         let mut fresh_for = None;
-        let fetched = match self.fresh_cached_timestamp(cached_ts.as_ref()) {
+        let reusable = if reuse_fresh_timestamp { self.fresh_cached_timestamp(cached_ts.as_ref()) } else { None };
+        let fetched = match reusable {
             Some(raw) => Ok(Some((raw, None))),
             None => self.remote.fetch_with_max_age(&self.gun, &RemoteFile::Current("timestamp"), limit),
         };
@@ -342,6 +370,11 @@ pub struct Repository<'c> {
 }
 
 impl Repository<'_> {
+    /// The repository (GUN).
+    pub fn gun(&self) -> &str {
+        &self.client.gun
+    }
+
     /// The trusted metadata.
     pub fn trusted(&self) -> &TrustedSet {
         &self.set

@@ -84,6 +84,9 @@ pub enum Error {
         /// Why it failed.
         reason: String,
     },
+    /// The server refused an update because another one was published first.
+    #[error("{0}")]
+    Conflict(String),
     /// Invalid input from the caller.
     #[error("{0}")]
     InvalidInput(String),
@@ -109,7 +112,7 @@ impl Error {
                 ErrorKind::NotSigned
             }
             Error::Verification { .. } | Error::Expired { .. } | Error::Malformed { .. } => ErrorKind::Verification,
-            Error::Network { .. } => ErrorKind::Network,
+            Error::Network { .. } | Error::Conflict(_) => ErrorKind::Network,
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
             Error::Io { .. } => ErrorKind::Io,
             Error::Key(_) => ErrorKind::Key,

@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::client::{Client, ClientOptions};
+use crate::keystore::{DockerPassphrases, KeyStore, OsKeyring, keyring_enabled};
 use crate::pinning::TrustPinning;
+use crate::publish::{KeySource, StoreKeys};
 use crate::reference::Reference;
+use crate::registry::{RegistryClient, RegistryOptions};
 use crate::remote::{self, RemoteOptions};
 use crate::{Error, Result, config};
 
@@ -25,6 +28,13 @@ pub struct Settings {
     pub timeout: Option<Duration>,
     /// Options passed to every client.
     pub client: ClientOptions,
+    /// `--insecure-registry`: registries reached without TLS checks (loopback ones
+    /// always are, as in docker).
+    pub insecure_registries: Vec<String>,
+    /// A CA bundle for registries, added to docker's certificate directories.
+    pub registry_ca: Option<PathBuf>,
+    /// The passphrase of a file remote's own snapshot and timestamp keys.
+    pub file_server_passphrase: Option<zeroize::Zeroizing<String>>,
 }
 
 impl Settings {
@@ -38,6 +48,29 @@ impl Settings {
         config::trust_server(reference, self.server.as_deref())
     }
 
+    /// The trust directory's keys, unlocked with docker's passphrase sources (the
+    /// OS keyring when enabled for the trust directory, the environment, a prompt).
+    pub fn key_source(&self) -> Result<Box<dyn KeySource>> {
+        let trust_dir = self.trust_dir();
+        let store = KeyStore::open(&trust_dir)?;
+        let mut passphrases = DockerPassphrases::new();
+        if keyring_enabled(&trust_dir, None)? {
+            passphrases = passphrases.with_keyring(OsKeyring::new());
+        }
+        Ok(Box::new(StoreKeys::new(store, Box::new(passphrases))))
+    }
+
+    /// A client for the image registries (manifest digests and sizes).
+    pub fn registry_client(&self) -> RegistryClient {
+        let mut opts = RegistryOptions::new(config::docker_config_dir());
+        opts.insecure_registries = self.insecure_registries.clone();
+        opts.ca_file = self.registry_ca.clone();
+        if let Some(t) = self.timeout {
+            opts.timeout = t;
+        }
+        RegistryClient::new(opts)
+    }
+
     /// A client for the repository of `reference`.
     pub fn client_for(&self, reference: &Reference) -> Result<Client> {
         let server = self.server_for(reference)?;
@@ -47,6 +80,7 @@ impl Settings {
         if let Some(t) = self.timeout {
             opts.timeout = t;
         }
+        opts.file_server_passphrase = self.file_server_passphrase.clone();
         let remote = remote::open(&server, &opts)?;
         let mut options = self.client.clone();
         if let Some(path) = &self.pinning_file {

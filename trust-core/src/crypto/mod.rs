@@ -29,6 +29,7 @@
 //! cannot sign P-384 over SHA-256 or generate RSA keys, so neither is offered.
 
 pub mod keyid;
+pub mod public_pem;
 pub mod signer;
 pub mod x509;
 

@@ -15,6 +15,7 @@ use crate::reference::check_gun;
 pub struct FileRemote {
     url: String,
     root: PathBuf,
+    server_passphrase: Option<zeroize::Zeroizing<String>>,
 }
 
 impl FileRemote {
@@ -25,7 +26,35 @@ impl FileRemote {
             .filter(|u| u.scheme() == "file")
             .and_then(|u| u.to_file_path().ok())
             .ok_or_else(|| Error::InvalidInput(format!("invalid file URL {url}: use file:///absolute/dir")))?;
-        Ok(FileRemote { url: url.trim_end_matches('/').to_owned(), root })
+        Ok(FileRemote { url: url.trim_end_matches('/').to_owned(), root, server_passphrase: None })
+    }
+
+    /// The passphrase of the directory's own snapshot and timestamp keys, needed to
+    /// publish.
+    pub fn with_server_passphrase(mut self, passphrase: Option<zeroize::Zeroizing<String>>) -> Self {
+        self.server_passphrase = passphrase;
+        self
+    }
+
+    /// The server-side view of `gun`, under the repository's update lock.
+    fn server(&self, gun: &str) -> Result<(super::file_server::Repository<'_>, File), Error> {
+        check_gun(gun)?;
+        let mut keys = self.root.join("_server");
+        keys.extend(gun.split('/'));
+        std::fs::create_dir_all(&keys).map_err(|e| Error::io(&keys, e))?;
+        let lock_path = keys.join("update.lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, e))?;
+        lock.lock().map_err(|e| Error::io(&lock_path, e))?;
+        let mut tuf = self.root.join("v2");
+        tuf.extend(gun.split('/'));
+        tuf.push("_trust");
+        tuf.push("tuf");
+        Ok((super::file_server::Repository::new(tuf, keys, self.server_passphrase.as_ref()), lock))
     }
 
     /// `<root>/v2/<gun>/_trust/tuf/<name>`, `name` possibly containing `/`.
@@ -54,6 +83,21 @@ impl Remote for FileRemote {
         // the requested version.
         let current = read_file(&self.path(gun, &RemoteFile::Current(role).name()?), max_len, role)?;
         Ok(current.filter(|bytes| hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes)) == *sha256_hex))
+    }
+
+    fn publish(&self, gun: &str, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
+        let (repo, _lock) = self.server(gun)?;
+        repo.update(files)
+    }
+
+    fn server_key(&self, gun: &str, role: &str) -> Result<crate::wire::PublicKey, Error> {
+        if !matches!(role, "snapshot" | "timestamp") {
+            return Err(Error::InvalidInput(format!(
+                "the file remote manages only snapshot and timestamp keys, not {role}"
+            )));
+        }
+        let (repo, _lock) = self.server(gun)?;
+        repo.public_key(role)
     }
 
     fn url(&self) -> &str {

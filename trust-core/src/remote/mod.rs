@@ -2,13 +2,14 @@
 //! one. Remotes hand out raw, unverified bytes; they only enforce size limits and
 //! timeouts. Verification is the trusted state machine's job.
 
-mod auth;
-mod credentials;
+pub(crate) mod auth;
+pub(crate) mod credentials;
 mod file;
-mod notary;
+mod file_server;
+pub(crate) mod notary;
 #[cfg(test)]
-mod test_server;
-mod tls;
+pub(crate) mod test_server;
+pub(crate) mod tls;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -91,6 +92,21 @@ pub trait Remote: Send + Sync {
         Ok(self.fetch(gun, file, max_len)?.map(|bytes| (bytes, None)))
     }
 
+    /// Uploads new metadata for `gun` in one atomic update (role name → file bytes).
+    /// The server signs a new snapshot and timestamp. A concurrent update that got
+    /// there first is [`Error::Conflict`].
+    fn publish(&self, gun: &str, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
+        let _ = (gun, files);
+        Err(Error::InvalidInput(format!("{} does not accept updates", self.url())))
+    }
+
+    /// The public key of a role the server signs (`snapshot`, `timestamp`), created
+    /// on first request.
+    fn server_key(&self, gun: &str, role: &str) -> Result<crate::wire::PublicKey, Error> {
+        let _ = (gun, role);
+        Err(Error::InvalidInput(format!("{} does not manage keys", self.url())))
+    }
+
     /// The URL for messages, e.g. `https://localhost:4443`.
     fn url(&self) -> &str;
 }
@@ -112,6 +128,10 @@ pub struct RemoteOptions {
     pub timeout: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// The passphrase of a file remote's own snapshot and timestamp keys (the CLI
+    /// takes it from `TRUST_SERVER_PASSPHRASE`, else
+    /// `DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE`).
+    pub file_server_passphrase: Option<zeroize::Zeroizing<String>>,
 }
 
 impl RemoteOptions {
@@ -123,6 +143,7 @@ impl RemoteOptions {
             registry: None,
             timeout: Duration::from_secs(30),
             user_agent: format!("trust/{}", env!("CARGO_PKG_VERSION")),
+            file_server_passphrase: None,
         }
     }
 }
@@ -144,7 +165,7 @@ pub fn open(url: &str, opts: &RemoteOptions) -> Result<Box<dyn Remote>, Error> {
     match parsed.scheme() {
         "https" => Ok(Box::new(NotaryRemote::new(url, opts)?)),
         "http" if is_loopback(&parsed) => Ok(Box::new(NotaryRemote::new(url, opts)?)),
-        "file" => Ok(Box::new(FileRemote::new(url)?)),
+        "file" => Ok(Box::new(FileRemote::new(url)?.with_server_passphrase(opts.file_server_passphrase.clone()))),
         _ => Err(Error::InvalidInput(format!(
             "unsupported trust server URL {url}: use https:// (http:// only for loopback) or file://"
         ))),

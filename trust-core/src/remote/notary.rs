@@ -7,7 +7,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, Response};
+use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::Deserialize;
 use zeroize::Zeroizing;
@@ -18,6 +18,24 @@ use super::{Fetched, Remote, RemoteFile, RemoteOptions, read_limited, too_large}
 use crate::Error;
 use crate::reference::check_gun;
 
+/// What a request needs the token to allow.
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    Pull,
+    Push,
+}
+
+impl Access {
+    fn scope(self) -> &'static str {
+        match self {
+            Access::Pull => "pull",
+            Access::Push => "push,pull",
+        }
+    }
+}
+
+/// Largest server key answer read.
+const MAX_KEY_BODY: u64 = 64 << 10;
 /// Longest error body read for its message.
 const MAX_ERROR_BODY: u64 = 64 << 10;
 /// Upper bound on the connect timeout.
@@ -89,20 +107,38 @@ impl NotaryRemote {
 
     /// GETs `url`, answering one auth challenge and retrying once.
     fn get(&self, gun: &str, url: &str) -> Result<Response, Error> {
-        let cached = self.cached_authorization(gun);
-        let response = self.send(url, cached.as_deref().map(String::as_str))?;
+        self.request(gun, Access::Pull, url, |client| client.get(url))
+    }
+
+    /// Sends the request `make` builds, answering one auth challenge (for `access`)
+    /// and retrying once.
+    fn request(
+        &self,
+        gun: &str,
+        access: Access,
+        url: &str,
+        make: impl Fn(&Client) -> RequestBuilder,
+    ) -> Result<Response, Error> {
+        let key = format!("{}|{gun}", access.scope());
+        let cached = self.cached_authorization(&key);
+        let response = self.send(url, &make, cached.as_deref().map(String::as_str))?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
-        let Some(header) = self.authorize(gun, &auth::challenges(response.headers()))? else {
+        let Some(header) = self.authorize(gun, access, &auth::challenges(response.headers()))? else {
             return Ok(response);
         };
-        self.lock_authorization().insert(gun.to_owned(), header.clone());
-        self.send(url, Some(header.as_str()))
+        self.lock_authorization().insert(key, header.clone());
+        self.send(url, &make, Some(header.as_str()))
     }
 
-    fn send(&self, url: &str, authorization: Option<&str>) -> Result<Response, Error> {
-        let mut request = self.client()?.get(url);
+    fn send(
+        &self,
+        url: &str,
+        make: &impl Fn(&Client) -> RequestBuilder,
+        authorization: Option<&str>,
+    ) -> Result<Response, Error> {
+        let mut request = make(self.client()?);
         if let Some(value) = authorization {
             let mut value = HeaderValue::from_str(value).map_err(|_| Error::Network {
                 url: url.to_owned(),
@@ -124,12 +160,17 @@ impl NotaryRemote {
     }
 
     /// The `Authorization` value answering `challenges`, or `None` when none can be met.
-    fn authorize(&self, gun: &str, challenges: &[Challenge]) -> Result<Option<Zeroizing<String>>, Error> {
+    fn authorize(
+        &self,
+        gun: &str,
+        access: Access,
+        challenges: &[Challenge],
+    ) -> Result<Option<Zeroizing<String>>, Error> {
         let creds = self.credentials();
         for challenge in challenges {
             match challenge {
                 Challenge::Bearer { realm, service } => {
-                    let scope = format!("repository:{gun}:pull");
+                    let scope = format!("repository:{gun}:{}", access.scope());
                     let token = auth::fetch_token(self.client()?, realm, service.as_deref(), &scope, creds)?;
                     return Ok(Some(Zeroizing::new(format!("Bearer {}", token.as_str()))));
                 }
@@ -186,6 +227,57 @@ impl Remote for NotaryRemote {
     fn url(&self) -> &str {
         &self.url
     }
+
+    fn publish(&self, gun: &str, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
+        check_gun(gun)?;
+        let url = format!("{}/v2/{}/_trust/tuf/", self.url, encode_path(gun));
+        let make = |client: &Client| {
+            let mut form = reqwest::blocking::multipart::Form::new();
+            for (role, bytes) in files {
+                // The file name is the role, `/` included (notary-server reads it raw).
+                let part = reqwest::blocking::multipart::Part::bytes(bytes.clone()).file_name(role.clone());
+                form = form.part("files", part);
+            }
+            client.post(&url).multipart(form)
+        };
+        let response = self.request(gun, Access::Push, &url, make)?;
+        if response.status().is_success() {
+            return Ok(());
+        }
+        Err(publish_error(&url, response))
+    }
+
+    fn server_key(&self, gun: &str, role: &str) -> Result<crate::wire::PublicKey, Error> {
+        check_gun(gun)?;
+        let url = format!("{}/v2/{}/_trust/tuf/{role}.key", self.url, encode_path(gun));
+        let response = self.request(gun, Access::Push, &url, |client| client.get(&url))?;
+        if !response.status().is_success() {
+            return Err(http_error(&url, response));
+        }
+        let network = |e: std::io::Error| Error::Network { url: url.clone(), reason: format!("reading the body: {e}") };
+        let body = read_limited(response, MAX_KEY_BODY, role, network)?;
+        serde_json::from_slice(&body).map_err(|e| Error::Network {
+            url: url.clone(),
+            reason: format!("the server's {role} key is not a key: {e}"),
+        })
+    }
+}
+
+/// A refused upload: notary's `VERSION` code (another signer published first) is a
+/// conflict the publisher retries; anything else says what the server said.
+fn publish_error(url: &str, response: Response) -> Error {
+    let status = response.status();
+    let body = read_limited(response, MAX_ERROR_BODY, "error", |e| Error::io("body", e)).unwrap_or_default();
+    let code = serde_json::from_slice::<ErrcodeBody>(&body)
+        .ok()
+        .and_then(|b| b.errors.into_iter().next())
+        .map(|e| e.code)
+        .unwrap_or_default();
+    let message = errcode_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
+    if code == "VERSION" {
+        return Error::Conflict(format!("{url}: {message}"));
+    }
+    Error::Network { url: url.to_owned(), reason: format!("the trust server refused the update: {message}") }
 }
 
 /// The freshness lifetime a response declares: `Cache-Control: max-age=N`, unless

@@ -1,9 +1,11 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1 for remote tests: one connection at a time, one
 //! request per connection, answers from a handler closure, and records every request.
+//! A TLS handshake gets `400 Bad Request` at once, as from a plain HTTP server, and is
+//! counted, so clients that try HTTPS first fall back without waiting.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -65,6 +67,7 @@ type Handler = dyn Fn(&Request) -> Response + Send + Sync;
 pub(crate) struct TestServer {
     addr: SocketAddr,
     log: Arc<Mutex<Vec<Request>>>,
+    tls_handshakes: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -81,22 +84,28 @@ impl TestServer {
             Err(e) => panic!("local_addr: {e}"),
         };
         let log = Arc::new(Mutex::new(Vec::new()));
+        let tls_handshakes = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let handler: Arc<Handler> = Arc::new(handler);
         let thread = {
-            let (log, stop) = (log.clone(), stop.clone());
+            let (log, tls, stop) = (log.clone(), tls_handshakes.clone(), stop.clone());
             std::thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     if let Ok(stream) = stream {
-                        serve(stream, &*handler, &log);
+                        if is_tls_handshake(&stream) {
+                            tls.fetch_add(1, Ordering::SeqCst);
+                            refuse_tls(stream);
+                        } else {
+                            serve(stream, &*handler, &log);
+                        }
                     }
                 }
             })
         };
-        TestServer { addr, log, stop, thread: Some(thread) }
+        TestServer { addr, log, tls_handshakes, stop, thread: Some(thread) }
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -108,6 +117,11 @@ impl TestServer {
     pub fn requests(&self) -> Vec<Request> {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
+
+    /// How many connections started a TLS handshake.
+    pub fn tls_handshakes(&self) -> usize {
+        self.tls_handshakes.load(Ordering::SeqCst)
+    }
 }
 
 impl Drop for TestServer {
@@ -118,6 +132,19 @@ impl Drop for TestServer {
             let _ = t.join();
         }
     }
+}
+
+/// Whether the client's first byte opens a TLS handshake record (content type 22).
+fn is_tls_handshake(stream: &TcpStream) -> bool {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut first = [0u8; 1];
+    matches!(stream.peek(&mut first), Ok(1)) && first[0] == 0x16
+}
+
+/// Answers a TLS handshake as a plain HTTP server does.
+fn refuse_tls(mut stream: TcpStream) {
+    let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    let _ = stream.flush();
 }
 
 fn serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Request>>) {

@@ -31,24 +31,38 @@ pub(crate) fn load(server: &reqwest::Url, opts: &RemoteOptions) -> Result<TlsMat
     };
     let certs_dir = opts.docker_config.join("tls").join(&host_port);
     let entries = if host_port.is_empty() { Vec::new() } else { list_dir(&certs_dir)? };
-    let with_ext =
-        |ext: &str| -> Vec<&PathBuf> { entries.iter().filter(|p| p.extension().is_some_and(|e| e == ext)).collect() };
-
     let ca_files: Vec<PathBuf> = match &opts.ca_file {
         Some(file) => vec![file.clone()],
-        None => with_ext("crt").into_iter().cloned().collect(),
+        None => with_ext(&entries, "crt"),
     };
+    let roots = load_roots(&ca_files)?;
+    let identity = load_identity(&entries)?;
+    Ok(TlsMaterial { roots, identity, certs_dir })
+}
+
+/// The entries of `entries` whose extension is `ext`.
+fn with_ext(entries: &[PathBuf], ext: &str) -> Vec<PathBuf> {
+    entries.iter().filter(|p| p.extension().is_some_and(|e| e == ext)).cloned().collect()
+}
+
+/// Every certificate of every PEM file in `ca_files`; a file without one is an error.
+pub(crate) fn load_roots(ca_files: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, Error> {
     let mut roots = Vec::new();
-    for file in &ca_files {
+    for file in ca_files {
         let certs = reqwest::Certificate::from_pem_bundle(&read_pem(file)?).map_err(|e| bad_pem(file, &e))?;
         if certs.is_empty() {
             return Err(Error::InvalidInput(format!("{}: no PEM certificate found", file.display())));
         }
         roots.extend(certs);
     }
+    Ok(roots)
+}
 
+/// The client identity of a certs directory's `entries` (docker's rules): every `NAME.key`
+/// needs a `NAME.cert` and every `NAME.cert` a `NAME.key`; the first pair is used.
+pub(crate) fn load_identity(entries: &[PathBuf]) -> Result<Option<reqwest::Identity>, Error> {
     let mut identity = None;
-    for key in with_ext("key") {
+    for key in with_ext(entries, "key") {
         if !key.with_extension("cert").is_file() {
             return Err(Error::InvalidInput(format!(
                 "missing client certificate {} for key {}",
@@ -57,7 +71,7 @@ pub(crate) fn load(server: &reqwest::Url, opts: &RemoteOptions) -> Result<TlsMat
             )));
         }
     }
-    for cert in with_ext("cert") {
+    for cert in with_ext(entries, "cert") {
         let key = cert.with_extension("key");
         if !key.is_file() {
             return Err(Error::InvalidInput(format!(
@@ -67,17 +81,17 @@ pub(crate) fn load(server: &reqwest::Url, opts: &RemoteOptions) -> Result<TlsMat
             )));
         }
         if identity.is_none() {
-            let mut pem = read_pem(cert)?;
+            let mut pem = read_pem(&cert)?;
             pem.push(b'\n');
             pem.extend(read_pem(&key)?);
-            identity = Some(reqwest::Identity::from_pem(&pem).map_err(|e| bad_pem(cert, &e))?);
+            identity = Some(reqwest::Identity::from_pem(&pem).map_err(|e| bad_pem(&cert, &e))?);
         }
     }
-    Ok(TlsMaterial { roots, identity, certs_dir })
+    Ok(identity)
 }
 
 /// The directory's entries, sorted; a missing directory has none.
-fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+pub(crate) fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let rd = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

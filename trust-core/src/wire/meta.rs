@@ -124,15 +124,15 @@ impl FileMeta {
         if self.hashes.is_empty() {
             return Err("no sha256 or sha512 hash to check".into());
         }
-        if let Some(h) = &self.hashes.sha256 {
-            if ring::digest::digest(&ring::digest::SHA256, bytes).as_ref() != h {
-                return Err("sha256 hash does not match".into());
-            }
+        if let Some(h) = &self.hashes.sha256
+            && ring::digest::digest(&ring::digest::SHA256, bytes).as_ref() != h
+        {
+            return Err("sha256 hash does not match".into());
         }
-        if let Some(h) = &self.hashes.sha512 {
-            if ring::digest::digest(&ring::digest::SHA512, bytes).as_ref() != &h[..] {
-                return Err("sha512 hash does not match".into());
-            }
+        if let Some(h) = &self.hashes.sha512
+            && ring::digest::digest(&ring::digest::SHA512, bytes).as_ref() != &h[..]
+        {
+            return Err("sha512 hash does not match".into());
         }
         Ok(())
     }

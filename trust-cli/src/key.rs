@@ -1,0 +1,458 @@
+//! `trust key`: generate, load and list signing keys, as `docker trust key` does.
+//!
+//! Keys go to `<trust dir>/private/<key ID>.key` in notary's format, so docker and
+//! notary use them as they are. Passphrases come from docker's and notary's variables
+//! (`DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE`, `NOTARY_DELEGATION_PASSPHRASE`, ...),
+//! the OS keyring with `--keyring`, or a prompt on a terminal.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+use trust_core::Error;
+use trust_core::crypto::keyid::canonical_key_id;
+use trust_core::crypto::signer::{KeyAlgorithm, PrivateKey};
+use trust_core::keystore::{
+    DockerPassphrases, KeyFile, KeyStore, OsKeyring, StoredKey, encode_public_key, is_public_key_file,
+    is_valid_key_name, keyring_enabled, read_key_file, write_file_atomically,
+};
+use trust_core::settings::Settings;
+
+use crate::exit::{Code, Failure};
+
+/// `trust key` and its options.
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    /// Keep key passphrases in the OS keyring (Linux: kernel keyutils); remembered for this trust directory
+    #[arg(long, global = true, conflicts_with = "no_keyring")]
+    pub keyring: bool,
+    /// Stop using the OS keyring for this trust directory
+    #[arg(long, global = true)]
+    pub no_keyring: bool,
+    #[command(subcommand)]
+    pub command: KeyCommand,
+}
+
+/// The `trust key` verbs.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generate and load a signing key-pair
+    Generate(GenerateArgs),
+    /// Load a private key file for signing
+    Load(LoadArgs),
+    /// List the private keys in the trust directory (ID, role, repository)
+    List,
+}
+
+/// The key algorithms `trust key generate` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Algorithm {
+    /// ECDSA P-256 (what docker always makes)
+    Ecdsa,
+    /// Ed25519 (docker and notary cannot add its public key as a signer)
+    Ed25519,
+}
+
+/// `trust key generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Name of the key (the signer name: lowercase letters, digits, `-` and `_`)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Directory to write NAME.pub in [default: the current directory]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Key algorithm
+    #[arg(long, value_enum, default_value_t = Algorithm::Ecdsa)]
+    pub algorithm: Algorithm,
+}
+
+/// `trust key load`.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Name for the loaded key (its role)
+    #[arg(long, default_value = "signer")]
+    pub name: String,
+    /// Private key file (PEM: PKCS#8, encrypted or not, or EC/RSA/ED25519 PRIVATE KEY)
+    #[arg(value_name = "KEYFILE")]
+    pub file: PathBuf,
+}
+
+fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
+    out.write_all(text.as_bytes()).map_err(|e| Failure::new(Code::Io, format!("cannot write output: {e}")))
+}
+
+fn key_failure(message: String) -> Failure {
+    Failure::new(Code::Key, message)
+}
+
+fn invalid_name(name: &str) -> Failure {
+    Failure::new(
+        Code::Usage,
+        format!(
+            "key name \"{name}\" must start with lowercase alphanumeric characters and can include \"-\" or \"_\" after the first character"
+        ),
+    )
+}
+
+/// The passphrase rules for this run: docker's and notary's, with the OS keyring when
+/// enabled (by this run's flag or a remembered one).
+fn passphrases(trust_dir: &Path, args: &KeyArgs) -> Result<DockerPassphrases, Failure> {
+    let flag = match (args.keyring, args.no_keyring) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    let source = DockerPassphrases::new();
+    Ok(if keyring_enabled(trust_dir, flag)? { source.with_keyring(OsKeyring::new()) } else { source })
+}
+
+/// Runs `trust key …`.
+pub fn run(settings: &Settings, args: &KeyArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
+    let trust_dir = settings.trust_dir();
+    let store = KeyStore::open(&trust_dir)?;
+    match &args.command {
+        KeyCommand::Generate(a) => generate(&store, &passphrases(&trust_dir, args)?, a, out)?,
+        KeyCommand::Load(a) => load(&store, &passphrases(&trust_dir, args)?, a, out)?,
+        KeyCommand::List => {
+            passphrases(&trust_dir, args)?;
+            list(&store, out)?
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn generate(
+    store: &KeyStore,
+    source: &DockerPassphrases,
+    args: &GenerateArgs,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let name = args.name.as_str();
+    if !is_valid_key_name(name) {
+        return Err(invalid_name(name));
+    }
+    let dir = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir().map_err(|e| Failure::new(Code::Io, format!("current directory: {e}")))?,
+    };
+    if !dir.is_dir() {
+        return Err(Failure::new(Code::Usage, format!("public key path does not exist: \"{}\"", dir.display())));
+    }
+    let pub_path = go_join(&dir, &format!("{name}.pub"));
+    if pub_path.symlink_metadata().is_ok() {
+        return Err(Failure::new(Code::Usage, format!("public key file already exists: \"{}\"", pub_path.display())));
+    }
+    write_out(out, &format!("Generating key for {name}...\n"))?;
+    let algorithm = match args.algorithm {
+        Algorithm::Ecdsa => KeyAlgorithm::EcdsaP256,
+        Algorithm::Ed25519 => KeyAlgorithm::Ed25519,
+    };
+    let failed =
+        |e: Error| Failure::new(crate::exit::code_for(e.kind()), format!("failed to generate key for {name}: {e}"));
+    let key = PrivateKey::generate(algorithm).map_err(failed)?;
+    let id = store.add(&key, name, None, source).map_err(failed)?;
+    let written = encode_public_key(&key, name).and_then(|pem| write_file_atomically(&pub_path, pem.as_bytes(), false));
+    if let Err(e) = written {
+        // Leave nothing behind: the key is useless without its public half.
+        let _ = store.remove(&id);
+        return Err(Failure::new(
+            crate::exit::code_for(e.kind()),
+            format!("failed to write public key to {}: {e}", pub_path.display()),
+        ));
+    }
+    write_out(
+        out,
+        &format!(
+            "Successfully generated and loaded private key. Corresponding public key available: {}\n",
+            pub_path.display()
+        ),
+    )
+}
+
+/// `dir/file` cleaned as Go's `filepath.Join` does (`./x` → `x`, `a//b/../c` → `a/c`),
+/// so paths print as docker prints them.
+fn go_join(dir: &Path, file: &str) -> PathBuf {
+    use std::path::Component;
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for c in dir.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match parts.last() {
+                Some(Component::Normal(_)) => {
+                    parts.pop();
+                }
+                Some(Component::RootDir) => {}
+                _ => parts.push(c),
+            },
+            other => parts.push(other),
+        }
+    }
+    let mut out: PathBuf = parts.iter().collect();
+    out.push(file);
+    out
+}
+
+/// Refuses key files that others can read or write, as docker does.
+#[cfg(unix)]
+fn check_private(path: &Path) -> Result<(), Failure> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let shown = path.display();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Failure::new(Code::Io, format!("refusing to load key from {shown}: {e}")))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(key_failure(format!(
+            "refusing to load key from {shown}: private key file {shown} must not be readable or writable by others (chmod 600 {shown})"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &Path) -> Result<(), Failure> {
+    Ok(())
+}
+
+fn load(store: &KeyStore, source: &DockerPassphrases, args: &LoadArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    if !is_valid_key_name(&args.name) {
+        return Err(invalid_name(&args.name));
+    }
+    let shown = args.file.display().to_string();
+    write_out(out, &format!("Loading key from \"{shown}\"...\n"))?;
+    check_private(&args.file)?;
+    let bytes = read_key_file(&args.file).map_err(|e| match e {
+        Error::Key(_) => key_failure(format!("error importing key from {shown}: not a key file (larger than 1 MiB)")),
+        e => Failure::new(crate::exit::code_for(e.kind()), format!("refusing to load key from {e}")),
+    })?;
+    let failed = |e: Error| key_failure(format!("error importing key from {shown}: {e}"));
+    if is_public_key_file(&bytes) {
+        return Err(key_failure(format!(
+            "error importing key from {shown}: provided file {shown} is not a supported private key - to add a signer's public key use trust signer add"
+        )));
+    }
+    let file = KeyFile::parse(&bytes).map_err(failed)?;
+    let key = file.unlock("encrypted", "", source).map_err(|e| {
+        key_failure(format!("error importing key from {shown}: cannot load key from provided file {shown}: {e}"))
+    })?;
+    // Docker would silently rewrite the role of a key already stored (a root key
+    // loaded as "signer" would stop being found as the root key): refuse instead.
+    let id = canonical_key_id(&key.public_key()).map_err(failed)?;
+    if let Some(existing) = store.list()?.into_iter().find(|k| k.id == id && k.role != args.name) {
+        return Err(key_failure(format!(
+            "error importing key from {shown}: key {id} is already stored with role {:?} ({})",
+            existing.role,
+            existing.path.display()
+        )));
+    }
+    store.add(&key, &args.name, None, source).map_err(failed)?;
+    write_out(out, &format!("Successfully imported key from {shown}\n"))
+}
+
+/// Base roles first (root, targets, snapshot, timestamp), then the rest by name.
+fn role_order(role: &str) -> (usize, &str) {
+    let rank = ["root", "targets", "snapshot", "timestamp"].iter().position(|r| *r == role).unwrap_or(4);
+    (rank, role)
+}
+
+fn list(store: &KeyStore, out: &mut dyn Write) -> Result<(), Failure> {
+    let mut keys: Vec<StoredKey> = store.list()?;
+    if keys.is_empty() {
+        return write_out(out, &format!("No signing keys found in {}\n", store.private_dir().display()));
+    }
+    keys.sort_by(|a, b| (role_order(&a.role), &a.gun, &a.id).cmp(&(role_order(&b.role), &b.gun, &b.id)));
+    let rows: Vec<[&str; 3]> = std::iter::once(["ID", "ROLE", "GUN"])
+        .chain(keys.iter().map(|k| [k.id.as_str(), k.role.as_str(), k.gun.as_deref().unwrap_or("")]))
+        .collect();
+    let widths = [0, 1].map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0));
+    let mut text = String::new();
+    for [id, role, gun] in rows {
+        let line = format!("{id:<w0$}   {role:<w1$}   {gun}", w0 = widths[0], w1 = widths[1]);
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    write_out(out, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use trust_core::keystore::{Prompter, Zeroizing};
+
+    use super::*;
+
+    const PASSPHRASE: &str = "trust-test-passphrase";
+
+    struct NoTerminal;
+
+    impl Prompter for NoTerminal {
+        fn is_interactive(&self) -> bool {
+            false
+        }
+        fn read_hidden(&self, _: &str) -> trust_core::Result<Zeroizing<String>> {
+            panic!("no prompt in tests")
+        }
+        fn message(&self, _: &str) {}
+    }
+
+    fn source(passphrase: Option<&str>) -> DockerPassphrases {
+        let passphrase = passphrase.map(str::to_owned);
+        DockerPassphrases::new().with_prompter(NoTerminal).with_env(move |name| {
+            (name == "DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE").then(|| passphrase.clone()).flatten()
+        })
+    }
+
+    fn generate_args(name: &str, dir: &Path) -> GenerateArgs {
+        GenerateArgs { name: name.into(), dir: Some(dir.to_owned()), algorithm: Algorithm::Ecdsa }
+    }
+
+    fn output(f: impl FnOnce(&mut Vec<u8>) -> Result<(), Failure>) -> (String, Option<Failure>) {
+        let mut out = Vec::new();
+        let failure = f(&mut out).err();
+        (String::from_utf8(out).unwrap(), failure)
+    }
+
+    #[test]
+    fn generate_writes_the_key_and_the_public_key() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = KeyStore::open(&tmp.path().join("trust")).unwrap();
+        let (out, failure) =
+            output(|out| generate(&store, &source(Some(PASSPHRASE)), &generate_args("alice", tmp.path()), out));
+        assert!(failure.is_none(), "{failure:?}");
+        let pub_file = tmp.path().join("alice.pub");
+        assert_eq!(
+            out,
+            format!(
+                "Generating key for alice...\nSuccessfully generated and loaded private key. \
+                 Corresponding public key available: {}\n",
+                pub_file.display()
+            )
+        );
+        assert_eq!(std::fs::metadata(&pub_file).unwrap().permissions().mode() & 0o777, 0o600);
+        let text = std::fs::read_to_string(&pub_file).unwrap();
+        assert!(text.starts_with("-----BEGIN PUBLIC KEY-----\nrole: alice\n\nMFkw"), "{text}");
+        let keys = store.find("alice").unwrap();
+        assert_eq!(keys.len(), 1);
+        let (key, _) = store.get(&keys[0].id, &source(Some(PASSPHRASE))).unwrap();
+        assert_eq!(text, encode_public_key(&key, "alice").unwrap());
+
+        // The public key file exists: refused before anything is made.
+        let (out, failure) =
+            output(|out| generate(&store, &source(Some(PASSPHRASE)), &generate_args("alice", tmp.path()), out));
+        let failure = failure.unwrap();
+        assert_eq!((out.as_str(), failure.code), ("", Code::Usage));
+        assert!(failure.message.starts_with("public key file already exists: "), "{}", failure.message);
+        assert_eq!(store.list().unwrap().len(), 1);
+
+        let (_, failure) =
+            output(|out| generate(&store, &source(Some(PASSPHRASE)), &generate_args("Bad", tmp.path()), out));
+        assert_eq!(failure.unwrap().code, Code::Usage);
+    }
+
+    #[test]
+    fn generate_without_a_passphrase_writes_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let trust_dir = tmp.path().join("trust");
+        let store = KeyStore::open(&trust_dir).unwrap();
+        for passphrase in [None, Some("short")] {
+            let (_, failure) =
+                output(|out| generate(&store, &source(passphrase), &generate_args("bob", tmp.path()), out));
+            let failure = failure.unwrap();
+            assert_eq!(failure.code, Code::Key, "{}", failure.message);
+            assert!(failure.message.starts_with("failed to generate key for bob: "), "{}", failure.message);
+            assert!(failure.message.contains("DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE"), "{}", failure.message);
+            assert!(!trust_dir.exists() && !tmp.path().join("bob.pub").exists());
+        }
+    }
+
+    fn fixture_alice(dir: &Path, mode: u32) -> PathBuf {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/docker-signers/trust-dir/private/f0df8799e1169912864fe4ae20da39a44602b585827fc9d739149dfb2f6e891f.key");
+        let path = dir.join("alice.key");
+        std::fs::copy(src, &path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+
+    fn load_args(name: &str, file: &Path) -> LoadArgs {
+        LoadArgs { name: name.into(), file: file.to_owned() }
+    }
+
+    #[test]
+    fn load_reencrypts_under_the_new_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = KeyStore::open(&tmp.path().join("trust")).unwrap();
+        let file = fixture_alice(tmp.path(), 0o600);
+        let (out, failure) = output(|out| load(&store, &source(Some(PASSPHRASE)), &load_args("ci", &file), out));
+        assert!(failure.is_none(), "{failure:?}");
+        let shown = file.display();
+        assert_eq!(out, format!("Loading key from \"{shown}\"...\nSuccessfully imported key from {shown}\n"));
+        let stored = store.find("ci").unwrap();
+        assert_eq!(stored[0].id, "f0df8799e1169912864fe4ae20da39a44602b585827fc9d739149dfb2f6e891f");
+
+        // The same key under another name is refused, the stored one kept.
+        let (_, failure) = output(|out| load(&store, &source(Some(PASSPHRASE)), &load_args("other", &file), out));
+        let failure = failure.unwrap();
+        assert_eq!(failure.code, Code::Key);
+        assert!(failure.message.contains("is already stored with role \"ci\""), "{}", failure.message);
+        assert_eq!(store.find("ci").unwrap().len(), 1);
+
+        let mut listed = Vec::new();
+        list(&store, &mut listed).unwrap();
+        assert_eq!(
+            String::from_utf8(listed).unwrap(),
+            "ID                                                                 ROLE   GUN\n\
+             f0df8799e1169912864fe4ae20da39a44602b585827fc9d739149dfb2f6e891f   ci\n"
+        );
+    }
+
+    #[test]
+    fn load_refusals_write_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let trust_dir = tmp.path().join("trust");
+        let store = KeyStore::open(&trust_dir).unwrap();
+
+        let readable = fixture_alice(tmp.path(), 0o640);
+        let (_, failure) = output(|out| load(&store, &source(Some(PASSPHRASE)), &load_args("signer", &readable), out));
+        let failure = failure.unwrap();
+        assert_eq!(failure.code, Code::Key);
+        assert!(failure.message.contains("must not be readable or writable by others"), "{}", failure.message);
+
+        std::fs::set_permissions(&readable, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let (_, failure) =
+            output(|out| load(&store, &source(Some("wrong passphrase")), &load_args("signer", &readable), out));
+        let failure = failure.unwrap();
+        assert_eq!(failure.code, Code::Key);
+        assert!(failure.message.contains("does not decrypt the encrypted key"), "{}", failure.message);
+
+        let public = tmp.path().join("alice.pub");
+        std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/docker-signers/keys/alice.pub"), &public)
+            .unwrap();
+        let (_, failure) = output(|out| load(&store, &source(Some(PASSPHRASE)), &load_args("signer", &public), out));
+        let failure = failure.unwrap();
+        assert_eq!(failure.code, Code::Key);
+        assert!(failure.message.ends_with("to add a signer's public key use trust signer add"), "{}", failure.message);
+
+        assert!(!trust_dir.exists(), "nothing written");
+        let mut listed = Vec::new();
+        list(&store, &mut listed).unwrap();
+        assert!(String::from_utf8(listed).unwrap().starts_with("No signing keys found in "));
+    }
+
+    #[test]
+    fn joins_like_go() {
+        for (dir, want) in [
+            (".", "alice.pub"),
+            ("./keys/", "keys/alice.pub"),
+            ("keys//x/../", "keys/alice.pub"),
+            ("/tmp/./k", "/tmp/k/alice.pub"),
+            ("/..", "/alice.pub"),
+            ("../k", "../k/alice.pub"),
+        ] {
+            assert_eq!(go_join(Path::new(dir), "alice.pub"), PathBuf::from(want), "{dir}");
+        }
+    }
+}

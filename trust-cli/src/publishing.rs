@@ -1,0 +1,93 @@
+//! What the commands that change trust data share: a repository session (client,
+//! keys, staged changes), publishing with a message that says what is left staged,
+//! confirmations, and public key files.
+
+use std::io::{IsTerminal, Write};
+
+use trust_core::ErrorKind;
+use trust_core::client::Client;
+use trust_core::publish::{self, Change, Changelist, KeySource, Outcome};
+use trust_core::reference::Reference;
+use trust_core::settings::Settings;
+
+use crate::exit::{Code, Failure};
+
+/// One repository being changed.
+pub struct Session {
+    pub client: Client,
+    pub keys: Box<dyn KeySource>,
+    changelist: Changelist,
+}
+
+impl Session {
+    /// A session for the repository of `reference`.
+    pub fn open(settings: &Settings, reference: &Reference) -> Result<Session, Failure> {
+        let client = settings.client_for(reference)?;
+        let keys = settings.key_source()?;
+        let changelist = Changelist::open(client.trust_dir(), client.gun())?;
+        Ok(Session { client, keys, changelist })
+    }
+
+    /// Whether the repository has trust data on the server.
+    pub fn exists(&self) -> Result<bool, Failure> {
+        match self.client.update_from_server() {
+            Ok(mut repo) => {
+                repo.commit()?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == ErrorKind::NotSigned => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stages a change on disk (before any upload).
+    pub fn stage(&self, change: &Change) -> Result<(), Failure> {
+        self.changelist.stage(change)?;
+        Ok(())
+    }
+}
+
+/// Publishes everything staged for the session's repository.
+pub fn publish_staged(session: &Session, _out: &mut dyn Write) -> Result<Outcome, Failure> {
+    match publish::publish(&session.client, session.keys.as_ref()) {
+        Ok(outcome) => {
+            for w in &outcome.warnings {
+                eprintln!("warning: {w}");
+            }
+            Ok(outcome)
+        }
+        Err(e) => {
+            let staged = Changelist::open(session.client.trust_dir(), session.client.gun())
+                .and_then(|c| c.list())
+                .map(|l| l.len())
+                .unwrap_or(0);
+            let mut failure: Failure = e.into();
+            if staged > 0 {
+                failure.message = format!(
+                    "failed to publish trust data for {}: {}\n{staged} change(s) stay staged in {}; the next trust sign, revoke or signer command for this repository publishes them",
+                    session.client.gun(),
+                    failure.message,
+                    session.client.trust_dir().join("tuf").join(session.client.gun()).join("changelist").display()
+                );
+            }
+            Err(failure)
+        }
+    }
+}
+
+/// Asks `question` on a terminal; without one, refuses with what to pass instead.
+pub fn confirm(question: &str, out: &mut dyn Write) -> Result<bool, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(
+            Code::Usage,
+            format!(
+                "{question}\nno terminal to confirm on: pass --force (signer remove) or --yes (revoke) to go ahead"
+            ),
+        ));
+    }
+    let _ = write!(out, "{question} [y/N] ");
+    let _ = out.flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).map_err(|e| Failure::new(Code::Io, format!("reading the answer: {e}")))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}

@@ -1,0 +1,300 @@
+//! Passphrase encryption of key files: PKCS#5 v2 (PBES2) as notary writes and reads
+//! it, and OpenSSL's legacy PEM encryption (`Proc-Type: 4,ENCRYPTED`).
+//!
+//! Notary writes `EncryptedPrivateKeyInfo { PBES2 { PBKDF2 { salt: 8 random bytes,
+//! iterations: 2048 }, aes256-CBC { iv: 16 random bytes } }, ciphertext }` with PKCS#7
+//! padding. The PBKDF2 parameters carry no `keyLength` and no `prf`, so the PRF is the
+//! default, HMAC-SHA1. Reading also accepts what OpenSSL writes: HMAC-SHA1/256/384/512
+//! and AES-128/192/256-CBC.
+
+use std::num::NonZeroU32;
+
+use aes::cipher::block_padding::Pkcs7;
+use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use md5::{Digest, Md5};
+use ring::pbkdf2;
+use ring::rand::{SecureRandom, SystemRandom};
+use zeroize::Zeroizing;
+
+use super::der::{self, INTEGER, NULL, OCTET_STRING, OID, Reader, SEQUENCE, oid};
+use crate::Error;
+
+/// Iterations notary uses.
+pub(super) const NOTARY_ITERATIONS: u32 = 2048;
+/// Salt length notary uses.
+const NOTARY_SALT_LEN: usize = 8;
+/// More iterations than this are refused (a file could otherwise stall us for hours).
+const MAX_ITERATIONS: u64 = 10_000_000;
+
+/// AES-CBC with a key of 16, 24 or 32 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Aes {
+    Aes128,
+    Aes192,
+    Aes256,
+}
+
+impl Aes {
+    fn key_len(self) -> usize {
+        match self {
+            Aes::Aes128 => 16,
+            Aes::Aes192 => 24,
+            Aes::Aes256 => 32,
+        }
+    }
+
+    /// Decrypts `data` in place and removes the PKCS#7 padding; `None` if the padding
+    /// is wrong (a wrong key, in practice).
+    fn decrypt(self, key: &[u8], iv: &[u8], data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        if data.is_empty() || !data.len().is_multiple_of(16) || iv.len() != 16 {
+            return None;
+        }
+        let mut buf = Zeroizing::new(data.to_vec());
+        let len = match self {
+            Aes::Aes128 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
+                .ok()?
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
+                .ok()?
+                .len(),
+            Aes::Aes192 => cbc::Decryptor::<aes::Aes192>::new_from_slices(key, iv)
+                .ok()?
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
+                .ok()?
+                .len(),
+            Aes::Aes256 => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
+                .ok()?
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
+                .ok()?
+                .len(),
+        };
+        buf.truncate(len);
+        Some(buf)
+    }
+}
+
+/// Why an encrypted key could not be decrypted.
+pub(super) enum DecryptError {
+    /// The file's structure is broken or uses something unsupported; the message says which.
+    Invalid(Error),
+    /// Decryption produced garbage: a wrong passphrase (or a corrupted ciphertext).
+    WrongPassphrase,
+}
+
+fn unsupported(what: &str) -> DecryptError {
+    DecryptError::Invalid(Error::Key(format!("unsupported key file encryption: {what}")))
+}
+
+fn corrupt() -> DecryptError {
+    DecryptError::Invalid(Error::Key("the encrypted key is malformed (the file is damaged or truncated)".into()))
+}
+
+/// The PBES2 parameters of an `EncryptedPrivateKeyInfo`.
+struct Pbes2<'a> {
+    prf: pbkdf2::Algorithm,
+    salt: &'a [u8],
+    iterations: NonZeroU32,
+    cipher: Aes,
+    iv: &'a [u8],
+    ciphertext: &'a [u8],
+}
+
+fn parse_pbes2(der: &[u8]) -> Result<Pbes2<'_>, DecryptError> {
+    let mut outer = Reader::new(der);
+    let mut info = Reader::new(outer.read(SEQUENCE).ok_or_else(corrupt)?);
+    if !outer.is_empty() {
+        return Err(corrupt());
+    }
+    let mut alg = Reader::new(info.read(SEQUENCE).ok_or_else(corrupt)?);
+    let ciphertext = info.read(OCTET_STRING).ok_or_else(corrupt)?;
+    if alg.read(OID).ok_or_else(corrupt)? != oid::PBES2 {
+        return Err(unsupported(
+            "only PKCS#5 v2 (PBES2) is supported; convert with `openssl pkcs8 -topk8 -v2 aes-256-cbc`",
+        ));
+    }
+    let mut params = Reader::new(alg.read(SEQUENCE).ok_or_else(corrupt)?);
+    let mut kdf = Reader::new(params.read(SEQUENCE).ok_or_else(corrupt)?);
+    let mut scheme = Reader::new(params.read(SEQUENCE).ok_or_else(corrupt)?);
+    if kdf.read(OID).ok_or_else(corrupt)? != oid::PBKDF2 {
+        return Err(unsupported("only PBKDF2 key derivation is supported (not scrypt)"));
+    }
+    let mut kdf_params = Reader::new(kdf.read(SEQUENCE).ok_or_else(corrupt)?);
+    let salt = kdf_params.read(OCTET_STRING).ok_or_else(|| unsupported("PBKDF2 salt must be an OCTET STRING"))?;
+    let iterations = kdf_params.read_small_uint().ok_or_else(corrupt)?;
+    if iterations > MAX_ITERATIONS {
+        return Err(unsupported(&format!("{iterations} PBKDF2 iterations is more than the {MAX_ITERATIONS} allowed")));
+    }
+    let iterations = u32::try_from(iterations).ok().and_then(NonZeroU32::new).ok_or_else(corrupt)?;
+    let key_len = if kdf_params.peek_tag() == Some(INTEGER) { kdf_params.read_small_uint() } else { None };
+    let prf = match kdf_params.read_optional(SEQUENCE) {
+        None => pbkdf2::PBKDF2_HMAC_SHA1,
+        Some(prf) => {
+            let mut prf = Reader::new(prf);
+            let prf_oid = prf.read(OID).ok_or_else(corrupt)?;
+            if !(prf.is_empty() || prf.rest() == [NULL, 0]) {
+                return Err(corrupt());
+            }
+            match prf_oid {
+                oid::HMAC_SHA1 => pbkdf2::PBKDF2_HMAC_SHA1,
+                oid::HMAC_SHA256 => pbkdf2::PBKDF2_HMAC_SHA256,
+                oid::HMAC_SHA384 => pbkdf2::PBKDF2_HMAC_SHA384,
+                oid::HMAC_SHA512 => pbkdf2::PBKDF2_HMAC_SHA512,
+                _ => return Err(unsupported("PBKDF2 with a PRF other than HMAC-SHA1/256/384/512")),
+            }
+        }
+    };
+    let cipher = match scheme.read(OID).ok_or_else(corrupt)? {
+        oid::AES128_CBC => Aes::Aes128,
+        oid::AES192_CBC => Aes::Aes192,
+        oid::AES256_CBC => Aes::Aes256,
+        _ => return Err(unsupported("only AES-CBC encryption is supported")),
+    };
+    if key_len.is_some_and(|n| n != cipher.key_len() as u64) {
+        return Err(corrupt());
+    }
+    let iv = scheme.read(OCTET_STRING).ok_or_else(corrupt)?;
+    if iv.len() != 16 {
+        return Err(corrupt());
+    }
+    Ok(Pbes2 { prf, salt, iterations, cipher, iv, ciphertext })
+}
+
+/// Decrypts an `EncryptedPrivateKeyInfo` DER to the PrivateKeyInfo DER inside.
+pub(super) fn decrypt_pkcs8(der: &[u8], passphrase: &str) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+    let p = parse_pbes2(der)?;
+    if p.ciphertext.is_empty() || p.ciphertext.len() % 16 != 0 {
+        return Err(corrupt());
+    }
+    let mut key = Zeroizing::new(vec![0u8; p.cipher.key_len()]);
+    pbkdf2::derive(p.prf, p.iterations, p.salt, passphrase.as_bytes(), &mut key);
+    p.cipher.decrypt(&key, p.iv, p.ciphertext).ok_or(DecryptError::WrongPassphrase)
+}
+
+/// Encrypts a PrivateKeyInfo DER exactly as notary does (see the module documentation)
+/// and returns the `EncryptedPrivateKeyInfo` DER.
+pub(super) fn encrypt_pkcs8(plain: &[u8], passphrase: &str) -> Result<Vec<u8>, Error> {
+    let rng = SystemRandom::new();
+    let mut salt = [0u8; NOTARY_SALT_LEN];
+    let mut iv = [0u8; 16];
+    rng.fill(&mut salt)
+        .and_then(|()| rng.fill(&mut iv))
+        .map_err(|_| Error::Key("no randomness for key encryption".into()))?;
+    let iterations = NonZeroU32::new(NOTARY_ITERATIONS).ok_or_else(|| Error::Key("iterations".into()))?;
+    let mut key = Zeroizing::new([0u8; 32]);
+    pbkdf2::derive(pbkdf2::PBKDF2_HMAC_SHA1, iterations, &salt, passphrase.as_bytes(), key.as_mut());
+
+    let padded_len = plain.len() + 16 - plain.len() % 16;
+    let mut buf = Zeroizing::new(vec![0u8; padded_len]);
+    buf[..plain.len()].copy_from_slice(plain);
+    let ciphertext = cbc::Encryptor::<aes::Aes256>::new_from_slices(key.as_ref(), &iv)
+        .map_err(|_| Error::Key("key encryption failed".into()))?
+        .encrypt_padded_mut::<Pkcs7>(&mut buf, plain.len())
+        .map_err(|_| Error::Key("key encryption failed".into()))?
+        .to_vec();
+
+    let kdf_params = der::sequence_of(
+        SEQUENCE,
+        &[&der::tlv(OCTET_STRING, &salt), &der::tlv(INTEGER, &der::uint_contents(NOTARY_ITERATIONS))],
+    );
+    let kdf = der::sequence_of(SEQUENCE, &[&der::tlv(OID, oid::PBKDF2), &kdf_params]);
+    let scheme = der::sequence_of(SEQUENCE, &[&der::tlv(OID, oid::AES256_CBC), &der::tlv(OCTET_STRING, &iv)]);
+    let params = der::sequence_of(SEQUENCE, &[&kdf, &scheme]);
+    let alg = der::sequence_of(SEQUENCE, &[&der::tlv(OID, oid::PBES2), &params]);
+    Ok(der::sequence_of(SEQUENCE, &[&alg, &der::tlv(OCTET_STRING, &ciphertext)]).to_vec())
+}
+
+/// Decrypts the body of a legacy encrypted PEM block (`Proc-Type: 4,ENCRYPTED`,
+/// `DEK-Info: <cipher>,<hex iv>`): OpenSSL's EVP_BytesToKey with MD5 and one round,
+/// salted with the first 8 bytes of the IV.
+pub(super) fn decrypt_legacy_pem(
+    dek_info: &str,
+    data: &[u8],
+    passphrase: &str,
+) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+    let (name, iv_hex) = dek_info.split_once(',').ok_or_else(corrupt)?;
+    let cipher = match name.trim() {
+        "AES-128-CBC" => Aes::Aes128,
+        "AES-192-CBC" => Aes::Aes192,
+        "AES-256-CBC" => Aes::Aes256,
+        other => {
+            return Err(unsupported(&format!(
+                "legacy PEM cipher {other} (only AES-CBC); convert with `openssl pkcs8 -topk8 -v2 aes-256-cbc`"
+            )));
+        }
+    };
+    let iv = hex::decode(iv_hex.trim()).map_err(|_| corrupt())?;
+    if iv.len() != 16 {
+        return Err(corrupt());
+    }
+    if data.is_empty() || !data.len().is_multiple_of(16) {
+        return Err(corrupt());
+    }
+    let key = evp_bytes_to_key(passphrase.as_bytes(), &iv[..8], cipher.key_len());
+    cipher.decrypt(&key, &iv, data).ok_or(DecryptError::WrongPassphrase)
+}
+
+/// OpenSSL's `EVP_BytesToKey(cipher, md5, salt, pass, count = 1)` key bytes.
+fn evp_bytes_to_key(pass: &[u8], salt: &[u8], len: usize) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(len + 16));
+    let mut prev = Zeroizing::new([0u8; 16]);
+    let mut first = true;
+    while out.len() < len {
+        let mut h = Md5::new();
+        if !first {
+            h.update(prev.as_ref());
+        }
+        h.update(pass);
+        h.update(salt);
+        prev.copy_from_slice(&h.finalize());
+        out.extend_from_slice(prev.as_ref());
+        first = false;
+    }
+    out.truncate(len);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_wrong_passphrase() {
+        for len in [0usize, 1, 15, 16, 17, 138] {
+            let plain = vec![0x42u8; len];
+            let der = encrypt_pkcs8(&plain, "correct horse").unwrap();
+            assert_eq!(*decrypt_pkcs8(&der, "correct horse").unwrap_or_else(|_| panic!("decrypt")), plain);
+            // A wrong key gives bad padding almost always; on the rare good padding the
+            // plaintext differs.
+            match decrypt_pkcs8(&der, "wrong horse") {
+                Err(DecryptError::WrongPassphrase) => {}
+                Ok(other) => assert_ne!(*other, plain),
+                Err(DecryptError::Invalid(e)) => panic!("{e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn notary_parameters() {
+        let der = encrypt_pkcs8(b"x", "pass").unwrap();
+        let p = parse_pbes2(&der).unwrap_or_else(|_| panic!("parse"));
+        assert_eq!((p.salt.len(), p.iterations.get(), p.cipher, p.iv.len()), (8, 2048, Aes::Aes256, 16));
+        // No keyLength, no PRF: the PBKDF2-params SEQUENCE is salt + iterations only.
+        let needle = [0x30, 0x0e, 0x04, 0x08];
+        assert!(der.windows(4).any(|w| w == needle), "{}", hex::encode(&der));
+    }
+
+    #[test]
+    fn evp_bytes_to_key_vector() {
+        // openssl enc -aes-256-cbc -P -md md5 -S 0102030405060708 -pass pass:password
+        let key = evp_bytes_to_key(b"password", &[1, 2, 3, 4, 5, 6, 7, 8], 32);
+        assert_eq!(hex::encode(&*key), "e7b0971e52ca5cc8d0539fb3412f6316f7ba2e6ee293d9f3457b99436b51ce02");
+        let again = evp_bytes_to_key(b"password", &[1, 2, 3, 4, 5, 6, 7, 8], 16);
+        assert_eq!(&key[..16], &again[..]);
+    }
+
+    #[test]
+    fn truncated_and_garbage() {
+        let der = encrypt_pkcs8(b"some key bytes", "pass").unwrap();
+        assert!(matches!(decrypt_pkcs8(&der[..der.len() - 5], "pass"), Err(DecryptError::Invalid(_))));
+        assert!(matches!(decrypt_pkcs8(b"\x30\x00", "pass"), Err(DecryptError::Invalid(_))));
+    }
+}

@@ -1,0 +1,304 @@
+//! The private key directory, `<trust dir>/private/`, laid out as notary and docker lay
+//! it out: one `<canonical key ID>.key` per key (mode 0600, directory 0700), role and
+//! GUN in the PEM headers. Notary's older layouts, `private/root_keys/` and
+//! `private/tuf_keys/<gun>/` (with `<id>_<role>.key` names before notary 0.4), are
+//! read too, never written.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Component, Path, PathBuf};
+
+use super::keyfile::{KeyFile, encode_private_key};
+use super::passphrase::PassphraseSource;
+use crate::crypto::keyid::canonical_key_id;
+use crate::crypto::signer::PrivateKey;
+use crate::wire::PublicKey;
+use crate::{Error, Result};
+
+/// Key files larger than this are not key files.
+const MAX_KEY_FILE: u64 = 1 << 20;
+/// How deep `private/` is searched (legacy GUNs have a few path components).
+const MAX_DEPTH: usize = 16;
+
+/// A key file found in the store. Finding one decrypts nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    /// The canonical key ID (the file name without `.key`).
+    pub id: String,
+    /// The role from the PEM `role` header (`root`, `targets`, `snapshot`, or a signer
+    /// or delegation name); empty if the file names none.
+    pub role: String,
+    /// The GUN from the PEM `gun` header (notary writes one only for `targets` and
+    /// `snapshot` keys) or from a legacy `tuf_keys/<gun>/` path.
+    pub gun: Option<String>,
+    /// The file.
+    pub path: PathBuf,
+    /// True for notary's pre-0.4 layouts (`root_keys/`, `tuf_keys/`).
+    pub legacy: bool,
+}
+
+/// The private keys under `<trust dir>/private/`.
+#[derive(Debug, Clone)]
+pub struct KeyStore {
+    private_dir: PathBuf,
+}
+
+/// Roles whose keys belong to one repository: the only ones that keep a `gun` header
+/// (notary clears it for root, delegations and signer names).
+fn keeps_gun(role: &str) -> bool {
+    matches!(role, "targets" | "snapshot" | "timestamp")
+}
+
+impl KeyStore {
+    /// The store of `trust_dir` (`$DOCKER_CONFIG/trust`, `~/.notary`, ...). Nothing is
+    /// created until a key is added.
+    pub fn open(trust_dir: &Path) -> Result<KeyStore> {
+        if trust_dir.as_os_str().is_empty() {
+            return Err(Error::InvalidInput("the trust directory is empty".into()));
+        }
+        Ok(KeyStore { private_dir: trust_dir.join("private") })
+    }
+
+    /// `<trust dir>/private`.
+    pub fn private_dir(&self) -> &Path {
+        &self.private_dir
+    }
+
+    /// Every key file in the store, sorted by ID. Files that are not private keys are
+    /// skipped, as notary skips them. A key in both the current and a legacy layout is
+    /// listed once, from the current layout.
+    pub fn list(&self) -> Result<Vec<StoredKey>> {
+        let mut found = Vec::new();
+        match fs::metadata(&self.private_dir) {
+            Ok(m) if m.is_dir() => self.walk(&self.private_dir, 0, &mut found)?,
+            Ok(_) => return Err(Error::InvalidInput(format!("{} is not a directory", self.private_dir.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&self.private_dir, e)),
+        }
+        found.sort_by(|a: &StoredKey, b| (&a.id, a.legacy, &a.path).cmp(&(&b.id, b.legacy, &b.path)));
+        found.dedup_by(|later, first| later.id == first.id);
+        Ok(found)
+    }
+
+    fn walk(&self, dir: &Path, depth: usize, found: &mut Vec<StoredKey>) -> Result<()> {
+        let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(dir, e))?;
+            let path = entry.path();
+            let Ok(meta) = fs::metadata(&path) else { continue };
+            if meta.is_dir() {
+                if depth < MAX_DEPTH {
+                    self.walk(&path, depth + 1, found)?;
+                }
+            } else if meta.is_file()
+                && path.extension().is_some_and(|e| e == "key")
+                && meta.len() <= MAX_KEY_FILE
+                && let Some(key) = self.describe(&path)
+            {
+                found.push(key);
+            }
+        }
+        Ok(())
+    }
+
+    /// What `path` holds, from its name, place and PEM headers.
+    fn describe(&self, path: &Path) -> Option<StoredKey> {
+        let bytes = zeroize::Zeroizing::new(fs::read(path).ok()?);
+        let file = KeyFile::parse(&bytes).ok()?;
+        let stem = path.file_stem()?.to_str()?;
+        let relative = path.strip_prefix(&self.private_dir).ok()?;
+        let parts: Vec<&str> = relative
+            .parent()
+            .map(|p| {
+                p.components().filter_map(|c| if let Component::Normal(s) = c { s.to_str() } else { None }).collect()
+            })
+            .unwrap_or_default();
+        let legacy = matches!(parts.first(), Some(&"root_keys") | Some(&"tuf_keys"));
+        // notary 0.1-0.3 named files `<id>_<role>.key`.
+        let (id, name_role) = match stem.split_once('_') {
+            Some((id, role)) if legacy => (id, Some(role)),
+            _ => (stem, None),
+        };
+        let role = file.role().or(name_role).unwrap_or(if parts.first() == Some(&"root_keys") { "root" } else { "" });
+        let gun = file.gun().map(str::to_owned).or_else(|| match parts.split_first() {
+            Some((&"tuf_keys", gun)) if !gun.is_empty() => Some(gun.join("/")),
+            _ => None,
+        });
+        Some(StoredKey { id: id.to_owned(), role: role.to_owned(), gun, path: path.to_owned(), legacy })
+    }
+
+    /// The keys whose role is `role`.
+    pub fn find(&self, role: &str) -> Result<Vec<StoredKey>> {
+        Ok(self.list()?.into_iter().filter(|k| k.role == role).collect())
+    }
+
+    /// The stored key `id` (a full ID, or a prefix that names one key).
+    pub fn lookup(&self, id: &str) -> Result<StoredKey> {
+        if id.is_empty() {
+            return Err(Error::InvalidInput("no key ID given".into()));
+        }
+        let mut matches: Vec<StoredKey> = self.list()?.into_iter().filter(|k| k.id.starts_with(id)).collect();
+        if let Some(exact) = matches.iter().position(|k| k.id == id) {
+            return Ok(matches.swap_remove(exact));
+        }
+        match matches.len() {
+            1 => Ok(matches.remove(0)),
+            0 => Err(Error::Key(format!("no private key {id} in {}", self.private_dir.display()))),
+            n => Err(Error::Key(format!(
+                "{n} private keys in {} start with {id}; give more of the ID",
+                self.private_dir.display()
+            ))),
+        }
+    }
+
+    /// The private key `id` (see [`lookup`](Self::lookup)), decrypted with passphrases
+    /// from `source` (alias = the file's role). A key whose public key does not have
+    /// the ID its file is named by is refused.
+    pub fn get(&self, id: &str, source: &dyn PassphraseSource) -> Result<(PrivateKey, StoredKey)> {
+        let stored = match self.lookup(id) {
+            Ok(stored) => stored,
+            Err(not_found) => {
+                // A damaged file is not listed; say what is wrong with it rather than
+                // that there is no key.
+                let path = self.private_dir.join(format!("{id}.key"));
+                if id.chars().all(|c| c.is_ascii_hexdigit()) && path.is_file() {
+                    KeyFile::parse(&read_key_file(&path)?).map_err(|e| in_file(&path, e))?;
+                }
+                return Err(not_found);
+            }
+        };
+        let bytes = read_key_file(&stored.path)?;
+        let file = KeyFile::parse(&bytes).map_err(|e| in_file(&stored.path, e))?;
+        let key = file.unlock(&stored.role, &stored.id, source).map_err(|e| in_file(&stored.path, e))?;
+        let actual = canonical_key_id(&key.public_key())?;
+        if actual != stored.id && !stored.legacy {
+            return Err(Error::Key(format!(
+                "{}: the file holds key {actual}, not {}; the key store is damaged",
+                stored.path.display(),
+                stored.id
+            )));
+        }
+        Ok((key, stored))
+    }
+
+    /// The public key of `id` (this decrypts the key: notary keeps no public key
+    /// beside it).
+    pub fn public_key(&self, id: &str, source: &dyn PassphraseSource) -> Result<PublicKey> {
+        Ok(self.get(id, source)?.0.public_key())
+    }
+
+    /// Stores `key` for `role` as `private/<canonical id>.key`, encrypted with the
+    /// passphrase `source` gives for a new key (alias = `role`), and returns the ID.
+    /// The `gun` header is written only for `targets`, `snapshot` and `timestamp` keys,
+    /// as notary does. The file is written atomically with mode 0600 in a 0700
+    /// directory; an existing file for the same key is replaced.
+    pub fn add(
+        &self,
+        key: &PrivateKey,
+        role: &str,
+        gun: Option<&str>,
+        source: &dyn PassphraseSource,
+    ) -> Result<String> {
+        if role.is_empty() {
+            return Err(Error::InvalidInput("a key needs a role".into()));
+        }
+        let id = canonical_key_id(&key.public_key())?;
+        let gun = gun.filter(|_| keeps_gun(role));
+        let passphrase = source.get(role, &id, true, 0)?;
+        let text = encode_private_key(key, role, gun, &passphrase)?;
+        let path = self.private_dir.join(format!("{id}.key"));
+        write_file_atomically(&path, text.as_bytes(), true)?;
+        source.remember(role, &id, &passphrase);
+        Ok(id)
+    }
+
+    /// Removes the key file of `id` (exact ID, current layout only).
+    pub fn remove(&self, id: &str) -> Result<()> {
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(Error::InvalidInput(format!("{id:?} is not a key ID")));
+        }
+        let path = self.private_dir.join(format!("{id}.key"));
+        fs::remove_file(&path).map_err(|e| Error::io(&path, e))
+    }
+}
+
+fn in_file(path: &Path, e: Error) -> Error {
+    match e {
+        Error::Key(msg) => Error::Key(format!("{}: {msg}", path.display())),
+        other => other,
+    }
+}
+
+/// Reads a key file (at most 1 MiB) into a buffer that is zeroized on drop.
+pub fn read_key_file(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.len() > MAX_KEY_FILE {
+        return Err(Error::Key(format!("{}: too large for a key file", path.display())));
+    }
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(meta.len() as usize + 1));
+    let mut file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| Error::io(path, e))?;
+    Ok(bytes)
+}
+
+/// Writes `bytes` to `path` so that readers see the old file or the whole new one, never
+/// a part: a temporary file with mode 0600 in the same directory, flushed to disk, then
+/// renamed over `path` (`overwrite`), or linked to it only if nothing is there yet
+/// (`!overwrite`, failing with [`Error::Io`] of kind `AlreadyExists`). Missing parent
+/// directories are created with mode 0700.
+pub fn write_file_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&dir).map_err(|e| Error::io(&dir, e))?;
+    }
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
+    let mut tmp = builder.tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
+    tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|e| Error::io(tmp.path(), e))?;
+    if overwrite {
+        tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| Error::io(path, e.error))?;
+    }
+    // Make the rename itself durable; a failure here loses nothing already written.
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn no_clobber_and_modes() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/file");
+        write_file_atomically(&path, b"one", false).unwrap();
+        let err = write_file_atomically(&path, b"two", false).unwrap_err();
+        assert!(
+            matches!(&err, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists),
+            "{err}"
+        );
+        assert_eq!(fs::read(&path).unwrap(), b"one");
+        write_file_atomically(&path, b"three", true).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"three");
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(fs::metadata(dir.path().join("a")).unwrap().permissions().mode() & 0o777, 0o700);
+        let names: Vec<_> = fs::read_dir(dir.path().join("a/b")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["file"], "no temporary file is left behind");
+    }
+}

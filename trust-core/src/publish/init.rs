@@ -1,0 +1,83 @@
+//! A new repository's root, and root re-signing near expiry.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+
+use super::{KeySource, ROOT_LIFETIME_DAYS, ROOT_RESIGN_WITHIN_DAYS, expiry_in, sign, signing_keys};
+use crate::client::Client;
+use crate::crypto::x509::make_root_certificate;
+use crate::wire::{Expiry, PublicKey};
+use crate::{Error, Result};
+
+/// A new repository's signed root.
+pub(super) struct NewRepository {
+    pub root_signed: Value,
+    pub root_bytes: Vec<u8>,
+}
+
+/// Initialises a repository as docker does: the root key (an existing one, or new)
+/// published as a self-signed certificate for the GUN valid 10 years, a local
+/// targets key, and the server's snapshot and timestamp keys.
+pub(super) fn new_repository(client: &Client, keys: &dyn KeySource, now: DateTime<Utc>) -> Result<NewRepository> {
+    let gun = client.gun();
+    let root_key = keys.root_key()?;
+    let expires = expiry_in(now, ROOT_LIFETIME_DAYS);
+    let certificate = make_root_certificate(&root_key, gun, now, expires.at())?;
+    let targets = keys.targets_key(gun)?.public_key();
+    let snapshot = client.remote().server_key(gun, "snapshot")?;
+    let timestamp = client.remote().server_key(gun, "timestamp")?;
+    let mut all = Map::new();
+    let mut role = |key: &PublicKey| -> Result<Value> {
+        all.insert(key.tuf_id(), serde_json::to_value(key).map_err(|e| Error::malformed("root", e))?);
+        Ok(json!({"keyids": [key.tuf_id()], "threshold": 1}))
+    };
+    let roles = json!({
+        "root": role(&certificate)?,
+        "snapshot": role(&snapshot)?,
+        "targets": role(&targets)?,
+        "timestamp": role(&timestamp)?,
+    });
+    let root_signed = json!({
+        "_type": "Root",
+        "consistent_snapshot": false,
+        "expires": expires.as_str(),
+        "keys": all,
+        "roles": roles,
+        "version": 1,
+    });
+    let root_bytes = sign("root", &root_signed, &[(certificate.tuf_id(), root_key)])?;
+    Ok(NewRepository { root_signed, root_bytes })
+}
+
+/// The key IDs and keys of a top-level role, as `root` lists them.
+pub(super) fn root_role_keys(root: &Value, role: &str) -> Result<Vec<(String, PublicKey)>> {
+    let ids = root["roles"][role]["keyids"].as_array().cloned().unwrap_or_default();
+    ids.iter()
+        .filter_map(Value::as_str)
+        .map(|id| {
+            let key = root["keys"].get(id).cloned().ok_or_else(|| Error::malformed("root", format!("no key {id}")))?;
+            Ok((id.to_owned(), serde_json::from_value(key).map_err(|e| Error::malformed("root", e))?))
+        })
+        .collect()
+}
+
+/// A new version of `root`, valid 10 more years, when it expires within six months
+/// and a root key is held (notary re-signs at the same point). `None` otherwise.
+pub(super) fn resign_root_if_near_expiry(
+    root: &Value,
+    keys: &dyn KeySource,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<u8>>> {
+    let expires = root["expires"].as_str().and_then(Expiry::parse);
+    if expires.is_some_and(|e| e.at() - now > chrono::Duration::days(ROOT_RESIGN_WITHIN_DAYS)) {
+        return Ok(None);
+    }
+    let signers = signing_keys(keys, "root", &root_role_keys(root, "root")?)?;
+    if signers.is_empty() {
+        return Ok(None);
+    }
+    let mut next = root.clone();
+    next["version"] = json!(root["version"].as_u64().unwrap_or(0) + 1);
+    next["expires"] = json!(expiry_in(now, ROOT_LIFETIME_DAYS).as_str());
+    sign("root", &next, &signers).map(Some)
+}

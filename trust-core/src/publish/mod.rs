@@ -1,0 +1,261 @@
+//! Publishing: staged changes → new signed metadata → one upload.
+//!
+//! ```text
+//! keystore ──► changelist (staged on disk) ──► draft (new metadata) ──► sign ──► upload ──► trusted set again
+//! ```
+//!
+//! Changes are staged on disk before any network call ([`Changelist`]). A publish
+//! starts from the server's newest verified state, applies every staged change to
+//! the JSON values of the affected roles ([`Draft`]), bumps their versions, signs
+//! them with the local keys and uploads them in one atomic update; the server signs
+//! the new snapshot and timestamp. The staged changes are cleared only after the
+//! server accepted them. When another signer published first (notary's `VERSION`
+//! error), the publish starts again from the new state, a bounded number of times.
+
+mod change;
+mod changelist;
+mod draft;
+mod init;
+mod keys;
+mod roles;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+pub use change::{Action, Change, DelegationEdit, Kind};
+pub use changelist::{Changelist, Staged};
+pub use draft::Draft;
+pub use keys::StoreKeys;
+pub use roles::signable_roles;
+
+use crate::client::{Client, Repository};
+use crate::crypto::keyid::canonical_key_id;
+use crate::crypto::signer::PrivateKey;
+use crate::resolve::TargetsSource;
+use crate::wire::{Envelope, Expiry, PublicKey, Signature, write_envelope};
+use crate::{Error, ErrorKind, Result};
+
+/// How many times a publish starts again after losing a race to another signer.
+pub const MAX_ATTEMPTS: u32 = 20;
+/// Lifetime of signed targets and delegations (notary's default).
+pub const TARGETS_LIFETIME_DAYS: i64 = 3 * 365;
+/// Lifetime of a root (notary's default).
+pub const ROOT_LIFETIME_DAYS: i64 = 10 * 365;
+/// A root closer than this to its expiry is re-signed on publish, as notary does.
+pub const ROOT_RESIGN_WITHIN_DAYS: i64 = 182;
+
+/// The private keys a publisher may sign with.
+pub trait KeySource {
+    /// Canonical IDs of the private keys held (without decrypting anything).
+    fn held_key_ids(&self) -> Result<Vec<String>>;
+    /// The private key with canonical ID `id`, to sign `role` (may ask for a passphrase).
+    fn private_key(&self, id: &str, role: &str) -> Result<PrivateKey>;
+    /// The root key that initialises a new repository: an existing root key, or a new
+    /// one, stored.
+    fn root_key(&self) -> Result<PrivateKey>;
+    /// The targets key for a new repository `gun`: one already held for that
+    /// repository (an earlier attempt that did not reach the server), else a new
+    /// one, stored.
+    fn targets_key(&self, gun: &str) -> Result<PrivateKey>;
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// The repository did not exist and was initialised.
+    pub initialized: bool,
+    /// Roles uploaded.
+    pub roles: Vec<String>,
+    /// Staged changes applied.
+    pub changes: usize,
+    /// Attempts it took (more than one after losing races to other signers).
+    pub attempts: u32,
+    /// Warnings (for example a refresh of the cache that failed after the upload).
+    pub warnings: Vec<String>,
+}
+
+/// The `signed` value of a metadata file.
+pub(crate) fn signed_value(role: &str, raw: &[u8]) -> Result<Value> {
+    let envelope = Envelope::parse(raw).map_err(|e| Error::malformed(role, e))?;
+    serde_json::from_str(envelope.signed.get()).map_err(|e| Error::malformed(role, e))
+}
+
+/// Signs `signed` with one key.
+pub(crate) fn sign_with(role: &str, signed: &Value, key: &(String, PrivateKey)) -> Result<Vec<u8>> {
+    let canonical = crate::canonical::to_vec(signed).map_err(|e| Error::malformed(role, e))?;
+    let (method, sig) = key.1.sign(&canonical)?;
+    Ok(write_envelope(&canonical, &[Signature { keyid: key.0.clone(), method: method.to_owned(), sig }]))
+}
+
+/// Signs `signed` (its canonical form) with each key, under the given key IDs.
+pub(crate) fn sign(role: &str, signed: &Value, keys: &[(String, PrivateKey)]) -> Result<Vec<u8>> {
+    let canonical = crate::canonical::to_vec(signed).map_err(|e| Error::malformed(role, e))?;
+    let mut signatures = Vec::with_capacity(keys.len());
+    for (keyid, key) in keys {
+        let (method, sig) = key.sign(&canonical)?;
+        signatures.push(Signature { keyid: keyid.clone(), method: method.to_owned(), sig });
+    }
+    Ok(write_envelope(&canonical, &signatures))
+}
+
+/// The held private keys among `keys` (key ID as metadata lists it → public key),
+/// matched by canonical ID.
+pub(crate) fn signing_keys(
+    source: &dyn KeySource,
+    role: &str,
+    keys: &[(String, PublicKey)],
+) -> Result<Vec<(String, PrivateKey)>> {
+    let held = source.held_key_ids()?;
+    let mut out = Vec::new();
+    for (keyid, public) in keys {
+        let canonical = canonical_key_id(public)?;
+        if held.contains(&canonical) {
+            out.push((keyid.clone(), source.private_key(&canonical, role)?));
+        }
+    }
+    Ok(out)
+}
+
+fn expiry_in(now: DateTime<Utc>, days: i64) -> Expiry {
+    Expiry::from_time(now + chrono::Duration::days(days))
+}
+
+/// Ancestors of `role` from `targets` down, `role` included.
+fn lineage(role: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut current = Some(role);
+    while let Some(r) = current {
+        out.push(r.to_owned());
+        current = crate::wire::parent_role(r);
+    }
+    out.reverse();
+    out
+}
+
+/// Loads into `draft` the verified files the staged changes touch (and their parents).
+fn load_roles(repo: &mut Repository<'_>, draft: &mut Draft, staged: &[Staged]) -> Result<()> {
+    for s in staged {
+        let mut needed = lineage(&s.change.role);
+        if s.change.kind == Kind::Delegation {
+            needed.pop();
+        }
+        for role in needed {
+            if draft.has(&role) {
+                continue;
+            }
+            if repo.targets(&role)?.is_some()
+                && let Some(raw) = repo.trusted().raw(&role)
+            {
+                draft.load(&role, signed_value(&role, raw)?);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Publishes every staged change of the client's repository with `keys`.
+pub fn publish(client: &Client, keys: &dyn KeySource) -> Result<Outcome> {
+    let changelist = Changelist::open(client.trust_dir(), client.gun())?;
+    let _lock = lock(&changelist)?;
+    for attempt in 1..=MAX_ATTEMPTS {
+        let staged = changelist.list()?;
+        if staged.is_empty() {
+            return Ok(Outcome { attempts: attempt, ..Outcome::default() });
+        }
+        match publish_once(client, keys, &staged) {
+            Ok(mut outcome) => {
+                changelist.clear(&staged)?;
+                outcome.attempts = attempt;
+                outcome.changes = staged.len();
+                // The cache follows the server; a failure here does not undo the publish.
+                if let Err(e) = client.update_from_server().and_then(|mut r| r.commit()) {
+                    outcome.warnings.push(format!("published, but refreshing the local cache failed: {e}"));
+                }
+                return Ok(outcome);
+            }
+            Err(Error::Conflict(_)) if attempt < MAX_ATTEMPTS => backoff(attempt),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::Conflict(format!(
+        "{}: other signers kept publishing first ({MAX_ATTEMPTS} attempts); the changes stay staged, run the command again",
+        client.gun()
+    )))
+}
+
+/// One attempt: build, sign and upload from the server's current state.
+fn publish_once(client: &Client, keys: &dyn KeySource, staged: &[Staged]) -> Result<Outcome> {
+    let now = client.now();
+    let mut draft = Draft::default();
+    let mut uploads: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut outcome = Outcome::default();
+    let root: Value;
+    match client.update_from_server() {
+        Ok(mut repo) => {
+            root = signed_value("root", repo.trusted().raw("root").unwrap_or_default())?;
+            load_roles(&mut repo, &mut draft, staged)?;
+            if let Some(resigned) = init::resign_root_if_near_expiry(&root, keys, now)? {
+                uploads.push(("root".into(), resigned));
+            }
+        }
+        Err(e) if e.kind() == ErrorKind::NotSigned => {
+            let fresh = init::new_repository(client, keys, now)?;
+            root = fresh.root_signed;
+            uploads.push(("root".into(), fresh.root_bytes));
+            draft.load("targets", draft::empty_targets());
+            draft.touch("targets");
+            outcome.initialized = true;
+        }
+        Err(e) => return Err(e),
+    }
+    for s in staged {
+        draft.apply(&s.change)?;
+    }
+    let targets_expiry = expiry_in(now, TARGETS_LIFETIME_DAYS);
+    for role in draft.changed() {
+        let role_keys =
+            if role == "targets" { init::root_role_keys(&root, "targets")? } else { draft.delegation_keys(&role) };
+        let signers = signing_keys(keys, &role, &role_keys)?;
+        if signers.is_empty() {
+            return Err(Error::Key(format!(
+                "no signing key for {role} of {} in this trust directory; {}",
+                client.gun(),
+                if role == "targets" {
+                    "only the repository's administrator (the holder of its targets key) can change it"
+                } else {
+                    "import the signer's private key with `trust key load`"
+                }
+            )));
+        }
+        let signed = draft.finish(&role, &targets_expiry)?;
+        uploads.push((role.clone(), sign(&role, &signed, &signers)?));
+    }
+    outcome.roles = uploads.iter().map(|(r, _)| r.clone()).collect();
+    client.remote().publish(client.gun(), &uploads)?;
+    Ok(outcome)
+}
+
+fn backoff(attempt: u32) {
+    let mut b = [0u8; 1];
+    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b);
+    let base = 20u64 * u64::from(attempt.min(10));
+    std::thread::sleep(Duration::from_millis(base + u64::from(b[0]) % 100));
+}
+
+/// Holds the repository's publish lock, so publishers sharing a trust directory
+/// take turns (processes on other machines are handled by the server's versions).
+fn lock(changelist: &Changelist) -> Result<std::fs::File> {
+    let dir = changelist.dir().parent().ok_or_else(|| Error::InvalidInput("changelist has no parent".into()))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let path = dir.join("publish.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    file.lock().map_err(|e| Error::io(&path, e))?;
+    Ok(file)
+}

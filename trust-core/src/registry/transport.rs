@@ -1,0 +1,187 @@
+//! One registry's HTTP connection: the client built for its trust level, the scheme that
+//! answered (HTTPS, or for an insecure registry plain HTTP when HTTPS cannot connect, as
+//! docker falls back), and one round of auth per request.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, Response};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use zeroize::Zeroizing;
+
+use super::auth::Authorizer;
+use super::certs::{self, RegistryTls};
+use super::endpoint::Endpoint;
+use super::errors::{self, Context};
+use crate::Error;
+
+/// Upper bound on the connect timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Redirects followed per request.
+const MAX_REDIRECTS: usize = 5;
+
+/// How HTTP clients are built.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientSettings {
+    /// Per-request timeout, body included.
+    pub timeout: Duration,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+    /// An extra CA bundle.
+    pub ca_file: Option<PathBuf>,
+    /// The docker configuration directory.
+    pub docker_config: PathBuf,
+    /// The `certs.d` bases.
+    pub certs_d: Vec<PathBuf>,
+    /// Host names resolved to fixed addresses (tests).
+    pub resolve: Vec<(String, SocketAddr)>,
+}
+
+/// A connection to one registry.
+pub(crate) struct Connection {
+    endpoint: Endpoint,
+    settings: ClientSettings,
+    /// Talks to the registry: verified HTTPS, or for an insecure registry unverified
+    /// HTTPS and plain HTTP.
+    client: Client,
+    /// Asks token realms on other hosts than an insecure registry's, with certificates checked.
+    verified: OnceLock<Client>,
+    /// The base URL that answered, once one did.
+    base: Mutex<Option<String>>,
+    auth: Authorizer,
+}
+
+impl Connection {
+    /// Builds the client for `endpoint`: loads its certificates (a secure registry) or
+    /// turns certificate checks off (an insecure one, as docker does).
+    pub fn open(endpoint: Endpoint, settings: &ClientSettings) -> Result<Self, Error> {
+        let client = if endpoint.insecure {
+            build(settings, &endpoint, false, None)?
+        } else {
+            let dirs = certs::dirs(&endpoint, &settings.docker_config, &settings.certs_d);
+            build(settings, &endpoint, true, Some(certs::load(&dirs, settings.ca_file.as_deref())?))?
+        };
+        let auth = Authorizer::new(settings.docker_config.clone(), &endpoint.domain);
+        Ok(Connection {
+            endpoint,
+            settings: settings.clone(),
+            client,
+            verified: OnceLock::new(),
+            base: Mutex::new(None),
+            auth,
+        })
+    }
+
+    /// Whether the docker configuration has credentials for this registry.
+    pub fn has_credentials(&self) -> bool {
+        self.auth.has_credentials()
+    }
+
+    /// GETs `path` (e.g. `/v2/a/b/manifests/v1`) of `repository` with `accept`. A 401
+    /// with a challenge that can be answered is answered once and the request retried.
+    /// Returns the URL that answered and the response.
+    pub fn get(&self, path: &str, accept: &str, cx: &Context<'_>) -> Result<(String, Response), Error> {
+        let cached = self.auth.cached(cx.repository);
+        let (url, response) = self.send(path, accept, cached.as_ref(), cx)?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok((url, response));
+        }
+        let challenges = crate::remote::auth::challenges(response.headers());
+        let header = self
+            .auth
+            .answer(cx.repository, &challenges, |realm| self.token_client(realm))
+            .map_err(|e| errors::token(e, cx))?;
+        match header {
+            Some(header) => self.send(path, accept, Some(&header), cx),
+            None => Ok((url, response)),
+        }
+    }
+
+    /// Sends one GET, trying each base URL until one answers.
+    fn send(
+        &self,
+        path: &str,
+        accept: &str,
+        authorization: Option<&Zeroizing<String>>,
+        cx: &Context<'_>,
+    ) -> Result<(String, Response), Error> {
+        let chosen = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let bases = chosen.map_or_else(|| self.endpoint.base_urls(), |b| vec![b]);
+        let mut failures = Vec::new();
+        for base in bases {
+            let url = format!("{base}{path}");
+            let mut request = self.client.get(&url).header(ACCEPT, accept);
+            if let Some(value) = authorization {
+                let mut value = HeaderValue::from_str(value).map_err(|_| Error::Network {
+                    url: url.clone(),
+                    reason: "the registry's token is not a valid header value".into(),
+                })?;
+                value.set_sensitive(true);
+                request = request.header(AUTHORIZATION, value);
+            }
+            match request.send() {
+                Ok(response) => {
+                    *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Some(base);
+                    return Ok((url, response));
+                }
+                Err(e) => failures.push((url, e)),
+            }
+        }
+        Err(errors::transport(&failures, self.settings.timeout, cx))
+    }
+
+    /// The client that asks `realm` for a token: the registry's own for a realm on the
+    /// registry's host, else one that checks certificates (never the insecure one).
+    fn token_client(&self, realm: &str) -> Result<&Client, Error> {
+        let realm_host = reqwest::Url::parse(realm).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        let registry_host = reqwest::Url::parse(&format!("https://{}", self.endpoint.host))
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        if !self.endpoint.insecure || (realm_host.is_some() && realm_host == registry_host) {
+            return Ok(&self.client);
+        }
+        if let Some(client) = self.verified.get() {
+            return Ok(client);
+        }
+        let tls = certs::load(&[], self.settings.ca_file.as_deref())?;
+        let client = build(&self.settings, &self.endpoint, false, Some(tls))?;
+        Ok(self.verified.get_or_init(|| client))
+    }
+}
+
+/// An HTTP client. `tls` set: certificates checked against the system's roots and its CAs;
+/// unset: not checked. `https_only` refuses plain HTTP, redirects included.
+fn build(
+    settings: &ClientSettings,
+    endpoint: &Endpoint,
+    https_only: bool,
+    tls: Option<RegistryTls>,
+) -> Result<Client, Error> {
+    let mut builder = Client::builder()
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout.min(CONNECT_TIMEOUT))
+        .user_agent(settings.user_agent.as_str())
+        .https_only(https_only)
+        .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS));
+    match tls {
+        Some(tls) => {
+            for root in tls.roots {
+                builder = builder.add_root_certificate(root);
+            }
+            if let Some(identity) = tls.identity {
+                builder = builder.identity(identity);
+            }
+        }
+        None => builder = builder.danger_accept_invalid_certs(true),
+    }
+    for (host, addr) in &settings.resolve {
+        builder = builder.resolve(host, *addr);
+    }
+    builder.build().map_err(|e| Error::Network {
+        url: endpoint.domain.clone(),
+        reason: format!("setting up the HTTP client: {}", crate::remote::notary::describe(&e)),
+    })
+}
