@@ -4,57 +4,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+mod common;
 
+use common::MemoryKeys;
+use trust_core::ErrorKind;
 use trust_core::client::{Client, ClientOptions};
-use trust_core::crypto::keyid::canonical_key_id;
-use trust_core::crypto::signer::{KeyAlgorithm, PrivateKey};
-use trust_core::publish::{self, Change, KeySource};
+use trust_core::publish::{self, Change};
 use trust_core::remote::{self, RemoteOptions};
 use trust_core::wire::FileMeta;
-use trust_core::{Error, ErrorKind, Result};
 
 const IGNORE: &str = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env";
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("${name} is not set; {IGNORE}"))
-}
-
-/// Keys held in memory, by canonical ID.
-#[derive(Default)]
-struct MemoryKeys {
-    keys: Mutex<HashMap<String, Vec<u8>>>,
-}
-
-impl MemoryKeys {
-    fn add(&self, key: &PrivateKey) -> String {
-        let id = canonical_key_id(&key.public_key()).unwrap();
-        self.keys.lock().unwrap().insert(id.clone(), key.pkcs8_der().to_vec());
-        id
-    }
-
-    fn generate(&self) -> PrivateKey {
-        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
-        self.add(&key);
-        key
-    }
-}
-
-impl KeySource for MemoryKeys {
-    fn held_key_ids(&self) -> Result<Vec<String>> {
-        Ok(self.keys.lock().unwrap().keys().cloned().collect())
-    }
-    fn private_key(&self, id: &str, _role: &str) -> Result<PrivateKey> {
-        let der = self.keys.lock().unwrap().get(id).cloned().ok_or_else(|| Error::Key(format!("no key {id}")))?;
-        PrivateKey::from_pkcs8_der(&der)
-    }
-    fn root_key(&self) -> Result<PrivateKey> {
-        Ok(self.generate())
-    }
-    fn targets_key(&self, _gun: &str) -> Result<PrivateKey> {
-        Ok(self.generate())
-    }
 }
 
 fn client(gun: &str, trust_dir: &std::path::Path) -> Client {

@@ -81,3 +81,66 @@ pub(super) fn resign_root_if_near_expiry(
     next["expires"] = json!(expiry_in(now, ROOT_LIFETIME_DAYS).as_str());
     sign("root", &next, &signers).map(Some)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::keyid::canonical_key_id;
+    use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
+
+    /// Holds one root key.
+    struct RootOnly(PrivateKey);
+
+    impl KeySource for RootOnly {
+        fn held_key_ids(&self) -> Result<Vec<String>> {
+            Ok(vec![canonical_key_id(&self.0.public_key())?])
+        }
+        fn private_key(&self, _: &str, _: &str) -> Result<PrivateKey> {
+            PrivateKey::from_pkcs8_der(self.0.pkcs8_der())
+        }
+        fn root_key(&self) -> Result<PrivateKey> {
+            PrivateKey::from_pkcs8_der(self.0.pkcs8_der())
+        }
+        fn targets_key(&self, _: &str) -> Result<PrivateKey> {
+            Err(Error::Key("not here".into()))
+        }
+    }
+
+    fn root_expiring_in(days: i64, key: &PrivateKey, now: DateTime<Utc>) -> Value {
+        let cert = make_root_certificate(
+            key,
+            "example.com/app",
+            now - chrono::Duration::days(1),
+            now + chrono::Duration::days(3650),
+        )
+        .unwrap();
+        json!({
+            "_type": "Root", "consistent_snapshot": false,
+            "expires": expiry_in(now, days).as_str(),
+            "keys": {cert.tuf_id(): serde_json::to_value(&cert).unwrap()},
+            "roles": {"root": {"keyids": [cert.tuf_id()], "threshold": 1}},
+            "version": 4,
+        })
+    }
+
+    #[test]
+    fn a_root_near_expiry_is_resigned_for_ten_years() {
+        let now = Utc::now();
+        let keys = RootOnly(PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap());
+        let root = root_expiring_in(30, &keys.0, now);
+        let bytes = resign_root_if_near_expiry(&root, &keys, now).unwrap().expect("re-signed");
+        let next = crate::publish::signed_value("root", &bytes).unwrap();
+        assert_eq!(next["version"], 5);
+        let expires = Expiry::parse(next["expires"].as_str().unwrap()).unwrap();
+        assert!(expires.at() - now > chrono::Duration::days(3640));
+        assert!(resign_root_if_near_expiry(&root_expiring_in(400, &keys.0, now), &keys, now).unwrap().is_none());
+    }
+
+    #[test]
+    fn without_a_root_key_nothing_is_resigned() {
+        let now = Utc::now();
+        let signer = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let other = RootOnly(PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap());
+        assert!(resign_root_if_near_expiry(&root_expiring_in(30, &signer, now), &other, now).unwrap().is_none());
+    }
+}

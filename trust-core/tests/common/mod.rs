@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use trust_core::client::{Client, ClientOptions};
 use trust_core::crypto::signer::{KeyAlgorithm, PrivateKey};
 use trust_core::crypto::x509::make_root_certificate;
+use trust_core::publish::KeySource;
 use trust_core::remote::{self, RemoteOptions};
 use trust_core::wire::{FileMeta, PublicKey, Signature, write_envelope};
 
@@ -303,6 +304,42 @@ impl Repo {
     pub fn client_with(&self, trust_dir: &Path, options: ClientOptions) -> Client {
         let remote = remote::open(&self.url(), &RemoteOptions::default()).unwrap();
         Client::new(&self.gun, remote, trust_dir, options).unwrap()
+    }
+}
+
+/// Signing keys held in memory, by canonical ID (a [`KeySource`] for tests).
+#[derive(Default)]
+pub struct MemoryKeys {
+    keys: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
+}
+
+impl MemoryKeys {
+    pub fn add(&self, key: &PrivateKey) -> String {
+        let id = trust_core::crypto::keyid::canonical_key_id(&key.public_key()).unwrap();
+        self.keys.lock().unwrap().insert(id.clone(), key.pkcs8_der().to_vec());
+        id
+    }
+
+    pub fn generate(&self) -> PrivateKey {
+        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        self.add(&key);
+        key
+    }
+}
+
+impl KeySource for MemoryKeys {
+    fn held_key_ids(&self) -> trust_core::Result<Vec<String>> {
+        Ok(self.keys.lock().unwrap().keys().cloned().collect())
+    }
+    fn private_key(&self, id: &str, _role: &str) -> trust_core::Result<PrivateKey> {
+        let der = self.keys.lock().unwrap().get(id).cloned();
+        PrivateKey::from_pkcs8_der(&der.ok_or_else(|| trust_core::Error::Key(format!("no key {id}")))?)
+    }
+    fn root_key(&self) -> trust_core::Result<PrivateKey> {
+        Ok(self.generate())
+    }
+    fn targets_key(&self, _gun: &str) -> trust_core::Result<PrivateKey> {
+        Ok(self.generate())
     }
 }
 
