@@ -17,6 +17,8 @@ pub struct Session {
     pub client: Client,
     pub keys: Box<dyn KeySource>,
     changelist: Changelist,
+    /// The change files this command staged.
+    staged: std::cell::RefCell<Vec<std::path::PathBuf>>,
 }
 
 impl Session {
@@ -25,7 +27,7 @@ impl Session {
         let client = settings.client_for(reference)?;
         let keys = settings.key_source()?;
         let changelist = Changelist::open(client.trust_dir(), client.gun())?;
-        Ok(Session { client, keys, changelist })
+        Ok(Session { client, keys, changelist, staged: std::cell::RefCell::new(Vec::new()) })
     }
 
     /// Whether the repository has trust data on the server.
@@ -42,8 +44,17 @@ impl Session {
 
     /// Stages a change on disk (before any upload).
     pub fn stage(&self, change: &Change) -> Result<(), Failure> {
-        self.changelist.stage(change)?;
+        let path = self.changelist.stage(change)?;
+        self.staged.borrow_mut().push(path);
         Ok(())
+    }
+
+    /// Takes back what this command staged (after a failure that retrying cannot
+    /// fix, such as a wrong passphrase), so that a later command does not publish it.
+    fn unstage_own(&self) {
+        for path in self.staged.borrow_mut().drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -55,6 +66,13 @@ pub fn publish_staged(session: &Session, _out: &mut dyn Write) -> Result<Outcome
                 eprintln!("warning: {w}");
             }
             Ok(outcome)
+        }
+        Err(e) if e.kind() != ErrorKind::Network => {
+            session.unstage_own();
+            let mut failure: Failure = e.into();
+            failure.message =
+                format!("{}\nnothing was published and this command's changes were not kept", failure.message);
+            Err(failure)
         }
         Err(e) => {
             let staged = Changelist::open(session.client.trust_dir(), session.client.gun())
