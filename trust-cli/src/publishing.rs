@@ -33,13 +33,34 @@ impl Session {
     /// Whether the repository has trust data on the server.
     pub fn exists(&self) -> Result<bool, Failure> {
         match self.client.update_from_server() {
-            Ok(mut repo) => {
-                repo.commit()?;
-                Ok(true)
-            }
+            Ok(_) => Ok(true),
             Err(e) if e.kind() == ErrorKind::NotSigned => Ok(false),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The repository's verified state, for a command that will publish: from the
+    /// cache when the server cannot be reached (so the change is staged before the
+    /// network is needed), and lookups on it do not write the cache (the publish
+    /// refreshes it once the server accepted the upload).
+    pub fn current(&self) -> trust_core::Result<trust_core::client::Repository<'_>> {
+        let mut repo = self.client.update()?;
+        repo.hold_cache_writes();
+        Ok(repo)
+    }
+
+    /// `e`, naming key files that could not be read when no usable key was found.
+    pub fn explain_keys(&self, e: trust_core::Error) -> Failure {
+        let unreadable = self.keys.unreadable_keys();
+        let mut failure: Failure = e.into();
+        if failure.code == Code::Key && !unreadable.is_empty() {
+            let names: Vec<String> = unreadable.iter().map(|p| p.display().to_string()).collect();
+            failure.message.push_str(&format!(
+                "\nthese key files could not be read (damaged or truncated?): {}",
+                names.join(", ")
+            ));
+        }
+        failure
     }
 
     /// Stages a change on disk (before any upload).

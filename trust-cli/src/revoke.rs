@@ -26,7 +26,7 @@ pub fn run(settings: &Settings, args: &RevokeArgs, out: &mut dyn Write) -> Resul
         }
     }
     let session = Session::open(settings, &reference)?;
-    let mut repo = session.client.update_from_server().map_err(|e| match e.kind() {
+    let mut repo = session.current().map_err(|e| match e.kind() {
         ErrorKind::NotSigned => {
             Failure::new(Code::NotSigned, format!("could not remove signature for {}: {e}", args.image))
         }
@@ -52,7 +52,7 @@ pub fn run(settings: &Settings, args: &RevokeArgs, out: &mut dyn Write) -> Resul
     };
     let held = session.keys.held_key_ids()?;
     for tag in &tags {
-        for role in signable_roles(&mut repo, &held, tag)? {
+        for role in signable_roles(&mut repo, &held, tag).map_err(|e| session.explain_keys(e))? {
             session.stage(&Change::remove_target(&role, tag))?;
         }
     }

@@ -39,7 +39,7 @@ fn target_meta(digest: &str, size: u64) -> Result<FileMeta, Failure> {
 }
 
 fn parse_tag(image: &str) -> Result<(Reference, String), Failure> {
-    let reference = Reference::parse(image)?;
+    let reference = Reference::parse(image).map_err(|e| Failure::from(e).prefixed(image))?;
     match (reference.tag().map(str::to_owned), reference.digest()) {
         (Some(tag), _) => Ok((reference, tag)),
         (None, Some(_)) => Err(Failure::new(Code::Usage, "cannot use a digest reference for IMAGE:TAG")),
@@ -54,21 +54,46 @@ fn resolve(settings: &Settings, args: &SignArgs) -> Result<Vec<Signing>, Failure
     if args.digest.is_some() && args.images.len() > 1 {
         return Err(Failure::new(Code::Usage, "--digest and --size sign one IMAGE:TAG"));
     }
-    let registry = settings.registry_client();
-    args.images
+    let parsed: Vec<(String, Reference, String)> = args
+        .images
         .iter()
-        .map(|image| {
-            let (reference, tag) = parse_tag(image)?;
-            let meta = match (&args.digest, args.size) {
-                (Some(digest), Some(size)) => target_meta(digest, size)?,
-                _ => {
-                    let manifest = registry.manifest(&reference)?;
-                    target_meta(&manifest.digest, manifest.size)?
-                }
-            };
-            Ok(Signing { image: image.clone(), reference, tag, meta })
-        })
-        .collect()
+        .map(|image| parse_tag(image).map(|(reference, tag)| (image.clone(), reference, tag)))
+        .collect::<Result<_, _>>()?;
+    let metas: Vec<FileMeta> = match (&args.digest, args.size) {
+        (Some(digest), Some(size)) => vec![target_meta(digest, size)?],
+        _ => manifests(settings, &parsed)?,
+    };
+    Ok(parsed
+        .into_iter()
+        .zip(metas)
+        .map(|((image, reference, tag), meta)| Signing { image, reference, tag, meta })
+        .collect())
+}
+
+/// Asks the registry for each tag's manifest digest and size, eight at a time.
+fn manifests(settings: &Settings, parsed: &[(String, Reference, String)]) -> Result<Vec<FileMeta>, Failure> {
+    const WORKERS: usize = 8;
+    let registry = settings.registry_client();
+    let per_worker = parsed.len().div_ceil(WORKERS).max(1);
+    let lookup = |chunk: &[(String, Reference, String)]| -> Vec<Result<FileMeta, Failure>> {
+        chunk
+            .iter()
+            .map(|(_, reference, _)| {
+                let manifest = registry.manifest(reference)?;
+                target_meta(&manifest.digest, manifest.size)
+            })
+            .collect()
+    };
+    let results: Vec<Result<FileMeta, Failure>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = parsed.chunks(per_worker).map(|chunk| scope.spawn(move || lookup(chunk))).collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join().unwrap_or_else(|_| vec![Err(Failure::new(Code::Network, "a registry lookup failed"))])
+            })
+            .collect()
+    });
+    results.into_iter().collect()
 }
 
 /// Runs `trust sign`.
@@ -81,13 +106,13 @@ pub fn run(settings: &Settings, args: &SignArgs, out: &mut dyn Write) -> Result<
     for (gun, tags) in by_repo {
         let session = Session::open(settings, &tags[0].reference)?;
         let mut initialised = false;
-        match session.client.update_from_server() {
+        match session.current() {
             Ok(mut repo) => {
                 let held = session.keys.held_key_ids()?;
                 for s in &tags {
                     let _ = writeln!(out, "Signing and pushing trust metadata for {}", s.image);
                     print_existing(&mut repo, s, out)?;
-                    for role in signable_roles(&mut repo, &held, &s.tag)? {
+                    for role in signable_roles(&mut repo, &held, &s.tag).map_err(|e| session.explain_keys(e))? {
                         session.stage(&Change::add_target(&role, &s.tag, &s.meta))?;
                     }
                 }

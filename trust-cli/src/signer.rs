@@ -120,7 +120,7 @@ pub fn remove(settings: &Settings, args: &SignerRemoveArgs, out: &mut dyn Write)
         let _ = writeln!(out, "Removing signer \"{}\" from {repo}...", args.name);
         let result = (|| -> Result<bool, Failure> {
             let session = Session::open(settings, &Reference::parse(repo)?)?;
-            let mut view = session.client.update_from_server().map_err(|e| match e.kind() {
+            let mut view = session.current().map_err(|e| match e.kind() {
                 ErrorKind::NotSigned => {
                     Failure::new(Code::NotSigned, format!("no signer {} for repository {repo}", args.name))
                 }

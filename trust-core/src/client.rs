@@ -197,7 +197,8 @@ impl Client {
     }
 
     /// Like [`Client::update`], always asking the server for its current timestamp
-    /// (before a publish, which must start from the newest state).
+    /// and never falling back to cached trust data (before a publish, which must
+    /// start from the newest state).
     pub fn update_from_server(&self) -> Result<Repository<'_>> {
         self.update_with(false)
     }
@@ -258,7 +259,15 @@ impl Client {
             fresh_for = first?;
         }
         set.check_root_current()?;
-        Ok(Repository { client: self, set, skipped: HashSet::new(), warnings, pending: writes, fresh_for })
+        Ok(Repository {
+            client: self,
+            set,
+            skipped: HashSet::new(),
+            warnings,
+            pending: writes,
+            fresh_for,
+            hold_writes: false,
+        })
     }
 
     /// A cached timestamp still inside its recorded freshness lifetime.
@@ -299,13 +308,15 @@ impl Client {
                 raw
             }
             Ok(None) => return Err(self.not_found()),
-            Err(e) if e.kind() == ErrorKind::Network && !self.options.no_offline_fallback => match cached_ts.clone() {
-                Some(raw) => {
-                    warnings.push(format!("could not reach the trust server ({e}); using cached trust data"));
-                    raw
+            Err(e) if e.kind() == ErrorKind::Network && reuse_fresh_timestamp && !self.options.no_offline_fallback => {
+                match cached_ts.clone() {
+                    Some(raw) => {
+                        warnings.push(format!("could not reach the trust server ({e}); using cached trust data"));
+                        raw
+                    }
+                    None => return Err(e),
                 }
-                None => return Err(e),
-            },
+            }
             Err(e) => return Err(e),
         };
         set.update_timestamp(ts)?;
@@ -367,6 +378,8 @@ pub struct Repository<'c> {
     pending: Vec<String>,
     /// How long the newly fetched timestamp stays fresh, recorded on commit.
     fresh_for: Option<Duration>,
+    /// Lookups do not commit (a command that will publish first).
+    hold_writes: bool,
 }
 
 impl Repository<'_> {
@@ -389,7 +402,7 @@ impl Repository<'_> {
     /// `targets`); [`Error::TagNotSigned`] when neither holds it.
     pub fn release(&mut self, tag: &str) -> Result<FoundTarget> {
         let found = resolve::release(self, tag)?;
-        self.commit()?;
+        self.commit_unless_held()?;
         found.ok_or_else(|| Error::TagNotSigned { gun: self.client.gun.clone(), tag: tag.to_owned() })
     }
 
@@ -398,11 +411,21 @@ impl Repository<'_> {
     /// Empty when no signed tag points to it.
     pub fn releases_of_digest(&mut self, sha256_hex: &str) -> Result<Vec<FoundTarget>> {
         let found = resolve::all_targets(self, None)?;
-        self.commit()?;
+        self.commit_unless_held()?;
         Ok(found
             .into_iter()
             .filter(|t| (t.role == "targets" || t.role == resolve::RELEASES_ROLE) && t.digest_hex() == sha256_hex)
             .collect())
+    }
+
+    /// Keeps lookups from writing the cache: for a command that goes on to publish,
+    /// whose cache is refreshed only once the server accepted the upload.
+    pub fn hold_cache_writes(&mut self) {
+        self.hold_writes = true;
+    }
+
+    fn commit_unless_held(&mut self) -> Result<()> {
+        if self.hold_writes { Ok(()) } else { self.commit() }
     }
 
     /// Writes every file verified so far to the cache (atomically, one by one).
@@ -423,7 +446,7 @@ impl Repository<'_> {
     pub fn trust_info(&mut self, tag: Option<&str>) -> Result<TrustInfo> {
         let root = self.set.root().signed.clone();
         let info = resolve::trust_info(self, &root, tag)?;
-        self.commit()?;
+        self.commit_unless_held()?;
         Ok(info)
     }
 

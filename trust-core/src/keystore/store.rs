@@ -80,6 +80,28 @@ impl KeyStore {
         Ok(found)
     }
 
+    /// `.key` files in the store that cannot be read as keys (damaged, truncated,
+    /// or not keys at all): [`KeyStore::list`] skips them, so a command that found no
+    /// usable key can name them.
+    pub fn unreadable(&self) -> Result<Vec<std::path::PathBuf>> {
+        let listed: std::collections::HashSet<std::path::PathBuf> = self.list()?.into_iter().map(|k| k.path).collect();
+        let mut out = Vec::new();
+        let mut stack = vec![self.private_dir.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = fs::read_dir(&dir) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "key") && !listed.contains(&path) {
+                    out.push(path);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     fn walk(&self, dir: &Path, depth: usize, found: &mut Vec<StoredKey>) -> Result<()> {
         let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
         for entry in entries {

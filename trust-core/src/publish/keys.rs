@@ -47,6 +47,10 @@ impl KeySource for StoreKeys {
         Ok(self.store.list()?.into_iter().map(|k| k.id).collect())
     }
 
+    fn unreadable_keys(&self) -> Vec<std::path::PathBuf> {
+        self.store.unreadable().unwrap_or_default()
+    }
+
     fn private_key(&self, id: &str, _role: &str) -> Result<PrivateKey> {
         Ok(self.store.get(id, self.passphrases.as_ref())?.0)
     }

@@ -55,6 +55,10 @@ pub trait KeySource {
     /// The root key that initialises a new repository: an existing root key, or a new
     /// one, stored.
     fn root_key(&self) -> Result<PrivateKey>;
+    /// Key files that could not be read (named when no usable key was found).
+    fn unreadable_keys(&self) -> Vec<std::path::PathBuf> {
+        Vec::new()
+    }
     /// The targets key for a new repository `gun`: one already held for that
     /// repository (an earlier attempt that did not reach the server), else a new
     /// one, stored.
