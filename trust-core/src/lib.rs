@@ -21,6 +21,7 @@ pub mod canonical;
 pub mod client;
 pub mod config;
 pub mod crypto;
+mod der;
 pub mod error;
 pub mod freshness;
 pub mod inspect;

@@ -2,6 +2,8 @@
 //! a PKCS#8 key, writing SubjectPublicKeyInfo, and turning a raw ECDSA `r‖s` into the
 //! ASN.1 form some ring algorithms want.
 
+use crate::der::push_tlv;
+
 const TAG_INTEGER: u8 = 0x02;
 const TAG_BIT_STRING: u8 = 0x03;
 const TAG_OCTET_STRING: u8 = 0x04;
@@ -130,23 +132,6 @@ pub(super) fn rsa_modulus_bits(rsa_public_key: &[u8]) -> Option<usize> {
     let start = modulus.iter().position(|&b| b != 0)?;
     let top = modulus[start];
     Some((modulus.len() - start - 1) * 8 + (8 - top.leading_zeros() as usize))
-}
-
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-}
-
-fn push_tlv(out: &mut Vec<u8>, tag: u8, contents: &[u8]) {
-    out.push(tag);
-    push_len(out, contents.len());
-    out.extend_from_slice(contents);
 }
 
 /// A DER SubjectPublicKeyInfo for `alg` (P-256, P-384 or RSA) holding `key` (an

@@ -16,8 +16,8 @@ use ring::pbkdf2;
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
-use super::der::{self, INTEGER, NULL, OCTET_STRING, OID, Reader, SEQUENCE, oid};
 use crate::Error;
+use crate::der::{self, INTEGER, NULL, OCTET_STRING, OID, Reader, SEQUENCE, oid};
 
 /// Iterations notary uses.
 pub(super) const NOTARY_ITERATIONS: u32 = 2048;

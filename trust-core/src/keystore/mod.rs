@@ -28,7 +28,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod der;
 mod encryption;
 mod keyfile;
 pub mod keyring;

@@ -17,9 +17,9 @@
 use ring::signature::{Ed25519KeyPair, KeyPair as _};
 use zeroize::Zeroizing;
 
-use super::der::{self, BIT_STRING, CONTEXT_0, CONTEXT_1, INTEGER, NULL, OCTET_STRING, OID, Reader, SEQUENCE, oid};
 use crate::Error;
 use crate::crypto::signer::PrivateKey;
+use crate::der::{self, BIT_STRING, CONTEXT_0, CONTEXT_1, INTEGER, NULL, OCTET_STRING, OID, Reader, SEQUENCE, oid};
 use crate::wire::KeyType;
 
 /// Why a decoded structure is not a usable key.

@@ -1,4 +1,4 @@
-//! A small, tolerant DER reader and writer for key files.
+//! A small, tolerant DER reader and writer, for key files and public keys.
 //!
 //! Key files come from Go's `encoding/asn1`, OpenSSL and older notary releases, so the
 //! reader accepts what they write (including the non-standard structures notary puts
@@ -7,81 +7,81 @@
 
 use zeroize::Zeroizing;
 
-pub(super) const INTEGER: u8 = 0x02;
-pub(super) const BIT_STRING: u8 = 0x03;
-pub(super) const OCTET_STRING: u8 = 0x04;
-pub(super) const NULL: u8 = 0x05;
-pub(super) const OID: u8 = 0x06;
-pub(super) const SEQUENCE: u8 = 0x30;
+pub(crate) const INTEGER: u8 = 0x02;
+pub(crate) const BIT_STRING: u8 = 0x03;
+pub(crate) const OCTET_STRING: u8 = 0x04;
+pub(crate) const NULL: u8 = 0x05;
+pub(crate) const OID: u8 = 0x06;
+pub(crate) const SEQUENCE: u8 = 0x30;
 /// `[0]` EXPLICIT (constructed, context-specific).
-pub(super) const CONTEXT_0: u8 = 0xa0;
+pub(crate) const CONTEXT_0: u8 = 0xa0;
 /// `[1]` EXPLICIT (constructed, context-specific).
-pub(super) const CONTEXT_1: u8 = 0xa1;
+pub(crate) const CONTEXT_1: u8 = 0xa1;
 
 /// Object identifiers used by key files (DER contents, without tag and length).
-pub(super) mod oid {
+pub(crate) mod oid {
     /// id-ecPublicKey, 1.2.840.10045.2.1
-    pub(in crate::keystore) const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+    pub(crate) const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
     /// prime256v1 / P-256, 1.2.840.10045.3.1.7
-    pub(in crate::keystore) const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+    pub(crate) const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
     /// secp384r1 / P-384, 1.3.132.0.34
-    pub(in crate::keystore) const P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+    pub(crate) const P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
     /// rsaEncryption, 1.2.840.113549.1.1.1
-    pub(in crate::keystore) const RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+    pub(crate) const RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
     /// Ed25519 (RFC 8410), 1.3.101.112
-    pub(in crate::keystore) const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+    pub(crate) const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
     /// Ed25519 as notary writes it, 1.3.6.1.4.1.11591.15.1
-    pub(in crate::keystore) const NOTARY_ED25519: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0xda, 0x47, 0x0f, 0x01];
+    pub(crate) const NOTARY_ED25519: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0xda, 0x47, 0x0f, 0x01];
     /// PBES2, 1.2.840.113549.1.5.13
-    pub(in crate::keystore) const PBES2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d];
+    pub(crate) const PBES2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d];
     /// PBKDF2, 1.2.840.113549.1.5.12
-    pub(in crate::keystore) const PBKDF2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0c];
+    pub(crate) const PBKDF2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0c];
     /// hmacWithSHA1, 1.2.840.113549.2.7
-    pub(in crate::keystore) const HMAC_SHA1: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x07];
+    pub(crate) const HMAC_SHA1: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x07];
     /// hmacWithSHA256, 1.2.840.113549.2.9
-    pub(in crate::keystore) const HMAC_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x09];
+    pub(crate) const HMAC_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x09];
     /// hmacWithSHA384, 1.2.840.113549.2.10
-    pub(in crate::keystore) const HMAC_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x0a];
+    pub(crate) const HMAC_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x0a];
     /// hmacWithSHA512, 1.2.840.113549.2.11
-    pub(in crate::keystore) const HMAC_SHA512: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x0b];
+    pub(crate) const HMAC_SHA512: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x0b];
     /// aes128-CBC, 2.16.840.1.101.3.4.1.2
-    pub(in crate::keystore) const AES128_CBC: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x02];
+    pub(crate) const AES128_CBC: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x02];
     /// aes192-CBC, 2.16.840.1.101.3.4.1.22
-    pub(in crate::keystore) const AES192_CBC: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x16];
+    pub(crate) const AES192_CBC: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x16];
     /// aes256-CBC, 2.16.840.1.101.3.4.1.42
-    pub(in crate::keystore) const AES256_CBC: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a];
+    pub(crate) const AES256_CBC: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a];
 }
 
 /// Reads DER values one after another from a byte slice.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     input: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
     /// A reader over `input`.
-    pub(super) fn new(input: &'a [u8]) -> Self {
+    pub(crate) fn new(input: &'a [u8]) -> Self {
         Reader { input }
     }
 
     /// True when everything has been read.
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.input.is_empty()
     }
 
     /// Everything not read yet (e.g. the parameters after an AlgorithmIdentifier's OID).
-    pub(super) fn rest(&self) -> &'a [u8] {
+    pub(crate) fn rest(&self) -> &'a [u8] {
         self.input
     }
 
     /// The tag of the next value, if any.
-    pub(super) fn peek_tag(&self) -> Option<u8> {
+    pub(crate) fn peek_tag(&self) -> Option<u8> {
         self.input.first().copied()
     }
 
     /// Reads the next value of any tag: `(tag, contents)`. Definite lengths only, in
     /// short or long form (up to four length bytes; non-minimal forms are tolerated).
-    pub(super) fn read_any(&mut self) -> Option<(u8, &'a [u8])> {
+    pub(crate) fn read_any(&mut self) -> Option<(u8, &'a [u8])> {
         let (&tag, rest) = self.input.split_first()?;
         if tag & 0x1f == 0x1f {
             return None; // multi-byte tags never occur in key files
@@ -103,7 +103,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next value, which must have tag `tag`, and returns its contents.
-    pub(super) fn read(&mut self, tag: u8) -> Option<&'a [u8]> {
+    pub(crate) fn read(&mut self, tag: u8) -> Option<&'a [u8]> {
         match self.read_any()? {
             (t, contents) if t == tag => Some(contents),
             _ => None,
@@ -111,18 +111,18 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next value if it has tag `tag`.
-    pub(super) fn read_optional(&mut self, tag: u8) -> Option<&'a [u8]> {
+    pub(crate) fn read_optional(&mut self, tag: u8) -> Option<&'a [u8]> {
         if self.peek_tag() == Some(tag) { self.read(tag) } else { None }
     }
 
     /// Reads a small non-negative INTEGER (version numbers, iteration counts).
-    pub(super) fn read_small_uint(&mut self) -> Option<u64> {
+    pub(crate) fn read_small_uint(&mut self) -> Option<u64> {
         small_uint(self.read(INTEGER)?)
     }
 }
 
 /// The value of a non-negative INTEGER's contents that fits in 32 bits.
-pub(super) fn small_uint(contents: &[u8]) -> Option<u64> {
+pub(crate) fn small_uint(contents: &[u8]) -> Option<u64> {
     let (&first, _) = contents.split_first()?;
     if first & 0x80 != 0 {
         return None;
@@ -146,7 +146,7 @@ fn len_size(len: usize) -> usize {
 }
 
 /// The encoded size of a TLV with `len` content bytes.
-pub(super) fn tlv_size(len: usize) -> usize {
+pub(crate) fn tlv_size(len: usize) -> usize {
     1 + len_size(len) + len
 }
 
@@ -163,15 +163,14 @@ fn push_len(out: &mut Vec<u8>, len: usize) {
 }
 
 /// Appends `tag`, the DER length of `contents` and `contents` to `out`.
-#[cfg(test)]
-fn push_tlv(out: &mut Vec<u8>, tag: u8, contents: &[u8]) {
+pub(crate) fn push_tlv(out: &mut Vec<u8>, tag: u8, contents: &[u8]) {
     out.push(tag);
     push_len(out, contents.len());
     out.extend_from_slice(contents);
 }
 
 /// A DER INTEGER's contents for a small non-negative number.
-pub(super) fn uint_contents(value: u32) -> Vec<u8> {
+pub(crate) fn uint_contents(value: u32) -> Vec<u8> {
     let bytes = value.to_be_bytes();
     let skip = bytes.iter().take_while(|&&b| b == 0).count().min(3);
     let mut out = Vec::with_capacity(5);
@@ -185,7 +184,7 @@ pub(super) fn uint_contents(value: u32) -> Vec<u8> {
 /// Builds a value of `tag` whose contents are the concatenation of `parts` (already
 /// encoded values, or raw contents), in a buffer that is zeroized on drop and sized so
 /// that it never reallocates.
-pub(super) fn sequence_of(tag: u8, parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
+pub(crate) fn sequence_of(tag: u8, parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
     let len: usize = parts.iter().map(|p| p.len()).sum();
     let mut out = Zeroizing::new(Vec::with_capacity(tlv_size(len)));
     out.push(tag);
@@ -197,7 +196,7 @@ pub(super) fn sequence_of(tag: u8, parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
 }
 
 /// One encoded TLV in a zeroizing buffer.
-pub(super) fn tlv(tag: u8, contents: &[u8]) -> Zeroizing<Vec<u8>> {
+pub(crate) fn tlv(tag: u8, contents: &[u8]) -> Zeroizing<Vec<u8>> {
     sequence_of(tag, &[contents])
 }
 
