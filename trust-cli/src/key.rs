@@ -431,6 +431,8 @@ mod tests {
         let public = tmp.path().join("alice.pub");
         std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/docker-signers/keys/alice.pub"), &public)
             .unwrap();
+        // A checkout gives files 0644; the owner-only check comes first, as in docker.
+        std::fs::set_permissions(&public, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         let (_, failure) = output(|out| load(&store, &source(Some(PASSPHRASE)), &load_args("signer", &public), out));
         let failure = failure.unwrap();
         assert_eq!(failure.code, Code::Key);
