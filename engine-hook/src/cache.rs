@@ -1,0 +1,245 @@
+//! The decision cache: verification results kept in memory so warm decisions touch
+//! neither the network nor the disk.
+//!
+//! - A result is kept until the earliest of: now + the TTL (`--cache-ttl`, default
+//!   60 s), and the earliest expiry among the metadata it rests on. `--cache-ttl 0`
+//!   keeps nothing.
+//! - "Not signed" and verification failures are kept for the TTL too (a flood of pulls
+//!   of an unsigned image does not hammer the trust server); network and I/O failures
+//!   are never kept. Results from expired cached data (the server unreachable, with
+//!   `allow-expired-cached-trust-data`) are kept for the TTL.
+//! - Cold lookups of one repository are single-flight: one thread verifies while the
+//!   others wait for it and then read its result. This also keeps two threads from
+//!   updating trust-core's on-disk cache of one repository at once.
+//! - At most [`MAX_ENTRIES`] results; past that, expired ones are dropped, then the
+//!   whole map. [`CachingVerifier::clear`] empties it (policy reloads).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use crate::verify::{Failure, Query, Verification, Verifier};
+
+/// Most results kept.
+pub const MAX_ENTRIES: usize = 65_536;
+
+struct Entry {
+    result: Result<Verification, Failure>,
+    until: Instant,
+}
+
+/// A [`Verifier`] that caches another's results and runs one lookup per repository at
+/// a time.
+pub struct CachingVerifier<V> {
+    inner: V,
+    ttl: Duration,
+    entries: Mutex<HashMap<String, Entry>>,
+    flights: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+}
+
+impl<V> std::fmt::Debug for CachingVerifier<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachingVerifier").field("ttl", &self.ttl).finish()
+    }
+}
+
+/// Where a result came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The cache.
+    Cache,
+    /// A verification made for this request (or by a concurrent request it waited for).
+    Fresh,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; keep using it.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<V: Verifier> CachingVerifier<V> {
+    /// Caches `inner`'s results for at most `ttl`.
+    pub fn new(inner: V, ttl: Duration) -> Self {
+        CachingVerifier { inner, ttl, entries: Mutex::new(HashMap::new()), flights: Mutex::new(HashMap::new()) }
+    }
+
+    /// The wrapped verifier.
+    pub fn inner(&self) -> &V {
+        &self.inner
+    }
+
+    /// Forgets every result.
+    pub fn clear(&self) {
+        lock(&self.entries).clear();
+    }
+
+    /// How many results are kept.
+    pub fn len(&self) -> usize {
+        lock(&self.entries).len()
+    }
+
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn cached(&self, key: &str) -> Option<Result<Verification, Failure>> {
+        let entries = lock(&self.entries);
+        let entry = entries.get(key).filter(|e| e.until > Instant::now())?;
+        Some(entry.result.clone().map(|mut v| {
+            v.from_cache = true;
+            v
+        }))
+    }
+
+    /// How long `result` may be kept.
+    fn lifetime(&self, result: &Result<Verification, Failure>) -> Option<Duration> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        match result {
+            Ok(v) if v.offline => Some(self.ttl),
+            Ok(v) => match v.expires {
+                Some(at) => (at - Utc::now()).to_std().ok().map(|left| left.min(self.ttl)),
+                None => Some(self.ttl),
+            },
+            Err(f) if f.is_transient() => None,
+            Err(_) => Some(self.ttl),
+        }
+    }
+
+    fn store(&self, key: String, result: &Result<Verification, Failure>) {
+        let Some(lifetime) = self.lifetime(result).filter(|d| !d.is_zero()) else { return };
+        let now = Instant::now();
+        let mut entries = lock(&self.entries);
+        if entries.len() >= MAX_ENTRIES {
+            entries.retain(|_, e| e.until > now);
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(key, Entry { result: result.clone(), until: now + lifetime });
+    }
+
+    /// Verifies `query`, from the cache when possible, and says where the answer came from.
+    pub fn verify_traced(&self, query: &Query) -> (Result<Verification, Failure>, Source) {
+        let key = query.key();
+        if let Some(hit) = self.cached(&key) {
+            return (hit, Source::Cache);
+        }
+        let gun = query.reference.gun();
+        let flight = Arc::clone(lock(&self.flights).entry(gun.clone()).or_default());
+        let result = {
+            let _one_at_a_time = lock(&flight);
+            match self.cached(&key) {
+                Some(hit) => hit,
+                None => {
+                    let result = self.inner.verify(query);
+                    self.store(key, &result);
+                    result
+                }
+            }
+        };
+        // Drop the repository's lock once no one else holds or waits for it.
+        let mut flights = lock(&self.flights);
+        if Arc::strong_count(&flight) == 2 {
+            flights.remove(&gun);
+        }
+        (result, Source::Fresh)
+    }
+}
+
+impl<V: Verifier> Verifier for CachingVerifier<V> {
+    fn verify(&self, query: &Query) -> Result<Verification, Failure> {
+        self.verify_traced(query).0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use trust_core::ErrorKind;
+    use trust_core::pinning::Pin;
+    use trust_core::reference::Reference;
+
+    struct Slow {
+        calls: AtomicUsize,
+        answer: Result<Verification, Failure>,
+    }
+
+    impl Verifier for Slow {
+        fn verify(&self, _: &Query) -> Result<Verification, Failure> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(50));
+            self.answer.clone()
+        }
+    }
+
+    fn query(r: &str) -> Query {
+        Query { reference: Reference::parse(r).unwrap(), server: None, pin: Pin::Tofu, allow_expired: false }
+    }
+
+    fn ok(expires_in: i64) -> Result<Verification, Failure> {
+        Ok(Verification {
+            gun: "a.io/x".into(),
+            server: "https://a.io".into(),
+            releases: vec![],
+            expires: Some(Utc::now() + chrono::Duration::seconds(expires_in)),
+            offline: false,
+            warnings: vec![],
+            from_cache: false,
+        })
+    }
+
+    fn slow(answer: Result<Verification, Failure>) -> Slow {
+        Slow { calls: AtomicUsize::new(0), answer }
+    }
+
+    #[test]
+    fn concurrent_cold_lookups_verify_once() {
+        let cache = Arc::new(CachingVerifier::new(slow(ok(3600)), Duration::from_secs(60)));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let c = Arc::clone(&cache);
+                std::thread::spawn(move || c.verify(&query("a.io/x:v1")).is_ok())
+            })
+            .collect();
+        assert!(threads.into_iter().all(|t| t.join().unwrap()));
+        assert_eq!(cache.inner().calls.load(Ordering::SeqCst), 1);
+        assert_eq!(cache.verify_traced(&query("a.io/x:v1")).1, Source::Cache);
+        assert!(lock(&cache.flights).is_empty());
+    }
+
+    #[test]
+    fn bounded_by_ttl_and_expiry() {
+        let cache = CachingVerifier::new(slow(ok(3600)), Duration::ZERO);
+        cache.verify(&query("a.io/x:v1")).unwrap();
+        cache.verify(&query("a.io/x:v1")).unwrap();
+        assert_eq!(cache.inner().calls.load(Ordering::SeqCst), 2, "ttl 0 keeps nothing");
+
+        let cache = CachingVerifier::new(slow(ok(-5)), Duration::from_secs(60));
+        let _ = cache.verify(&query("a.io/x:v1"));
+        assert!(cache.is_empty(), "already expired metadata is not kept");
+
+        let cache = CachingVerifier::new(slow(ok(3600)), Duration::from_secs(60));
+        let lifetime = cache.lifetime(&ok(10)).unwrap();
+        assert!(lifetime <= Duration::from_secs(10) && lifetime > Duration::from_secs(8));
+        assert_eq!(cache.lifetime(&ok(3600)), Some(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn transient_failures_are_not_kept() {
+        let net = Failure { kind: ErrorKind::Network, message: "down".into() };
+        let cache = CachingVerifier::new(slow(Err(net)), Duration::from_secs(60));
+        let _ = cache.verify(&query("a.io/x:v1"));
+        assert!(cache.is_empty());
+        let cache = CachingVerifier::new(slow(Err(Failure::not_signed("no"))), Duration::from_secs(60));
+        let _ = cache.verify(&query("a.io/x:v1"));
+        assert_eq!(cache.len(), 1);
+        cache.clear();
+        assert!(cache.is_empty());
+    }
+}

@@ -1,0 +1,321 @@
+//! The verification the decisions rest on, behind a small trait: [`TrustVerifier`]
+//! answers from trust data through trust-core; tests use a fake.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use trust_core::ErrorKind;
+use trust_core::client::{Client, ClientOptions, Repository};
+use trust_core::pinning::Pin;
+use trust_core::reference::Reference;
+use trust_core::settings::Settings;
+
+use crate::expired;
+use crate::pinning::trust_pinning;
+
+/// What to verify: a reference with a tag, a digest or both, and how to reach and
+/// trust its repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// The image reference (tag and/or `sha256` digest).
+    pub reference: Reference,
+    /// The trust server; `None`: `DOCKER_CONTENT_TRUST_SERVER`, else docker's default.
+    pub server: Option<String>,
+    /// What the repository's first root must satisfy.
+    pub pin: Pin,
+    /// Use expired cached trust data when the server cannot be reached.
+    pub allow_expired: bool,
+}
+
+impl Query {
+    /// A key that identifies the query (for caches).
+    pub fn key(&self) -> String {
+        format!("{}|{:?}|{:?}|{}", self.reference, self.server, self.pin, self.allow_expired)
+    }
+}
+
+/// One signed release of the repository: a tag in `targets/releases` or `targets`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    /// The tag.
+    pub tag: String,
+    /// Hex SHA-256 of the manifest.
+    pub digest_hex: String,
+    /// Delegation roles holding the same tag and digest, as docker names them (`alice`).
+    pub signers: Vec<String>,
+}
+
+/// What verification established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// The repository (GUN).
+    pub gun: String,
+    /// The trust server asked.
+    pub server: String,
+    /// For a tag: its release (the tag's digest as `docker pull` resolves it). For a
+    /// digest alone: every release pointing to it. Never empty.
+    pub releases: Vec<Release>,
+    /// The earliest expiry among the metadata used (root, timestamp, snapshot, targets,
+    /// delegations); `None` when unknown.
+    pub expires: Option<DateTime<Utc>>,
+    /// Verified from cached data the server could not refresh, expired or not.
+    pub offline: bool,
+    /// Warnings from the update (offline fallback, expired delegations).
+    pub warnings: Vec<String>,
+    /// Answered from the decision cache (set by [`crate::cache::CachingVerifier`]).
+    pub from_cache: bool,
+}
+
+/// Why verification failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// trust-core's classification: `NotSigned`, `Verification`, `Network`, …
+    pub kind: ErrorKind,
+    /// The message, naming what failed.
+    pub message: String,
+}
+
+impl Failure {
+    /// The tag or digest is not signed, or the repository has no trust data.
+    pub fn not_signed(message: impl Into<String>) -> Self {
+        Failure { kind: ErrorKind::NotSigned, message: message.into() }
+    }
+
+    /// Whether retrying later could give another answer without a change to the trust
+    /// data (the server or a local file was unavailable).
+    pub fn is_transient(&self) -> bool {
+        matches!(self.kind, ErrorKind::Network | ErrorKind::Io)
+    }
+}
+
+impl From<trust_core::Error> for Failure {
+    fn from(e: trust_core::Error) -> Self {
+        Failure { kind: e.kind(), message: e.to_string() }
+    }
+}
+
+/// Verifies references against trust data. Implementations must be thread-safe.
+pub trait Verifier: Send + Sync {
+    /// Resolves the query's tag (`targets/releases`, then `targets`) or finds the signed
+    /// tags pointing to its digest.
+    fn verify(&self, query: &Query) -> Result<Verification, Failure>;
+}
+
+/// How [`TrustVerifier`] reaches trust servers, as the `trust` CLI does.
+#[derive(Debug, Clone)]
+pub struct VerifierConfig {
+    /// Where trust data is cached (one subdirectory per server and pin).
+    pub trust_dir: PathBuf,
+    /// A CA bundle for trust servers; `None`: `$DOCKER_CONFIG/tls/<host:port>/*.crt`.
+    pub ca_file: Option<PathBuf>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// The longest a fetched timestamp is reused without asking the server again.
+    pub max_timestamp_age: Duration,
+    /// The time to verify at (tests); now when `None`.
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// The default trust directory of the hook.
+pub const DEFAULT_TRUST_DIR: &str = "/var/lib/trust-engine-hook";
+
+impl Default for VerifierConfig {
+    fn default() -> Self {
+        VerifierConfig {
+            trust_dir: PathBuf::from(DEFAULT_TRUST_DIR),
+            ca_file: None,
+            timeout: Duration::from_secs(10),
+            max_timestamp_age: Duration::from_secs(60),
+            now: None,
+        }
+    }
+}
+
+/// Verification through trust-core. Clients (and their HTTP connections and tokens)
+/// are kept per server, pin and repository. Callers serialise work on one repository
+/// (the [`crate::cache::CachingVerifier`] does): trust-core's cache of one repository
+/// is not written by two threads at once.
+pub struct TrustVerifier {
+    config: VerifierConfig,
+    clients: Mutex<HashMap<String, Arc<Client>>>,
+}
+
+/// How many clients are kept before the map is emptied.
+const MAX_CLIENTS: usize = 1024;
+
+impl std::fmt::Debug for TrustVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrustVerifier").field("config", &self.config).finish()
+    }
+}
+
+impl TrustVerifier {
+    /// A verifier with `config`.
+    pub fn new(config: VerifierConfig) -> Self {
+        TrustVerifier { config, clients: Mutex::new(HashMap::new()) }
+    }
+
+    /// The settings a `trust` command with the same flags would use.
+    fn settings(&self, server: &str, trust_dir: PathBuf, pin: &Pin, gun: &str) -> Settings {
+        Settings {
+            server: Some(server.to_owned()),
+            trust_dir: Some(trust_dir),
+            ca_file: self.config.ca_file.clone(),
+            timeout: Some(self.config.timeout),
+            client: ClientOptions {
+                pinning: trust_pinning(gun, pin),
+                now: self.config.now,
+                max_timestamp_age: self.config.max_timestamp_age,
+                ..ClientOptions::default()
+            },
+            ..Settings::default()
+        }
+    }
+
+    /// Where trust data from `server` under `pin` is cached: one directory per server
+    /// and pin, so a changed pin or server starts from a fresh root (a root trusted on
+    /// first use is not kept once a pin applies).
+    pub fn trust_data_dir(&self, server: &str, pin: &Pin) -> PathBuf {
+        let id = ring::digest::digest(&ring::digest::SHA256, format!("{server}\n{pin:?}").as_bytes());
+        self.config.trust_dir.join(hex::encode(&id.as_ref()[..8]))
+    }
+
+    fn client(&self, query: &Query, server: &str, offline: bool) -> Result<Arc<Client>, trust_core::Error> {
+        let gun = query.reference.gun();
+        let dir = self.trust_data_dir(server, &query.pin);
+        let mut settings = self.settings(server, dir.clone(), &query.pin, &gun);
+        if offline {
+            // Cached data only, verified as of just before its earliest expiry.
+            let at = expired::verification_time(&dir, &gun, self.config.now.unwrap_or_else(Utc::now))?;
+            settings.client.now = Some(at);
+            let remote = Box::new(expired::OfflineRemote::new(server));
+            return Ok(Arc::new(Client::new(&gun, remote, &dir, settings.client)?));
+        }
+        if query.allow_expired {
+            // A failure to reach the server must surface, so the offline path can run.
+            settings.client.no_offline_fallback = true;
+        }
+        let key = format!("{server}|{:?}|{gun}|{}", query.pin, settings.client.no_offline_fallback);
+        let mut clients = self.clients.lock().map_err(|_| poisoned())?;
+        if let Some(client) = clients.get(&key) {
+            return Ok(Arc::clone(client));
+        }
+        if clients.len() >= MAX_CLIENTS {
+            clients.clear();
+        }
+        let client = Arc::new(settings.client_for(&query.reference)?);
+        clients.insert(key, Arc::clone(&client));
+        Ok(client)
+    }
+
+    fn verify_with(&self, query: &Query, server: &str, offline: bool) -> Result<Verification, trust_core::Error> {
+        let client = self.client(query, server, offline)?;
+        let mut repo = client.update()?;
+        let reference = &query.reference;
+        let releases = match (reference.tag(), reference.digest()) {
+            (Some(tag), _) => vec![release_of_tag(&mut repo, tag)?],
+            (None, Some(digest)) => releases_of_digest(&mut repo, digest)?,
+            (None, None) => vec![release_of_tag(&mut repo, "latest")?],
+        };
+        let warnings = repo.warnings().to_vec();
+        let expires = earliest_expiry(&repo);
+        Ok(Verification {
+            gun: reference.gun(),
+            server: server.to_owned(),
+            releases,
+            expires,
+            offline,
+            warnings,
+            from_cache: false,
+        })
+    }
+}
+
+fn poisoned() -> trust_core::Error {
+    trust_core::Error::InvalidInput("internal error: a lock was poisoned".into())
+}
+
+/// The tag's release and the signers holding the same digest.
+fn release_of_tag(repo: &mut Repository<'_>, tag: &str) -> Result<Release, trust_core::Error> {
+    let found = repo.release(tag)?;
+    let digest_hex = found.digest_hex();
+    let info = repo.trust_info(Some(tag))?;
+    let signers = info.released.into_iter().find(|r| r.digest == digest_hex).map(|r| r.signers).unwrap_or_default();
+    Ok(Release { tag: tag.to_owned(), digest_hex, signers })
+}
+
+/// Every release whose digest is `digest` (`sha256:<hex>`), with its signers.
+fn releases_of_digest(repo: &mut Repository<'_>, digest: &str) -> Result<Vec<Release>, trust_core::Error> {
+    let gun = repo.gun().to_owned();
+    let hex = digest.strip_prefix("sha256:").ok_or_else(|| {
+        trust_core::Error::InvalidInput(format!("{digest}: only sha256 digests can be checked against trust data"))
+    })?;
+    let info = repo.trust_info(None)?;
+    let releases: Vec<Release> = info
+        .released
+        .into_iter()
+        .filter(|r| r.digest == hex)
+        .map(|r| Release { tag: r.tag, digest_hex: r.digest, signers: r.signers })
+        .collect();
+    if releases.is_empty() {
+        return Err(trust_core::Error::DigestNotSigned { gun, digest: digest.to_owned() });
+    }
+    Ok(releases)
+}
+
+/// The earliest expiry among the trusted metadata: root, timestamp, snapshot, targets
+/// and every delegation that was loaded.
+fn earliest_expiry(repo: &Repository<'_>) -> Option<DateTime<Utc>> {
+    let set = repo.trusted();
+    let mut times = vec![set.root().signed.expires.at()];
+    times.extend(set.timestamp().map(|t| t.signed.expires.at()));
+    times.extend(set.snapshot().map(|s| s.signed.expires.at()));
+    let mut queue: Vec<String> = vec!["targets".into()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(role) = queue.pop() {
+        if !seen.insert(role.clone()) {
+            continue;
+        }
+        let verified = if role == "targets" { set.targets() } else { set.delegation(&role) };
+        if let Some(v) = verified {
+            times.push(v.signed.expires.at());
+            queue.extend(v.signed.delegations.roles.iter().map(|r| r.name.clone()));
+        }
+    }
+    times.into_iter().min()
+}
+
+impl Verifier for TrustVerifier {
+    fn verify(&self, query: &Query) -> Result<Verification, Failure> {
+        let server = match &query.server {
+            Some(s) => s.clone(),
+            None => trust_core::config::trust_server(&query.reference, None)?,
+        };
+        match self.verify_with(query, &server, false) {
+            Err(e) if e.kind() == ErrorKind::Network && query.allow_expired => {
+                self.verify_with(query, &server, true).map_err(|offline| {
+                    Failure::from(trust_core::Error::Network {
+                        url: server.clone(),
+                        reason: format!("{e}; cached trust data did not verify either: {offline}"),
+                    })
+                })
+            }
+            other => other.map_err(Failure::from),
+        }
+    }
+}
+
+impl<V: Verifier + ?Sized> Verifier for Box<V> {
+    fn verify(&self, query: &Query) -> Result<Verification, Failure> {
+        (**self).verify(query)
+    }
+}
+
+impl<V: Verifier + ?Sized> Verifier for Arc<V> {
+    fn verify(&self, query: &Query) -> Result<Verification, Failure> {
+        (**self).verify(query)
+    }
+}
