@@ -8,14 +8,16 @@
 //!   of an unsigned image does not hammer the trust server); network and I/O failures
 //!   are never kept. Results from expired cached data (the server unreachable, with
 //!   `allow-expired-cached-trust-data`) are kept for the TTL.
-//! - Cold lookups of one repository are single-flight: one thread verifies while the
-//!   others wait for it and then read its result. This also keeps two threads from
-//!   updating trust-core's on-disk cache of one repository at once.
+//! - Cold lookups are single-flight: while one thread verifies a reference, the
+//!   others asking for the same reference wait and take its result (also with
+//!   `--cache-ttl 0`, where nothing is kept afterwards). Verifications of one
+//!   repository run one at a time, so two threads never update trust-core's on-disk
+//!   cache of one repository at once.
 //! - At most [`MAX_ENTRIES`] results; past that, expired ones are dropped, then the
 //!   whole map. [`CachingVerifier::clear`] empties it (policy reloads).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -30,13 +32,54 @@ struct Entry {
     until: Instant,
 }
 
-/// A [`Verifier`] that caches another's results and runs one lookup per repository at
-/// a time.
+/// One verification in progress, and its result once there.
+#[derive(Default)]
+struct Flight {
+    result: Mutex<Option<Result<Verification, Failure>>>,
+    done: Condvar,
+}
+
+impl Flight {
+    /// Publishes the result to every waiter.
+    fn land(&self, result: Result<Verification, Failure>) {
+        *lock(&self.result) = Some(result);
+        self.done.notify_all();
+    }
+
+    /// Waits for the result.
+    fn wait(&self) -> Result<Verification, Failure> {
+        let mut guard = lock(&self.result);
+        loop {
+            if let Some(result) = guard.as_ref() {
+                return result.clone();
+            }
+            guard = self.done.wait(guard).unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+}
+
+/// Lands a flight with a failure if its leader never got to (a panic while verifying),
+/// so that waiters are not left waiting.
+struct Landing<'a>(&'a Flight);
+
+impl Drop for Landing<'_> {
+    fn drop(&mut self) {
+        if lock(&self.0.result).is_none() {
+            self.0.land(Err(Failure { kind: trust_core::ErrorKind::Io, message: "verification did not finish".into() }));
+        }
+    }
+}
+
+/// A [`Verifier`] that caches another's results, shares verifications in progress,
+/// and verifies one repository at a time.
 pub struct CachingVerifier<V> {
     inner: V,
     ttl: Duration,
     entries: Mutex<HashMap<String, Entry>>,
-    flights: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Verifications in progress, by query key.
+    flights: Mutex<HashMap<String, Arc<Flight>>>,
+    /// One lock per repository, held while verifying.
+    repositories: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
 
 impl<V> std::fmt::Debug for CachingVerifier<V> {
@@ -62,7 +105,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl<V: Verifier> CachingVerifier<V> {
     /// Caches `inner`'s results for at most `ttl`.
     pub fn new(inner: V, ttl: Duration) -> Self {
-        CachingVerifier { inner, ttl, entries: Mutex::new(HashMap::new()), flights: Mutex::new(HashMap::new()) }
+        CachingVerifier {
+            inner,
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+            flights: Mutex::new(HashMap::new()),
+            repositories: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The wrapped verifier.
@@ -129,25 +178,49 @@ impl<V: Verifier> CachingVerifier<V> {
         if let Some(hit) = self.cached(&key) {
             return (hit, Source::Cache);
         }
+        let (flight, leader) = {
+            let mut flights = lock(&self.flights);
+            match flights.get(&key) {
+                Some(flight) => (Arc::clone(flight), false),
+                None => {
+                    let flight = Arc::new(Flight::default());
+                    flights.insert(key.clone(), Arc::clone(&flight));
+                    (flight, true)
+                }
+            }
+        };
+        if !leader {
+            return (flight.wait(), Source::Fresh);
+        }
+        let landing = Landing(&flight);
+        let result = self.verify_alone(query, &key);
+        flight.land(result.clone());
+        drop(landing);
+        lock(&self.flights).remove(&key);
+        (result, Source::Fresh)
+    }
+
+    /// Verifies `query` while holding its repository's lock, and keeps the result.
+    fn verify_alone(&self, query: &Query, key: &str) -> Result<Verification, Failure> {
         let gun = query.reference.gun();
-        let flight = Arc::clone(lock(&self.flights).entry(gun.clone()).or_default());
+        let repository = Arc::clone(lock(&self.repositories).entry(gun.clone()).or_default());
         let result = {
-            let _one_at_a_time = lock(&flight);
-            match self.cached(&key) {
+            let _one_at_a_time = lock(&repository);
+            match self.cached(key) {
                 Some(hit) => hit,
                 None => {
                     let result = self.inner.verify(query);
-                    self.store(key, &result);
+                    self.store(key.to_owned(), &result);
                     result
                 }
             }
         };
         // Drop the repository's lock once no one else holds or waits for it.
-        let mut flights = lock(&self.flights);
-        if Arc::strong_count(&flight) == 2 {
-            flights.remove(&gun);
+        let mut repositories = lock(&self.repositories);
+        if Arc::strong_count(&repository) == 2 {
+            repositories.remove(&gun);
         }
-        (result, Source::Fresh)
+        result
     }
 }
 
@@ -211,6 +284,21 @@ mod tests {
         assert_eq!(cache.inner().calls.load(Ordering::SeqCst), 1);
         assert_eq!(cache.verify_traced(&query("a.io/x:v1")).1, Source::Cache);
         assert!(lock(&cache.flights).is_empty());
+    }
+
+    #[test]
+    fn concurrent_lookups_share_one_verification_even_with_the_cache_off() {
+        let cache = Arc::new(CachingVerifier::new(slow(ok(3600)), Duration::ZERO));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let c = Arc::clone(&cache);
+                std::thread::spawn(move || c.verify(&query("a.io/x:v1")).is_ok())
+            })
+            .collect();
+        assert!(threads.into_iter().all(|t| t.join().unwrap()));
+        assert!(cache.inner().calls.load(Ordering::SeqCst) < 8, "waiters took the leader's result");
+        assert!(cache.is_empty(), "ttl 0 keeps nothing");
+        assert!(lock(&cache.flights).is_empty() && lock(&cache.repositories).is_empty());
     }
 
     #[test]

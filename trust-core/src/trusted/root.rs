@@ -52,7 +52,7 @@ pub(super) fn verify_initial(raw: &[u8], ctx: &Context, pin: &Pin, check_expiry:
         Pin::Certs(ids) => {
             keys.retain(|id, key| ids.contains(id) || canonical_key_id(key).is_ok_and(|c| ids.contains(&c)));
             if keys.is_empty() {
-                return Err(Error::verification(ROLE, "no root certificate matches the pinned certificate IDs"));
+                return Err(Error::verification(ROLE, "no root key matches the pinned root key or certificate IDs"));
             }
         }
         Pin::Ca(path) => {
