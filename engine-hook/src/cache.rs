@@ -65,7 +65,8 @@ struct Landing<'a>(&'a Flight);
 impl Drop for Landing<'_> {
     fn drop(&mut self) {
         if lock(&self.0.result).is_none() {
-            self.0.land(Err(Failure { kind: trust_core::ErrorKind::Io, message: "verification did not finish".into() }));
+            self.0
+                .land(Err(Failure { kind: trust_core::ErrorKind::Io, message: "verification did not finish".into() }));
         }
     }
 }

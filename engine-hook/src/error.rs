@@ -28,6 +28,9 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The decision log could not be written.
+    #[error("decision log: {0}")]
+    Log(String),
     /// Trust data could not be fetched or verified.
     #[error(transparent)]
     Trust(#[from] trust_core::Error),

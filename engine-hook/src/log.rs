@@ -95,9 +95,32 @@ enum Sink {
     File { path: PathBuf, file: File },
 }
 
-/// Writes decision lines. Thread-safe; every line is written whole and flushed.
+impl Sink {
+    fn write(&mut self, text: &[u8]) -> std::io::Result<()> {
+        match self {
+            Sink::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(text).and_then(|_| out.flush())
+            }
+            Sink::Stderr => std::io::stderr().lock().write_all(text),
+            Sink::File { file, .. } => file.write_all(text),
+        }
+    }
+}
+
+/// What the writer thread is asked to do.
+enum Message {
+    Line(String),
+    Reopen(std::sync::mpsc::Sender<Result<()>>),
+    Flush(std::sync::mpsc::Sender<()>),
+}
+
+/// Writes decision lines from a thread of its own, so that no request waits for the
+/// log: lines are handed over in order and written whole, batched while they queue
+/// up; dropping the logger writes what is queued before it returns.
 pub struct Logger {
-    sink: Mutex<Sink>,
+    sender: Mutex<Option<std::sync::mpsc::Sender<Message>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     filter: LogFilter,
 }
 
@@ -111,30 +134,86 @@ fn open_append(path: &Path) -> Result<File> {
     OpenOptions::new().create(true).append(true).open(path).map_err(|e| Error::io(path, e))
 }
 
+/// The writer thread: writes each queued batch with one write call.
+fn write_lines(mut sink: Sink, messages: std::sync::mpsc::Receiver<Message>) {
+    let mut batch = String::new();
+    let flush = |sink: &mut Sink, batch: &mut String| {
+        if !batch.is_empty() {
+            if let Err(e) = sink.write(batch.as_bytes()) {
+                eprintln!("trust-engine-hook: cannot write the decision log: {e}");
+            }
+            batch.clear();
+        }
+    };
+    while let Ok(first) = messages.recv() {
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Line(line) => batch.push_str(&line),
+                Message::Reopen(done) => {
+                    flush(&mut sink, &mut batch);
+                    let result = match &mut sink {
+                        Sink::File { path, file } => open_append(path).map(|f| *file = f),
+                        _ => Ok(()),
+                    };
+                    let _ = done.send(result);
+                }
+                Message::Flush(done) => {
+                    flush(&mut sink, &mut batch);
+                    let _ = done.send(());
+                }
+            }
+            next = messages.try_recv().ok();
+        }
+        flush(&mut sink, &mut batch);
+    }
+    flush(&mut sink, &mut batch);
+}
+
 impl Logger {
+    fn start(sink: Sink, filter: LogFilter) -> Self {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let writer =
+            std::thread::Builder::new().name("decision-log".into()).spawn(move || write_lines(sink, receiver)).ok();
+        Logger { sender: Mutex::new(Some(sender)), writer: Mutex::new(writer), filter }
+    }
+
     /// Logs to stdout.
     pub fn stdout(filter: LogFilter) -> Self {
-        Logger { sink: Mutex::new(Sink::Stdout), filter }
+        Logger::start(Sink::Stdout, filter)
     }
 
     /// Logs to stderr (the containerd verifier, whose stdout is its verdict).
     pub fn stderr(filter: LogFilter) -> Self {
-        Logger { sink: Mutex::new(Sink::Stderr), filter }
+        Logger::start(Sink::Stderr, filter)
     }
 
     /// Appends to `path`.
     pub fn file(path: &Path, filter: LogFilter) -> Result<Self> {
         let file = open_append(path)?;
-        Ok(Logger { sink: Mutex::new(Sink::File { path: path.to_owned(), file }), filter })
+        Ok(Logger::start(Sink::File { path: path.to_owned(), file }, filter))
+    }
+
+    fn send(&self, message: Message) -> bool {
+        let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner());
+        sender.as_ref().is_some_and(|s| s.send(message).is_ok())
     }
 
     /// Reopens the log file (after rotation); nothing for stdout and stderr.
     pub fn reopen(&self) -> Result<()> {
-        let mut sink = self.sink.lock().unwrap_or_else(|p| p.into_inner());
-        if let Sink::File { path, file } = &mut *sink {
-            *file = open_append(path)?;
+        let (done, result) = std::sync::mpsc::channel();
+        if !self.send(Message::Reopen(done)) {
+            return Err(Error::Log("the decision log writer has stopped".into()));
         }
-        Ok(())
+        result.recv().unwrap_or_else(|_| Err(Error::Log("the decision log writer has stopped".into())))
+    }
+
+    /// Waits until every line logged so far is written (before the process exits).
+    pub fn flush(&self) {
+        let (done, written) = std::sync::mpsc::channel();
+        if self.send(Message::Flush(done)) {
+            let _ = written.recv();
+        }
     }
 
     /// Logs a decision if the filter wants it. Write errors are reported on stderr and
@@ -152,17 +231,18 @@ impl Logger {
             }
         };
         text.push('\n');
-        let mut sink = self.sink.lock().unwrap_or_else(|p| p.into_inner());
-        let written = match &mut *sink {
-            Sink::Stdout => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(text.as_bytes()).and_then(|_| out.flush())
-            }
-            Sink::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
-            Sink::File { file, .. } => file.write_all(text.as_bytes()),
-        };
-        if let Err(e) = written {
-            eprintln!("trust-engine-hook: cannot write the decision log: {e}");
+        if !self.send(Message::Line(text)) {
+            eprintln!("trust-engine-hook: the decision log writer has stopped");
+        }
+    }
+}
+
+impl Drop for Logger {
+    fn drop(&mut self) {
+        // Closing the channel ends the writer once it has written what is queued.
+        drop(self.sender.lock().unwrap_or_else(|p| p.into_inner()).take());
+        if let Some(writer) = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = writer.join();
         }
     }
 }

@@ -152,6 +152,7 @@ fn handle_signals(hook: Arc<Hook>, socket: PathBuf) -> std::io::Result<()> {
             } else {
                 let _ = std::fs::remove_file(&socket);
                 log::event("stopping");
+                hook.logger().flush();
                 std::process::exit(0);
             }
         }
