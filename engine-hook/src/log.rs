@@ -284,6 +284,7 @@ mod tests {
         logger.decision("y", &Decision { verdict: Verdict::Allow, ..d.clone() }, Duration::ZERO);
         logger.reopen().unwrap();
         logger.decision("z", &d, Duration::ZERO);
+        logger.flush();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 2);
     }

@@ -506,9 +506,19 @@ impl Stack {
         self.api("POST", &format!("/v1.41/images/create?fromImage={name}&tag={tag}"), timeout)
     }
 
-    /// Every decision line logged so far.
+    /// Every decision line logged so far. The hook writes its log from a thread of
+    /// its own, so the file is read until it stops changing (within 2 s).
     pub fn decisions(&self) -> Vec<Value> {
-        let text = std::fs::read_to_string(self.log_path()).unwrap_or_default();
+        let read = || std::fs::read_to_string(self.log_path()).unwrap_or_default();
+        let mut text = read();
+        for _ in 0..40 {
+            std::thread::sleep(Duration::from_millis(50));
+            let again = read();
+            if again == text {
+                break;
+            }
+            text = again;
+        }
         text.lines()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("log line {l:?} is not JSON: {e}")))
             .collect()
