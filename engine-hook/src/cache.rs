@@ -272,16 +272,21 @@ mod tests {
         Slow { calls: AtomicUsize::new(0), answer }
     }
 
-    #[test]
-    fn concurrent_cold_lookups_verify_once() {
-        let cache = Arc::new(CachingVerifier::new(slow(ok(3600)), Duration::from_secs(60)));
+    /// Verifies `a.io/x:v1` from 8 threads at once; true when every lookup succeeded.
+    fn verify_from_8_threads(cache: &Arc<CachingVerifier<Slow>>) -> bool {
         let threads: Vec<_> = (0..8)
             .map(|_| {
-                let c = Arc::clone(&cache);
+                let c = Arc::clone(cache);
                 std::thread::spawn(move || c.verify(&query("a.io/x:v1")).is_ok())
             })
             .collect();
-        assert!(threads.into_iter().all(|t| t.join().unwrap()));
+        threads.into_iter().all(|t| t.join().unwrap())
+    }
+
+    #[test]
+    fn concurrent_cold_lookups_verify_once() {
+        let cache = Arc::new(CachingVerifier::new(slow(ok(3600)), Duration::from_secs(60)));
+        assert!(verify_from_8_threads(&cache), "every lookup succeeded");
         assert_eq!(cache.inner().calls.load(Ordering::SeqCst), 1);
         assert_eq!(cache.verify_traced(&query("a.io/x:v1")).1, Source::Cache);
         assert!(lock(&cache.flights).is_empty());
@@ -290,13 +295,7 @@ mod tests {
     #[test]
     fn concurrent_lookups_share_one_verification_even_with_the_cache_off() {
         let cache = Arc::new(CachingVerifier::new(slow(ok(3600)), Duration::ZERO));
-        let threads: Vec<_> = (0..8)
-            .map(|_| {
-                let c = Arc::clone(&cache);
-                std::thread::spawn(move || c.verify(&query("a.io/x:v1")).is_ok())
-            })
-            .collect();
-        assert!(threads.into_iter().all(|t| t.join().unwrap()));
+        assert!(verify_from_8_threads(&cache), "every lookup succeeded");
         assert!(cache.inner().calls.load(Ordering::SeqCst) < 8, "waiters took the leader's result");
         assert!(cache.is_empty(), "ttl 0 keeps nothing");
         assert!(lock(&cache.flights).is_empty() && lock(&cache.repositories).is_empty());
