@@ -286,6 +286,7 @@ fn verify_with_a_ca_that_did_not_sign_the_server_exits_4() {
         "stderr should mention the certificate: {:?}",
         out.stderr
     );
+    assert!(out.stderr.contains(&*other_ca.to_string_lossy()), "stderr should name the CA file: {:?}", out.stderr);
     assert!(
         !metadata_dir(dir.path(), &repo.gun).join("root.json").exists(),
         "nothing from an untrusted server is cached"

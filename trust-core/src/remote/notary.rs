@@ -150,10 +150,13 @@ impl NotaryRemote {
         request.send().map_err(|e| {
             let mut reason = describe(&e);
             if reason.contains("invalid peer certificate") {
-                reason.push_str(&format!(
-                    " (to trust the server's CA, pass --tlscacert or put it in {}/*.crt)",
-                    self.certs_dir.get().map(|d| d.display().to_string()).unwrap_or_default()
-                ));
+                reason.push_str(&match &self.opts.ca_file {
+                    Some(ca) => format!(" (the CA in {} did not sign this server's certificate)", ca.display()),
+                    None => format!(
+                        " (to trust the server's CA, pass --tlscacert or put it in {}/*.crt)",
+                        self.certs_dir.get().map(|d| d.display().to_string()).unwrap_or_default()
+                    ),
+                });
             }
             Error::Network { url: url.to_owned(), reason }
         })
