@@ -106,7 +106,15 @@ fn activate_and_authz_over_one_keep_alive_connection() {
 
     // The decision log has one JSON line per AuthZReq.
     drop(conn);
-    let text = std::fs::read_to_string(&log).unwrap();
+    // The hook writes its log from a thread of its own: wait (at most 2 s) for the lines.
+    let mut text = std::fs::read_to_string(&log).unwrap_or_default();
+    for _ in 0..40 {
+        if text.lines().count() >= 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        text = std::fs::read_to_string(&log).unwrap_or_default();
+    }
     let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert_eq!(lines[0]["verdict"], "allow");
