@@ -15,7 +15,7 @@ use trust_core::crypto::keyid::canonical_key_id;
 use trust_core::crypto::signer::{KeyAlgorithm, PrivateKey};
 use trust_core::keystore::{
     DockerPassphrases, KeyFile, KeyStore, OsKeyring, StoredKey, encode_public_key, is_public_key_file,
-    is_valid_key_name, keyring_enabled, read_key_file, write_file_atomically,
+    is_valid_key_name, keyring_enabled, read_key_file,
 };
 use trust_core::settings::Settings;
 
@@ -153,7 +153,9 @@ fn generate(
         |e: Error| Failure::new(crate::exit::code_for(e.kind()), format!("failed to generate key for {name}: {e}"));
     let key = PrivateKey::generate(algorithm).map_err(failed)?;
     let id = store.add(&key, name, None, source).map_err(failed)?;
-    let written = encode_public_key(&key, name).and_then(|pem| write_file_atomically(&pub_path, pem.as_bytes(), false));
+    let written = encode_public_key(&key, name).and_then(|pem| {
+        trust_core::atomic_file::write(&pub_path, pem.as_bytes(), trust_core::atomic_file::Access::Private, false)
+    });
     if let Err(e) = written {
         // Leave nothing behind: the key is useless without its public half.
         let _ = store.remove(&id);

@@ -6,10 +6,11 @@
 //! created `0700` and files `0600`.
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use crate::Error;
+use crate::atomic_file::{self, Access};
 use crate::reference::check_gun;
 use crate::wire::is_valid_role_name;
 
@@ -60,15 +61,7 @@ impl Cache {
     /// directory is written, fsynced and renamed over the old one, then the directory is
     /// fsynced. Only the client calls this, with bytes the trusted state machine accepted.
     pub fn store(&self, role: &str, bytes: &[u8]) -> Result<(), Error> {
-        let path = self.path(role)?;
-        let parent = path.parent().unwrap_or(&self.dir);
-        create_private_dirs(parent)?;
-        let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(parent).map_err(|e| Error::io(parent, e))?;
-        set_private_file(tmp.path())?;
-        tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
-        tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
-        tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-        sync_dir(parent)
+        atomic_file::write(&self.path(role)?, bytes, Access::Private, true)
     }
 
     /// Deletes the cached bytes of `role`; nothing to delete is not an error.
@@ -95,37 +88,6 @@ impl Cache {
         path.set_extension("json");
         Ok(path)
     }
-}
-
-/// `mkdir -p` with mode 0700 for every directory it creates.
-fn create_private_dirs(dir: &Path) -> Result<(), Error> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| Error::io(dir, e))
-}
-
-#[cfg(unix)]
-fn set_private_file(path: &Path) -> Result<(), Error> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(|e| Error::io(path, e))
-}
-
-#[cfg(not(unix))]
-fn set_private_file(_path: &Path) -> Result<(), Error> {
-    Ok(())
-}
-
-/// Makes a rename in `dir` durable.
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> Result<(), Error> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> Result<(), Error> {
-    Ok(())
 }
 
 #[cfg(test)]

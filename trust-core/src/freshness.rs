@@ -52,12 +52,7 @@ impl Freshness {
         let record =
             Record { timestamp_sha256: sha256_hex(timestamp), fetched_at: now, max_age_secs: max_age.as_secs() };
         let bytes = serde_json::to_vec(&record).map_err(|e| Error::InvalidInput(e.to_string()))?;
-        let dir = self.path.parent().ok_or_else(|| Error::InvalidInput("freshness record has no directory".into()))?;
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
-        std::io::Write::write_all(&mut tmp, &bytes).map_err(|e| Error::io(&self.path, e))?;
-        tmp.persist(&self.path).map_err(|e| Error::io(&self.path, e.error))?;
-        Ok(())
+        crate::atomic_file::write(&self.path, &bytes, crate::atomic_file::Access::Private, true)
     }
 
     /// Forgets the record.

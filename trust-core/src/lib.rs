@@ -16,6 +16,7 @@
 //! The [`client`] module is the one place that drives I/O for reading: it asks the
 //! remote for bytes, feeds them to the trusted set and persists what was accepted.
 
+pub mod atomic_file;
 pub mod cache;
 pub mod canonical;
 pub mod client;

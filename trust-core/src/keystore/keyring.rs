@@ -181,7 +181,7 @@ pub fn keyring_enabled(trust_dir: &Path, flag: Option<bool>) -> Result<bool> {
         Some(wanted) if wanted != stored => {
             let json = serde_json::to_vec(&Settings { keyring: wanted })
                 .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))?;
-            super::store::write_file_atomically(&path, &json, true)?;
+            crate::atomic_file::write(&path, &json, crate::atomic_file::Access::Private, true)?;
             Ok(wanted)
         }
         Some(wanted) => Ok(wanted),

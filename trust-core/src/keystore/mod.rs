@@ -41,7 +41,7 @@ pub use keyring::{MemoryKeyring, OsKeyring, SecretStore, keyring_enabled};
 pub use passphrase::{
     ConstantPassphrase, DockerPassphrases, MIN_PASSPHRASE_LEN, PassphraseSource, Prompter, TerminalPrompter,
 };
-pub use store::{KeyStore, StoredKey, read_key_file, write_file_atomically};
+pub use store::{KeyStore, StoredKey, read_key_file};
 /// The buffer passphrases and key material are returned in (re-exported so that
 /// implementations of [`PassphraseSource`] and [`Prompter`] can name it).
 pub use zeroize::Zeroizing;

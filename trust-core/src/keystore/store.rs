@@ -5,11 +5,11 @@
 //! read too, never written.
 
 use std::fs;
-use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use super::keyfile::{KeyFile, encode_private_key};
 use super::passphrase::PassphraseSource;
+use crate::atomic_file::Access;
 use crate::crypto::keyid::canonical_key_id;
 use crate::crypto::signer::PrivateKey;
 use crate::wire::PublicKey;
@@ -229,7 +229,7 @@ impl KeyStore {
         let passphrase = source.get(role, &id, true, 0)?;
         let text = encode_private_key(key, role, gun, &passphrase)?;
         let path = self.private_dir.join(format!("{id}.key"));
-        write_file_atomically(&path, text.as_bytes(), true)?;
+        crate::atomic_file::write(&path, text.as_bytes(), Access::Private, true)?;
         source.remember(role, &id, &passphrase);
         Ok(id)
     }
@@ -261,66 +261,4 @@ pub fn read_key_file(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     let mut file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
     std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| Error::io(path, e))?;
     Ok(bytes)
-}
-
-/// Writes `bytes` to `path` so that readers see the old file or the whole new one, never
-/// a part: a temporary file with mode 0600 in the same directory, flushed to disk, then
-/// renamed over `path` (`overwrite`), or linked to it only if nothing is there yet
-/// (`!overwrite`, failing with [`Error::Io`] of kind `AlreadyExists`). Missing parent
-/// directories are created with mode 0700.
-pub fn write_file_atomically(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        let mut builder = fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&dir).map_err(|e| Error::io(&dir, e))?;
-    }
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".tmp-");
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
-    let mut tmp = builder.tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
-    tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|e| Error::io(tmp.path(), e))?;
-    if overwrite {
-        tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    } else {
-        tmp.persist_noclobber(path).map_err(|e| Error::io(path, e.error))?;
-    }
-    // Make the rename itself durable; a failure here loses nothing already written.
-    if let Ok(d) = fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    #[cfg(unix)]
-    fn no_clobber_and_modes() {
-        use std::os::unix::fs::PermissionsExt as _;
-
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a/b/file");
-        write_file_atomically(&path, b"one", false).unwrap();
-        let err = write_file_atomically(&path, b"two", false).unwrap_err();
-        assert!(
-            matches!(&err, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists),
-            "{err}"
-        );
-        assert_eq!(fs::read(&path).unwrap(), b"one");
-        write_file_atomically(&path, b"three", true).unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"three");
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(fs::metadata(dir.path().join("a")).unwrap().permissions().mode() & 0o777, 0o700);
-        let names: Vec<_> = fs::read_dir(dir.path().join("a/b")).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names, ["file"], "no temporary file is left behind");
-    }
 }

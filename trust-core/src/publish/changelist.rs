@@ -32,7 +32,6 @@ impl Changelist {
 
     /// Stages `change`, atomically, and returns its file.
     pub fn stage(&self, change: &Change) -> Result<PathBuf> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -42,10 +41,7 @@ impl Changelist {
             .map_err(|_| Error::InvalidInput("no randomness for a change file name".into()))?;
         let path = self.dir.join(format!("{nanos:020}_{}.change", hex::encode(random)));
         let bytes = serde_json::to_vec(change).map_err(|e| Error::InvalidInput(e.to_string()))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
-        std::io::Write::write_all(&mut tmp, &bytes).map_err(|e| Error::io(&path, e))?;
-        tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
-        tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        crate::atomic_file::write(&path, &bytes, crate::atomic_file::Access::Private, true)?;
         Ok(path)
     }
 

@@ -20,6 +20,7 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
+use crate::atomic_file::{self, Access};
 use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
 use crate::keystore::{KeyFile, encode_private_key};
 use crate::publish::{TARGETS_LIFETIME_DAYS, sign_with};
@@ -34,16 +35,6 @@ pub(super) struct Repository<'a> {
     tuf: PathBuf,
     keys: PathBuf,
     passphrase: Option<&'a Zeroizing<String>>,
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().ok_or_else(|| Error::InvalidInput(format!("{} has no directory", path.display())))?;
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
-    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| Error::io(path, e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
 }
 
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
@@ -94,8 +85,7 @@ impl<'a> Repository<'a> {
         }
         let key = PrivateKey::generate(KeyAlgorithm::Ed25519)?;
         let text = encode_private_key(&key, role, None, self.passphrase()?)?;
-        write_atomically(&path, text.as_bytes())?;
-        set_private(&path)?;
+        atomic_file::write(&path, text.as_bytes(), Access::Private, true)?;
         Ok(key)
     }
 
@@ -133,7 +123,12 @@ impl<'a> Repository<'a> {
         for (role, bytes) in &uploaded {
             self.store(role, bytes)?;
             if *role == "root" {
-                write_atomically(&self.tuf.join(format!("{}.root.json", version(&root))), bytes)?;
+                atomic_file::write(
+                    &self.tuf.join(format!("{}.root.json", version(&root))),
+                    bytes,
+                    Access::Shared,
+                    true,
+                )?;
             }
         }
         self.sign_snapshot_and_timestamp(&root)
@@ -143,8 +138,8 @@ impl<'a> Repository<'a> {
         let hash = FileMeta::for_bytes(bytes).sha256_hex().unwrap_or_default();
         let mut by_hash = self.tuf.clone();
         by_hash.extend(format!("{role}.{hash}.json").split('/'));
-        write_atomically(&by_hash, bytes)?;
-        write_atomically(&self.file(role), bytes)
+        atomic_file::write(&by_hash, bytes, Access::Shared, true)?;
+        atomic_file::write(&self.file(role), bytes, Access::Shared, true)
     }
 
     /// Signs snapshot (over every role file present) and timestamp, checking the keys
@@ -217,15 +212,4 @@ impl<'a> Repository<'a> {
     pub(super) fn public_key(&self, role: &str) -> Result<PublicKey> {
         Ok(self.key(role)?.public_key())
     }
-}
-
-#[cfg(unix)]
-fn set_private(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| Error::io(path, e))
-}
-
-#[cfg(not(unix))]
-fn set_private(_: &Path) -> Result<()> {
-    Ok(())
 }
