@@ -14,22 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine as _;
-use trust_core::keystore::{DockerPassphrases, KeyStore, Prompter, Zeroizing};
+use trust_core::keystore::{DockerPassphrases, KeyStore, PASSPHRASE_VARS, Prompter, Zeroizing};
 use trust_core::{Error, Result};
 
 const ENV_HINT: &str = "the interop tests need the real peers: run .ci/run, or \
     `tests/peers/start.sh STATE && source STATE/env`";
-
-/// Every passphrase variable docker and notary read: cleared for every command we run
-/// so that only what a test sets counts.
-const PASSPHRASE_VARS: [&str; 6] = [
-    "DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE",
-    "DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE",
-    "NOTARY_ROOT_PASSPHRASE",
-    "NOTARY_TARGETS_PASSPHRASE",
-    "NOTARY_SNAPSHOT_PASSPHRASE",
-    "NOTARY_DELEGATION_PASSPHRASE",
-];
 
 fn var(name: &str) -> String {
     match std::env::var(name) {

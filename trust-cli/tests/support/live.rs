@@ -17,20 +17,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::support::{Outcome, run, run_ok_bytes};
+use trust_core::keystore::PASSPHRASE_VARS;
 
 const ENV_HINT: &str = "the publishing tests need the real peers: run .ci/run, or \
     `tests/peers/start.sh STATE && tests/peers/dockerd.sh start STATE && source STATE/env`";
-
-/// Every passphrase variable docker and notary read: removed from every command
-/// these helpers run, so that only what a test sets counts.
-const PASSPHRASE_VARS: [&str; 6] = [
-    "DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE",
-    "DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE",
-    "NOTARY_ROOT_PASSPHRASE",
-    "NOTARY_TARGETS_PASSPHRASE",
-    "NOTARY_SNAPSHOT_PASSPHRASE",
-    "NOTARY_DELEGATION_PASSPHRASE",
-];
 
 const MANIFEST_V2: &str = "application/vnd.docker.distribution.manifest.v2+json";
 

@@ -39,7 +39,8 @@ mod store;
 pub use keyfile::{KeyFile, encode_private_key, encode_public_key, is_public_key_file};
 pub use keyring::{MemoryKeyring, OsKeyring, SecretStore, keyring_enabled};
 pub use passphrase::{
-    ConstantPassphrase, DockerPassphrases, MIN_PASSPHRASE_LEN, PassphraseSource, Prompter, TerminalPrompter,
+    ConstantPassphrase, DockerPassphrases, MIN_PASSPHRASE_LEN, PASSPHRASE_VARS, PassphraseSource, Prompter,
+    TerminalPrompter,
 };
 pub use store::{KeyStore, StoredKey, read_key_file};
 /// The buffer passphrases and key material are returned in (re-exported so that

@@ -135,6 +135,16 @@ impl Default for DockerPassphrases {
     }
 }
 
+/// Every passphrase variable docker and notary read.
+pub const PASSPHRASE_VARS: [&str; 6] = [
+    "DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE",
+    "DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE",
+    "NOTARY_ROOT_PASSPHRASE",
+    "NOTARY_TARGETS_PASSPHRASE",
+    "NOTARY_SNAPSHOT_PASSPHRASE",
+    "NOTARY_DELEGATION_PASSPHRASE",
+];
+
 /// The environment variables that hold the passphrase for `alias`, in the order they
 /// are read: docker's first, then notary's.
 pub fn env_vars_for(alias: &str) -> &'static [&'static str] {

@@ -86,13 +86,6 @@ pub(crate) fn signed_value(role: &str, raw: &[u8]) -> Result<Value> {
     serde_json::from_str(envelope.signed.get()).map_err(|e| Error::malformed(role, e))
 }
 
-/// Signs `signed` with one key.
-pub(crate) fn sign_with(role: &str, signed: &Value, key: &(String, PrivateKey)) -> Result<Vec<u8>> {
-    let canonical = crate::canonical::to_vec(signed).map_err(|e| Error::malformed(role, e))?;
-    let (method, sig) = key.1.sign(&canonical)?;
-    Ok(write_envelope(&canonical, &[Signature { keyid: key.0.clone(), method: method.to_owned(), sig }]))
-}
-
 /// Signs `signed` (its canonical form) with each key, under the given key IDs.
 pub(crate) fn sign(role: &str, signed: &Value, keys: &[(String, PrivateKey)]) -> Result<Vec<u8>> {
     let canonical = crate::canonical::to_vec(signed).map_err(|e| Error::malformed(role, e))?;

@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 use crate::atomic_file::{self, Access};
 use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
 use crate::keystore::{KeyFile, encode_private_key};
-use crate::publish::{TARGETS_LIFETIME_DAYS, sign_with};
+use crate::publish::{TARGETS_LIFETIME_DAYS, sign};
 use crate::wire::{Envelope, Expiry, FileMeta, PublicKey};
 use crate::{Error, Result};
 
@@ -162,7 +162,7 @@ impl<'a> Repository<'a> {
             "meta": meta,
             "version": old_snapshot.as_ref().map_or(0, version) + 1,
         });
-        let snapshot_bytes = sign_with("snapshot", &snapshot, &self.role_key(root, "snapshot")?)?;
+        let snapshot_bytes = sign("snapshot", &snapshot, &[self.role_key(root, "snapshot")?])?;
         self.store("snapshot", &snapshot_bytes)?;
         let old_timestamp = read_optional(&self.file("timestamp"))?.map(|b| signed("timestamp", &b)).transpose()?;
         let timestamp = json!({
@@ -171,7 +171,7 @@ impl<'a> Repository<'a> {
             "meta": {"snapshot": serde_json::to_value(FileMeta::for_bytes(&snapshot_bytes)).map_err(|e| Error::malformed("timestamp", e))?},
             "version": old_timestamp.as_ref().map_or(0, version) + 1,
         });
-        let timestamp_bytes = sign_with("timestamp", &timestamp, &self.role_key(root, "timestamp")?)?;
+        let timestamp_bytes = sign("timestamp", &timestamp, &[self.role_key(root, "timestamp")?])?;
         self.store("timestamp", &timestamp_bytes)
     }
 
