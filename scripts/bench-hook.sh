@@ -29,9 +29,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/tests/peers/lib.sh"
 
 [[ $# -eq 1 ]] || peers_die "usage: $0 STATE_DIR"
-[[ -f $1/env ]] || peers_die "$1/env missing: run tests/peers/start.sh $1 first"
-# shellcheck source=/dev/null
-source "$1/env"
+peers_source_env "$1"
 peers_need_env
 WARM_REQUESTS=${BENCH_WARM_REQUESTS:-50000}
 COLD_REQUESTS=${BENCH_COLD_REQUESTS:-1000}

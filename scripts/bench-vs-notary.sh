@@ -14,9 +14,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/tests/peers/lib.sh"
 
 [[ $# -ge 1 && $# -le 2 ]] || peers_die "usage: $0 STATE_DIR [N]"
-[[ -f $1/env ]] || peers_die "$1/env missing: run tests/peers/start.sh $1 first"
-# shellcheck source=/dev/null
-source "$1/env"
+peers_source_env "$1"
 N=${2:-1000}
 TRUST_BIN=${TRUST_BIN:-$ROOT/target/release/trust}
 GUN=$TRUST_TEST_REGISTRY/bench/tags-$N

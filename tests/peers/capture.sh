@@ -11,8 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $# -eq 3 ]] || peers_die "usage: $0 STATE_DIR GUN OUTDIR"
-# shellcheck source=/dev/null
-source "$1/env"
+peers_source_env "$1"
 GUN=$2
 TUF=$3/v2/$GUN/_trust/tuf
 BASE=$TRUST_TEST_SERVER/v2/$GUN/_trust/tuf

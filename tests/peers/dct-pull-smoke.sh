@@ -16,8 +16,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [[ $# -eq 1 ]] || peers_die "usage: $0 STATE_DIR"
 [[ -f $1/env ]] || peers_die "$1/env missing: run tests/peers/start.sh $1 first"
 "$PEERS_DIR/dockerd.sh" start "$1"
-# shellcheck source=/dev/null
-source "$1/env"
+peers_source_env "$1"
 WORK=$TRUST_TEST_STATE/smoke
 SIGNED=smoke/dct          # v1 signed; v2 pushed, never signed
 UNSIGNED=smoke/dct-unsigned # pushed, no trust data at all

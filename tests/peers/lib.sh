@@ -25,6 +25,13 @@ peers_die() {
 	exit 1
 }
 
+# peers_source_env STATE: the environment start.sh wrote for STATE.
+peers_source_env() {
+	[[ -f $1/env ]] || peers_die "$1/env missing: run tests/peers/start.sh $1 first"
+	# shellcheck source=/dev/null
+	source "$1/env"
+}
+
 # peers_need_env: fail unless <state>/env has been sourced.
 peers_need_env() {
 	: "${TRUST_TEST_STATE:?source <state>/env (written by tests/peers/start.sh) first}"
