@@ -133,7 +133,7 @@ impl Client {
     }
 
     fn context(&self) -> Context {
-        let mut ctx = Context::new(self.gun.clone(), self.options.now.unwrap_or_else(Utc::now));
+        let mut ctx = Context::new(self.gun.clone(), self.now());
         ctx.limits = self.options.limits;
         ctx
     }
@@ -273,7 +273,7 @@ impl Client {
     /// A cached timestamp still inside its recorded freshness lifetime.
     fn fresh_cached_timestamp(&self, cached: Option<&Vec<u8>>) -> Option<Vec<u8>> {
         let raw = cached?;
-        let now = self.options.now.unwrap_or_else(Utc::now);
+        let now = self.now();
         (!self.options.max_timestamp_age.is_zero() && self.freshness.is_fresh(raw, now)).then(|| raw.clone())
     }
 
@@ -436,7 +436,7 @@ impl Repository<'_> {
             }
         }
         if let (Some(lifetime), Some(ts)) = (self.fresh_for.take(), self.set.raw("timestamp")) {
-            let now = self.client.options.now.unwrap_or_else(Utc::now);
+            let now = self.client.now();
             self.client.freshness.record(ts, now, lifetime)?;
         }
         Ok(())

@@ -11,6 +11,7 @@
 //! child's paths restricted to its parent's). A role is visited only for targets its
 //! paths allow, and only targets its paths allow are taken from it.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
@@ -54,6 +55,13 @@ impl FoundTarget {
     }
 }
 
+/// The SHA-256 of a target name (what `path_hash_prefixes` match).
+pub(crate) fn name_hash(name: &str) -> [u8; 32] {
+    let mut h = [0u8; 32];
+    h.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, name.as_bytes()).as_ref());
+    h
+}
+
 /// The paths a role may sign, restricted by its ancestors.
 #[derive(Debug)]
 struct Scope {
@@ -77,9 +85,12 @@ impl Scope {
         })
     }
 
-    fn allows(&self, target: &str, hash: &[u8; 32]) -> bool {
+    /// True when this role may sign `target`. The SHA-256 of the name, which only
+    /// `path_hash_prefixes` need, is computed once and only then, into `hash`.
+    fn allows(&self, target: &str, hash: &OnceCell<[u8; 32]>) -> bool {
         self.paths.iter().any(|p| target.starts_with(p.as_str()))
-            || (self.hash_prefixes.iter().any(|p| hex_prefix_matches(p, hash))
+            || (!self.hash_prefixes.is_empty()
+                && self.hash_prefixes.iter().any(|p| hex_prefix_matches(p, hash.get_or_init(|| name_hash(target))))
                 && self.parent.as_ref().is_none_or(|p| p.allows(target, hash)))
     }
 
@@ -130,12 +141,7 @@ fn walk(
     mut visit: impl FnMut(&str, &Targets, &dyn Fn(&str) -> bool) -> Result<Visit>,
 ) -> Result<()> {
     let limits = source.limits();
-    let hash_of = |t: &str| -> [u8; 32] {
-        let mut h = [0u8; 32];
-        h.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, t.as_bytes()).as_ref());
-        h
-    };
-    let target_hash = target.map(hash_of);
+    let target_hash = OnceCell::new();
     let mut queue: VecDeque<Rc<Scope>> = VecDeque::from([Scope::top()]);
     let mut seen: HashSet<String> = HashSet::new();
     while let Some(scope) = queue.pop_front() {
@@ -149,10 +155,7 @@ fn walk(
             ));
         }
         let passes_through = start.strip_prefix(scope.name.as_str()).is_some_and(|r| r.starts_with('/'));
-        let in_scope = match (target, &target_hash) {
-            (Some(t), Some(h)) => scope.allows(t, h),
-            _ => true,
-        };
+        let in_scope = target.is_none_or(|t| scope.allows(t, &target_hash));
         let visits = in_scope && is_ancestor(&scope.name, start) && !skip.contains(&scope.name.as_str());
         if !passes_through && !visits {
             continue;
@@ -165,7 +168,7 @@ fn walk(
             queue.extend(children);
             continue;
         }
-        let allows = |name: &str| scope.allows(name, &hash_of(name));
+        let allows = |name: &str| scope.allows(name, &OnceCell::new());
         match visit(&scope.name, targets, &allows)? {
             Visit::Stop => return Ok(()),
             Visit::Continue => {

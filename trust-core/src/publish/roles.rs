@@ -13,9 +13,7 @@ use crate::{Error, Result};
 pub fn signable_roles(repo: &mut Repository<'_>, held: &[String], tag: &str) -> Result<Vec<String>> {
     let gun = repo.gun().to_owned();
     let targets = repo.targets("targets")?.ok_or_else(|| Error::verification("targets", "not loaded"))?;
-    let hash = ring::digest::digest(&ring::digest::SHA256, tag.as_bytes());
-    let mut digest = [0u8; 32];
-    digest.copy_from_slice(hash.as_ref());
+    let digest = crate::resolve::name_hash(tag);
     let holds = |id: &str| {
         targets.delegations.keys.get(id).and_then(|k| canonical_key_id(k).ok()).is_some_and(|c| held.contains(&c))
     };
