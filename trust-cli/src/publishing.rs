@@ -30,15 +30,6 @@ impl Session {
         Ok(Session { client, keys, changelist, staged: std::cell::RefCell::new(Vec::new()) })
     }
 
-    /// Whether the repository has trust data on the server.
-    pub fn exists(&self) -> Result<bool, Failure> {
-        match self.client.update_from_server() {
-            Ok(_) => Ok(true),
-            Err(e) if e.kind() == ErrorKind::NotSigned => Ok(false),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// The repository's verified state, for a command that will publish: from the
     /// cache when the server cannot be reached (so the change is staged before the
     /// network is needed), and lookups on it do not write the cache (the publish
@@ -80,7 +71,7 @@ impl Session {
 }
 
 /// Publishes everything staged for the session's repository.
-pub fn publish_staged(session: &Session, _out: &mut dyn Write) -> Result<Outcome, Failure> {
+pub fn publish_staged(session: &Session) -> Result<Outcome, Failure> {
     match publish::publish(&session.client, session.keys.as_ref()) {
         Ok(outcome) => {
             for w in &outcome.warnings {

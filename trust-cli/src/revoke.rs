@@ -57,7 +57,7 @@ pub fn run(settings: &Settings, args: &RevokeArgs, out: &mut dyn Write) -> Resul
         }
     }
     drop(repo);
-    publish_staged(&session, out)?;
+    publish_staged(&session)?;
     let _ = writeln!(out, "Successfully deleted signature for {}", args.image);
     Ok(ExitCode::SUCCESS)
 }

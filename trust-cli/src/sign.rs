@@ -126,7 +126,7 @@ pub fn run(settings: &Settings, args: &SignArgs, out: &mut dyn Write) -> Result<
             }
             Err(e) => return Err(e.into()),
         }
-        publish_staged(&session, out)?;
+        publish_staged(&session)?;
         if initialised {
             let _ = writeln!(out, "Finished initializing signed repository for {gun}");
         }

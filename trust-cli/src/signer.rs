@@ -64,15 +64,11 @@ pub fn add(settings: &Settings, args: &SignerAddArgs, out: &mut dyn Write) -> Re
         let _ = writeln!(out, "Adding signer \"{}\" to {repo}...", args.name);
         let result = (|| -> Result<(), Failure> {
             let session = Session::open(settings, &Reference::parse(repo)?)?;
-            let exists = session.exists()?;
-            if !exists {
-                let _ = writeln!(out, "Initializing signed repository for {repo}...");
-            }
             for r in [role.as_str(), RELEASES_ROLE] {
                 session.stage(&Change::add_delegation(r, keys.clone(), vec![String::new()]))?;
             }
-            publish_staged(&session, out)?;
-            if !exists {
+            if publish_staged(&session)?.initialized {
+                let _ = writeln!(out, "Initializing signed repository for {repo}...");
                 let _ = writeln!(out, "Successfully initialized \"{repo}\"");
             }
             Ok(())
@@ -147,7 +143,7 @@ pub fn remove(settings: &Settings, args: &SignerRemoveArgs, out: &mut dyn Write)
             }
             session.stage(&Change::remove_delegation_keys(RELEASES_ROLE, signer.key_ids.clone()))?;
             session.stage(&Change::delete_delegation(&role))?;
-            publish_staged(&session, out)?;
+            publish_staged(&session)?;
             Ok(true)
         })();
         match result {
