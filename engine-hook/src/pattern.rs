@@ -2,8 +2,6 @@
 //! or a `prefix*` wildcard (a trailing `*` only). The most specific pattern wins: an
 //! exact name first, then the longest matching prefix.
 
-use std::collections::BTreeMap;
-
 /// Whether `pattern` is well formed: non-empty, no whitespace or control characters,
 /// and `*` only as its last character.
 pub fn check(pattern: &str) -> Result<(), String> {
@@ -46,20 +44,13 @@ pub fn qualification_hint(pattern: &str) -> Option<String> {
 }
 
 /// The entry of `map` whose pattern matches `gun` most specifically: the exact name,
-/// else the longest matching `prefix*`.
-pub fn best<'m, V>(map: &'m BTreeMap<String, V>, gun: &str) -> Option<(&'m str, &'m V)> {
-    if let Some((k, v)) = map.get_key_value(gun).filter(|(k, _)| !is_wildcard(k)) {
-        return Some((k.as_str(), v));
-    }
-    map.iter()
-        .filter_map(|(k, v)| k.strip_suffix('*').filter(|prefix| gun.starts_with(prefix)).map(|p| (p.len(), k, v)))
-        .max_by_key(|(len, _, _)| *len)
-        .map(|(_, k, v)| (k.as_str(), v))
-}
+/// else the longest matching `prefix*` (trust-core's rule, shared with its pinning).
+pub use trust_core::pinning::most_specific as best;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn exact_then_longest_prefix() {

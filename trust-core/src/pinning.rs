@@ -31,6 +31,18 @@ pub struct TrustPinning {
     pub disable_tofu: bool,
 }
 
+/// The entry of `map` whose repository pattern matches `gun` most specifically: the
+/// exact name, else the longest matching `prefix*` wildcard.
+pub fn most_specific<'m, V>(map: &'m BTreeMap<String, V>, gun: &str) -> Option<(&'m str, &'m V)> {
+    if let Some((k, v)) = map.get_key_value(gun).filter(|(k, _)| !k.ends_with('*')) {
+        return Some((k.as_str(), v));
+    }
+    map.iter()
+        .filter_map(|(k, v)| k.strip_suffix('*').filter(|prefix| gun.starts_with(prefix)).map(|p| (p.len(), k, v)))
+        .max_by_key(|(len, _, _)| *len)
+        .map(|(_, k, v)| (k.as_str(), v))
+}
+
 /// What pinning requires of a repository's first root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pin {
@@ -62,17 +74,7 @@ impl TrustPinning {
     /// The pin for `gun`: exact `certs`, then the longest matching `certs` wildcard,
     /// then the longest `ca` prefix, then TOFU unless disabled.
     pub fn pin_for(&self, gun: &str) -> Pin {
-        if let Some(ids) = self.certs.get(gun) {
-            return Pin::Certs(ids.clone());
-        }
-        let wildcard = self
-            .certs
-            .iter()
-            .filter_map(|(pattern, ids)| {
-                pattern.strip_suffix('*').filter(|p| gun.starts_with(p)).map(|p| (p.len(), ids))
-            })
-            .max_by_key(|(len, _)| *len);
-        if let Some((_, ids)) = wildcard {
+        if let Some((_, ids)) = most_specific(&self.certs, gun) {
             return Pin::Certs(ids.clone());
         }
         let ca = self
