@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use trust_core::client::ClientOptions;
-use trust_core::keystore::Zeroizing;
 use trust_core::settings::Settings;
 
 /// Sign, inspect and verify container images with Docker Content Trust (Notary v1).
@@ -54,15 +53,11 @@ impl Global {
             pinning_file: self.trust_pinning.clone(),
             insecure_registries: self.insecure_registries.clone(),
             registry_ca: self.registry_ca.clone(),
-            file_server_passphrase: ["TRUST_SERVER_PASSPHRASE", "DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE"]
-                .iter()
-                .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
-                .map(Zeroizing::new),
             client: ClientOptions {
                 max_timestamp_age: std::time::Duration::from_secs(self.max_age),
                 ..ClientOptions::default()
             },
-            ..Settings::default()
+            ..Settings::from_environment()
         }
     }
 }

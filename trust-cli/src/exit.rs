@@ -46,11 +46,6 @@ impl Failure {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
         Failure { message: message.into(), code }
     }
-
-    /// The same failure with `context: ` in front of its message.
-    pub fn prefixed(self, context: &str) -> Self {
-        Failure { message: format!("{context}: {}", self.message), code: self.code }
-    }
 }
 
 /// The exit code for an error of `kind`.

@@ -13,7 +13,8 @@ use trust_core::{Error, ErrorKind};
 
 use crate::args::{SignerAddArgs, SignerRemoveArgs};
 use crate::exit::{Code, Failure};
-use crate::publishing::{Session, confirm, publish_staged};
+use crate::publishing::{confirm, publish_staged};
+use trust_core::session::Session;
 
 fn valid_signer_name(name: &str) -> bool {
     let mut bytes = name.bytes();

@@ -102,6 +102,14 @@ pub enum Error {
     /// A key or passphrase problem.
     #[error("{0}")]
     Key(String),
+    /// Another error, with a note on what it left behind or what to do next.
+    #[error("{source}\n{note}")]
+    Noted {
+        /// The error.
+        source: Box<Error>,
+        /// The note (for example which changes stay staged).
+        note: String,
+    },
 }
 
 impl Error {
@@ -116,7 +124,13 @@ impl Error {
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
             Error::Io { .. } => ErrorKind::Io,
             Error::Key(_) => ErrorKind::Key,
+            Error::Noted { source, .. } => source.kind(),
         }
+    }
+
+    /// This error with `note` after its message; the kind stays the same.
+    pub fn noted(self, note: impl Into<String>) -> Self {
+        Error::Noted { source: Box::new(self), note: note.into() }
     }
 
     /// A verification failure of `role`.

@@ -38,6 +38,20 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Docker's defaults, plus what the environment adds beyond them: the file
+    /// remote's server-key passphrase from `TRUST_SERVER_PASSPHRASE`, else
+    /// `DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE`. (The trust server, trust
+    /// directory and key passphrases are read from the environment when used.)
+    pub fn from_environment() -> Self {
+        Settings {
+            file_server_passphrase: ["TRUST_SERVER_PASSPHRASE", "DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE"]
+                .iter()
+                .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+                .map(zeroize::Zeroizing::new),
+            ..Settings::default()
+        }
+    }
+
     /// The trust directory in effect.
     pub fn trust_dir(&self) -> PathBuf {
         config::trust_dir(self.trust_dir.as_deref())
