@@ -31,7 +31,7 @@ pub(crate) fn not_found(url: &str, cx: &Context<'_>) -> Error {
     Error::Network {
         url: url.to_owned(),
         reason: format!(
-            "manifest for {} not found in registry {}: push the image first, or sign by digest with --digest and --size",
+            "manifest for {} not found in registry {}: push the image first, or sign with an explicit digest and size (trust sign --digest --size)",
             cx.image, cx.endpoint.domain
         ),
     }

@@ -121,7 +121,7 @@ fn not_found_says_what_to_do() {
         msg,
         format!(
             "http://{d}/v2/x/y/manifests/v9: manifest for {d}/x/y:v9 not found in registry {d}: push the image first, \
-             or sign by digest with --digest and --size"
+             or sign with an explicit digest and size (trust sign --digest --size)"
         )
     );
 }

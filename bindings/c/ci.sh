@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# bindings/c/ci.sh STATE: the C bindings end to end, against the peers that
+# tests/peers/start.sh runs for STATE (and make-repos.sh's STATE/repos.json).
+#
+#  1. cargo build -p trust-c (debug): target/debug/libtrust.{so,a}
+#  2. checks that the committed include/trust.h is what the pinned cbindgen
+#     generates now (installs that cbindgen under the target dir if needed)
+#  3. writes trust.pc for the build tree from trust.pc.in
+#  4. compiles tests/trust_test.c with gcc through pkg-config, against the
+#     shared and the static library
+#  5. runs both, then the shared one under valgrind (definite and indirect
+#     leaks and memory errors fail)
+#
+# Needs: a Rust toolchain, gcc, pkg-config, valgrind, jq (Debian: gcc
+# pkg-config valgrind jq). Outputs go to <target>/debug/trust-c/.
+set -euo pipefail
+
+CBINDGEN_VERSION=0.29.4
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+state=${1:?usage: bindings/c/ci.sh STATE (the tests/peers state dir)}
+[[ -f $state/env ]] || { echo "ci.sh: $state/env missing: run tests/peers/start.sh $state first" >&2; exit 1; }
+# shellcheck source=/dev/null
+source "$state/env"
+: "${TRUST_TEST_SERVER:?}" "${TRUST_TEST_CA:?}" "${TRUST_TEST_REGISTRY:?}" "${TRUST_TEST_PASSPHRASE:?}"
+[[ -f ${TRUST_TEST_REPOS:-} ]] || { echo "ci.sh: no repos.json: run tests/peers/make-repos.sh $state" >&2; exit 1; }
+cd "$root"
+
+step() { printf '\n---------- bindings/c: %s ----------\n' "$*"; }
+
+target=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
+libdir=$target/debug
+out=$libdir/trust-c
+mkdir -p "$out/pkgconfig"
+
+step "cargo build -p trust-c"
+cargo build -p trust-c
+ls -l "$libdir/libtrust.so" "$libdir/libtrust.a"
+
+step "include/trust.h is what cbindgen $CBINDGEN_VERSION generates"
+cbindgen=cbindgen
+if [[ $(cbindgen --version 2>/dev/null) != "cbindgen $CBINDGEN_VERSION" ]]; then
+	cbindgen=$target/tools/cbindgen-$CBINDGEN_VERSION/bin/cbindgen
+	[[ -x $cbindgen ]] ||
+		cargo install cbindgen --locked --version "$CBINDGEN_VERSION" --root "$target/tools/cbindgen-$CBINDGEN_VERSION"
+fi
+"$cbindgen" --quiet --config "$here/cbindgen.toml" --output "$out/trust.h" "$here"
+if ! diff -u "$here/include/trust.h" "$out/trust.h"; then
+	echo "bindings/c/include/trust.h is out of date; regenerate it with cbindgen $CBINDGEN_VERSION:" >&2
+	echo "  cbindgen --config bindings/c/cbindgen.toml --output bindings/c/include/trust.h bindings/c" >&2
+	exit 1
+fi
+echo "up to date"
+
+step "trust.pc"
+version=$(cargo pkgid -p trust-c)
+version=${version##*@}
+sed -e "s|@PREFIX@|$root|" -e "s|@LIBDIR@|$libdir|" -e "s|@INCLUDEDIR@|$here/include|" -e "s|@VERSION@|$version|" \
+	"$here/trust.pc.in" >"$out/pkgconfig/trust.pc"
+export PKG_CONFIG_PATH=$out/pkgconfig
+pkg-config --exists --print-errors trust
+echo "$out/pkgconfig/trust.pc: trust $(pkg-config --modversion trust)"
+echo "  cflags: $(pkg-config --cflags trust)"
+echo "  libs:   $(pkg-config --libs trust)   static: $(pkg-config --static --libs trust)"
+
+step "gcc tests/trust_test.c (shared and static)"
+warnings=(-std=c11 -Wall -Wextra -Wpedantic -Werror -g -O1)
+# shellcheck disable=SC2046 # pkg-config output is a list of words
+gcc "${warnings[@]}" "$here/tests/trust_test.c" -o "$out/trust_test" -pthread \
+	$(pkg-config --cflags --libs trust) -Wl,-rpath,"$(pkg-config --variable=libdir trust)"
+static_libs=$(pkg-config --static --libs-only-l trust)
+# shellcheck disable=SC2046,SC2086
+gcc "${warnings[@]}" "$here/tests/trust_test.c" -o "$out/trust_test_static" -pthread \
+	$(pkg-config --cflags trust) "$(pkg-config --variable=libdir trust)/libtrust.a" ${static_libs//-ltrust/}
+ldd "$out/trust_test" | grep -q 'libtrust\.so' || { echo "trust_test does not use libtrust.so" >&2; exit 1; }
+if ldd "$out/trust_test_static" | grep -q libtrust; then
+	echo "trust_test_static should not need libtrust.so" >&2
+	exit 1
+fi
+ls -l "$out/trust_test" "$out/trust_test_static"
+
+# What the real docker and notary CLIs signed (make-repos.sh): one line per
+# unambiguous released tag, "IMAGE sha256:<hex>"; "IMAGE NOT_SIGNED" for a
+# repository without tags and one that does not exist. docker-signers (made
+# with `docker trust signer add`) comes first: the test verifies it from threads.
+jq -r '["docker-signers", "notary-plain", "rotated", "empty", "missing"][] as $case | .repos[$case] as $r |
+	if ($r.exists | not) then "\($r.image):v1 NOT_SIGNED"
+	elif ($r.tags | length) == 0 then "\($r.image):latest NOT_SIGNED"
+	else $r.tags | group_by(.tag)[] | select(length == 1) | .[0] | "\($r.image):\(.tag) sha256:\(.sha256)"
+	end' "$TRUST_TEST_REPOS" >"$out/expected.txt"
+export TRUST_C_EXPECTED=$out/expected.txt
+# stdin is not a terminal, as in CI: a missing passphrase fails instead of prompting.
+
+step "trust_test (shared library)"
+"$out/trust_test" </dev/null
+
+step "trust_test_static (static library)"
+"$out/trust_test_static" </dev/null >"$out/trust_test_static.out" || { cat "$out/trust_test_static.out"; exit 1; }
+tail -n 1 "$out/trust_test_static.out"
+
+step "trust_test under valgrind"
+# Any memory error fails, and so do definite and indirect leaks; "possibly
+# lost" and "still reachable" (the Rust runtime's statics and thread handles)
+# do not. valgrind.supp says why each of its entries is there; its stacks need
+# 40 callers.
+if ! valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1 \
+	--num-callers=40 --suppressions="$here/valgrind.supp" --log-file="$out/valgrind.log" \
+	"$out/trust_test" </dev/null >"$out/valgrind.out"; then
+	cat "$out/valgrind.out" "$out/valgrind.log"
+	echo "trust_test failed under valgrind (log: $out/valgrind.log)" >&2
+	exit 1
+fi
+tail -n 1 "$out/valgrind.out"
+grep -E 'definitely lost|indirectly lost|possibly lost|still reachable|suppressed|ERROR SUMMARY' "$out/valgrind.log"
+step "ok"

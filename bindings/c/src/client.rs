@@ -1,0 +1,102 @@
+//! The handle behind `trust_client *`: trust-core's [`Images`] with the settings the
+//! caller chose, and the calls the C functions make, in safe Rust.
+
+use std::path::PathBuf;
+
+use trust_core::images::Images;
+use trust_core::settings::Settings;
+
+use crate::error::Failure;
+
+/// A trust client: settings only (server, trust directory, CA). Every call opens
+/// its own connection, so one handle may be used from several threads at once;
+/// it must not be freed while a call on it is running.
+#[derive(Debug, Clone)]
+pub struct TrustClient {
+    images: Images,
+}
+
+impl TrustClient {
+    /// A client with docker's defaults, overridden by the arguments that are `Some`.
+    pub fn new(server_url: Option<&str>, trust_dir: Option<&str>, ca_path: Option<&str>) -> Result<Self, Failure> {
+        for (name, value) in [("server_url", server_url), ("trust_dir", trust_dir), ("ca_path", ca_path)] {
+            if value == Some("") {
+                return Err(Failure::invalid(format!("{name} is empty (pass NULL for the default)")));
+            }
+        }
+        let mut settings = Settings::from_environment();
+        settings.server = server_url.map(str::to_owned);
+        settings.trust_dir = trust_dir.map(PathBuf::from);
+        settings.ca_file = ca_path.map(PathBuf::from);
+        Ok(TrustClient { images: Images::new(settings) })
+    }
+
+    /// The verified digest (`sha256:<hex>`) `image` resolves to.
+    pub fn verify(&self, image: &str) -> Result<String, Failure> {
+        Ok(self.images.verify(image)?.digest)
+    }
+
+    /// `docker trust inspect IMAGE`'s JSON.
+    pub fn inspect_json(&self, image: &str) -> Result<String, Failure> {
+        Ok(self.images.inspect_json(image)?)
+    }
+
+    /// Signs `image` (`IMAGE:TAG`) for the manifest `digest` of `size` bytes.
+    pub fn sign_digest(&self, image: &str, digest: &str, size: u64) -> Result<(), Failure> {
+        self.images.sign(image, Some((digest, size)))?;
+        Ok(())
+    }
+
+    /// Removes the signature of `image`'s tag, or of all its tags when it names none.
+    pub fn revoke(&self, image: &str) -> Result<(), Failure> {
+        Ok(self.images.revoke(image)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::TrustStatus;
+
+    fn client(dir: &std::path::Path) -> TrustClient {
+        let trust_dir = dir.join("trust");
+        let server = format!("file://{}", dir.join("remote").display());
+        TrustClient::new(Some(&server), trust_dir.to_str(), None).unwrap()
+    }
+
+    #[test]
+    fn empty_strings_are_invalid_arguments_naming_the_argument() {
+        for (args, name) in [
+            ((Some(""), None, None), "server_url"),
+            ((None, Some(""), None), "trust_dir"),
+            ((None, None, Some("")), "ca_path"),
+        ] {
+            let err = TrustClient::new(args.0, args.1, args.2).unwrap_err();
+            assert_eq!(err.status, TrustStatus::TRUST_ERR_INVALID_ARGUMENT);
+            assert!(err.message.starts_with(name), "{}", err.message);
+        }
+        assert!(TrustClient::new(None, None, None).is_ok());
+    }
+
+    #[test]
+    fn bad_input_maps_to_invalid_argument() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = client(dir.path());
+        let err = c.sign_digest("example.com/app:v1", "sha256:nothex", 1).unwrap_err();
+        assert_eq!(err.status, TrustStatus::TRUST_ERR_INVALID_ARGUMENT);
+        assert!(err.message.contains("sha256:nothex"), "{}", err.message);
+        let err = c.verify("Not A Reference").unwrap_err();
+        assert_eq!(err.status, TrustStatus::TRUST_ERR_INVALID_ARGUMENT, "{}", err.message);
+    }
+
+    #[test]
+    fn a_repository_without_trust_data_is_not_signed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("remote")).unwrap();
+        let c = client(dir.path());
+        let err = c.verify("example.com/nobody/app:v1").unwrap_err();
+        assert_eq!(err.status, TrustStatus::TRUST_ERR_NOT_SIGNED, "{}", err.message);
+        let err = c.inspect_json("example.com/nobody/app").unwrap_err();
+        assert_eq!(err.status, TrustStatus::TRUST_ERR_NOT_SIGNED, "{}", err.message);
+    }
+}

@@ -1,0 +1,38 @@
+"""trustkit: sign and verify container images with Docker Content Trust data.
+
+Python bindings of ``trust-core``, a verified Notary v1 TUF client compatible with
+``docker trust`` and the ``notary`` client::
+
+    import trustkit
+
+    client = trustkit.Client(server="https://notary.example.com", ca="ca.crt")
+    digest = client.verify("registry.example.com/team/app:v1.2")  # "sha256:..."
+
+See :class:`Client` for the operations and :mod:`trustkit._errors` for the
+exceptions they raise.
+"""
+
+from __future__ import annotations
+
+from ._errors import (
+    InvalidArgumentError,
+    KeyStoreError,
+    LocalIOError,
+    NetworkError,
+    NotSignedError,
+    TrustError,
+    VerificationError,
+)
+from ._native import Client, __version__
+
+__all__ = [
+    "Client",
+    "TrustError",
+    "NotSignedError",
+    "VerificationError",
+    "NetworkError",
+    "KeyStoreError",
+    "InvalidArgumentError",
+    "LocalIOError",
+    "__version__",
+]

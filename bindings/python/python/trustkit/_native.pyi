@@ -1,0 +1,70 @@
+"""Type stubs of trustkit's compiled module (re-exported by ``trustkit``)."""
+
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Union, final
+
+__all__ = ["Client", "__version__"]
+__version__: str
+
+_Path = Union[str, "os.PathLike[str]"]
+
+@final
+class Client:
+    """Verifies, inspects, signs and revokes images with Docker Content Trust
+    (Notary v1) data, as ``docker trust`` and ``DOCKER_CONTENT_TRUST=1 docker pull`` do.
+
+    ``server``: trust server URL (``https://...`` or ``file:///dir``), None for
+    docker's default. ``trust_dir``: keys and metadata cache,
+    None for ``~/.docker/trust`` (or ``$DOCKER_CONFIG/trust``). ``ca``: CA bundle for
+    the trust server, None for the system's roots plus ``$DOCKER_CONFIG/tls/<host:port>/``.
+    ``max_age``: seconds a fetched timestamp is reused without asking the server
+    (default 300; 0 asks every time). ``timeout``: per-request timeout in seconds
+    (default 30).
+
+    Immutable and thread-safe; every method releases the GIL during network and
+    crypto work.
+    """
+
+    def __new__(
+        cls,
+        *,
+        server: Optional[str] = None,
+        trust_dir: Optional[_Path] = None,
+        ca: Optional[_Path] = None,
+        max_age: Optional[float] = None,
+        timeout: Optional[float] = None,
+    ) -> "Client": ...
+    @property
+    def server(self) -> Optional[str]:
+        """The trust server given, or None for docker's default."""
+    @property
+    def trust_dir(self) -> Path:
+        """The trust directory in effect."""
+    @property
+    def max_age(self) -> float:
+        """How long a fetched timestamp is reused, in seconds."""
+    @property
+    def ca(self) -> Optional[Path]:
+        """The CA bundle given for the trust server, or None."""
+    def verify(self, image: str, /) -> str:
+        """Resolves ``image`` (``NAME[:TAG][@DIGEST]``, tag ``latest`` by default) as
+        ``DOCKER_CONTENT_TRUST=1 docker pull`` does, after full TUF verification, and
+        returns the signed manifest digest ``sha256:<hex>``.
+
+        Raises NotSignedError, VerificationError, NetworkError, InvalidArgumentError,
+        LocalIOError.
+        """
+    def inspect(self, image: str, /) -> List[Dict[str, Any]]:
+        """``docker trust inspect IMAGE``'s JSON, parsed: ``[{"Name", "SignedTags":
+        [{"SignedTag", "Digest", "Signers"}], "Signers": [{"Name", "Keys": [{"ID"}]}],
+        "AdministrativeKeys": [{"Name", "Keys": [{"ID"}]}]}]``."""
+    def sign(self, image: str, /, digest: Optional[str] = None, size: Optional[int] = None) -> None:
+        """Signs ``image`` (``NAME:TAG``) for the manifest ``digest``
+        (``sha256:<64 lowercase hex>``) of ``size`` bytes, or, with neither, for the
+        manifest the registry serves for the tag. Initialises a repository without
+        trust data. Raises InvalidArgumentError for a bad digest or size or only one
+        of them, KeyStoreError for a missing key or wrong passphrase."""
+    def revoke(self, image: str, /, *, all_tags: bool = False) -> None:
+        """Removes the signature of ``image``'s tag (``NAME:TAG``) and publishes; with a
+        bare ``NAME`` and ``all_tags=True``, the signatures of every tag."""

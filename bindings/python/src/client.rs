@@ -1,0 +1,157 @@
+//! `trustkit.Client`: one handle with a trust server, trust directory and CA, whose
+//! methods run trust-core's verify, inspect, sign and revoke with the GIL released.
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use trust_core::images::Images;
+use trust_core::settings::Settings;
+
+use crate::args;
+use crate::errors::from_core;
+
+/// Verifies, inspects, signs and revokes images with Docker Content Trust
+/// (Notary v1) data, as `docker trust` and `DOCKER_CONTENT_TRUST=1 docker pull` do.
+///
+/// `server` is the trust server URL (`https://…`, or `file:///dir` for a directory
+/// laid out as a server's URL paths); None means docker's default (`DOCKER_CONTENT_TRUST_SERVER`, else
+/// `https://notary.docker.io` for Docker Hub, else `https://<registry host>`).
+/// `trust_dir` holds keys and the metadata cache (default `~/.docker/trust`, or
+/// `$DOCKER_CONFIG/trust`). `ca` is a CA bundle for the trust server (default: the
+/// system's roots plus `$DOCKER_CONFIG/tls/<host:port>/*.crt`). Paths may be `str`
+/// or `os.PathLike`. `max_age` is how many seconds a fetched timestamp is reused
+/// without asking the server again (default 300, as the `trust` CLI; 0 asks every
+/// time). `timeout` is the per-request timeout in seconds (default 30).
+///
+/// Key passphrases come from `DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE` and
+/// `DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE` (read at each call), the OS keyring
+/// when enabled for the trust directory, or a prompt when stdin is a terminal.
+///
+/// A client holds settings only: it is cheap, immutable and safe to share between
+/// threads. Every method releases the GIL while it talks to servers or does crypto.
+#[pyclass(module = "trustkit", name = "Client", frozen)]
+pub struct Client {
+    images: Images,
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (*, server=None, trust_dir=None, ca=None, max_age=None, timeout=None))]
+    fn new(
+        py: Python<'_>,
+        server: Option<String>,
+        trust_dir: Option<PathBuf>,
+        ca: Option<PathBuf>,
+        max_age: Option<f64>,
+        timeout: Option<f64>,
+    ) -> PyResult<Self> {
+        let mut settings = Settings::from_environment();
+        settings.server = server;
+        settings.trust_dir = trust_dir;
+        settings.ca_file = ca;
+        if let Some(seconds) = max_age {
+            settings.client.max_timestamp_age = args::seconds(py, "max_age", seconds, false)?;
+        }
+        settings.timeout = timeout.map(|seconds| args::seconds(py, "timeout", seconds, true)).transpose()?;
+        Ok(Client { images: Images::new(settings) })
+    }
+
+    /// The trust server given, or None for docker's default.
+    #[getter]
+    fn server(&self) -> Option<String> {
+        self.images.settings().server.clone()
+    }
+
+    /// The trust directory in effect (the one given, or docker's default).
+    #[getter]
+    fn trust_dir(&self) -> PathBuf {
+        self.images.settings().trust_dir()
+    }
+
+    /// How long a fetched timestamp is reused, in seconds.
+    #[getter]
+    fn max_age(&self) -> f64 {
+        self.images.settings().client.max_timestamp_age.as_secs_f64()
+    }
+
+    /// The CA bundle given for the trust server, or None.
+    #[getter]
+    fn ca(&self) -> Option<PathBuf> {
+        self.images.settings().ca_file.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        let s = self.images.settings();
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        format!(
+            "trustkit.Client(server={}, trust_dir={}, ca={})",
+            py_str(s.server.clone()),
+            py_str(path(&s.trust_dir)),
+            py_str(path(&s.ca_file))
+        )
+    }
+
+    /// Verifies `image` (`NAME[:TAG][@DIGEST]`) as `DOCKER_CONTENT_TRUST=1 docker pull`
+    /// resolves it (tag `latest` when none is given; `targets/releases` first, then
+    /// `targets`) after full TUF verification, and returns the signed manifest digest
+    /// `sha256:<hex>`. A digest in `image` must be the signed one.
+    ///
+    /// Raises NotSignedError, VerificationError, NetworkError, InvalidArgumentError or
+    /// LocalIOError.
+    #[pyo3(signature = (image, /))]
+    fn verify(&self, py: Python<'_>, image: &str) -> PyResult<String> {
+        let images = &self.images;
+        py.detach(|| images.verify(image)).map(|v| v.digest).map_err(|e| from_core(py, e))
+    }
+
+    /// What `docker trust inspect IMAGE` prints, parsed: a list with one dict with
+    /// `Name`, `SignedTags` (`SignedTag`, `Digest` as hex, `Signers`), `Signers`
+    /// (`Name`, `Keys`) and `AdministrativeKeys`. Without a tag, every signed tag.
+    #[pyo3(signature = (image, /))]
+    fn inspect<'py>(&self, py: Python<'py>, image: &str) -> PyResult<Bound<'py, PyAny>> {
+        let images = &self.images;
+        let json = py.detach(|| images.inspect_json(image)).map_err(|e| from_core(py, e))?;
+        py.import("json")?.call_method1("loads", (json,))
+    }
+
+    /// Signs `image` (`NAME:TAG`) as `docker trust sign` does, for the manifest
+    /// `digest` (`sha256:<64 lowercase hex>`) of `size` bytes, or, when both are None,
+    /// for the manifest the registry serves for the tag. A repository without trust
+    /// data is initialised (new root and targets keys, which need the root and
+    /// repository passphrases); otherwise the tag goes into every role the trust
+    /// directory's keys can sign. Publishes once; returns None.
+    ///
+    /// Raises InvalidArgumentError (a ValueError) for a bad reference, digest or size, or
+    /// one of digest and size without the other; TypeError for a size that is not an int.
+    #[pyo3(signature = (image, /, digest=None, size=None))]
+    fn sign(
+        &self,
+        py: Python<'_>,
+        image: &str,
+        digest: Option<String>,
+        size: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let manifest = args::manifest(py, digest, size)?;
+        let images = &self.images;
+        py.detach(|| images.sign(image, manifest.as_ref().map(|(d, s)| (d.as_str(), *s))))
+            .map(drop)
+            .map_err(|e| from_core(py, e))
+    }
+
+    /// Removes the signature of `image`'s tag (`NAME:TAG`) from every role the trust
+    /// directory's keys can sign, and publishes, as `docker trust revoke` does. To remove
+    /// the signatures of every tag, pass a bare `NAME` with `all_tags=True` (docker asks
+    /// for confirmation there; this keyword is that confirmation).
+    #[pyo3(signature = (image, /, *, all_tags=false))]
+    fn revoke(&self, py: Python<'_>, image: &str, all_tags: bool) -> PyResult<()> {
+        args::revoke_scope(py, image, all_tags)?;
+        let images = &self.images;
+        py.detach(|| images.revoke(image)).map_err(|e| from_core(py, e))
+    }
+}
+
+/// `'text'` or `None`, for reprs.
+fn py_str(value: Option<String>) -> String {
+    value.map_or_else(|| "None".to_owned(), |v| format!("'{}'", v.escape_default()))
+}

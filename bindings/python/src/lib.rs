@@ -1,0 +1,22 @@
+//! `trustkit._native`, the compiled half of the `trustkit` Python package: a
+//! [`Client`](client::Client) over [`trust_core::images::Images`] that verifies,
+//! inspects, signs and revokes images, raising the exceptions that
+//! `trustkit/_errors.py` defines.
+//!
+//! Every call into trust-core runs with the GIL released, so other Python threads
+//! run meanwhile and one client may be used from many threads at once.
+
+mod args;
+mod client;
+mod errors;
+
+use pyo3::prelude::*;
+
+/// The extension module; `trustkit/__init__.py` re-exports what it holds.
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<client::Client>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
