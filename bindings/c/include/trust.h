@@ -119,7 +119,7 @@ extern "C" {
 const char *trust_last_error(void);
 
 /**
- * Creates a client in `*out`. `server_url` (`https://…`, loopback `http://…` or
+ * Creates a client in `*out`. `server_url` (`https://…` or
  * `file:///dir`), `trust_dir` (keys and the metadata cache) and `ca_path` (a PEM
  * CA bundle for the trust server) may each be NULL for the CLI's defaults:
  * `DOCKER_CONTENT_TRUST_SERVER` or the registry's trust server, `~/.docker/trust`
