@@ -216,8 +216,8 @@ fn missing_tags_and_repositories_say_what_to_do() {
         assert_eq!(
             e.to_string(),
             format!(
-                "{url}/v2/{path}: manifest for {d}/{rest} not found in registry {d}: push the image first, or sign by \
-                 digest with --digest and --size"
+                "{url}/v2/{path}: manifest for {d}/{rest} not found in registry {d}: push the image first, or sign with \
+                 an explicit digest and size (trust sign --digest --size)"
             )
         );
     }
