@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use trust_core::client::ClientOptions;
+use trust_core::fips::FipsMode;
 use trust_core::settings::Settings;
 
 /// Sign, inspect and verify container images with Docker Content Trust (Notary v1).
@@ -41,6 +42,10 @@ pub struct Global {
     /// CA bundle to trust for registries, added to $DOCKER_CONFIG/tls and /etc/docker/certs.d
     #[arg(long, global = true, value_name = "FILE")]
     pub registry_ca: Option<PathBuf>,
+    /// FIPS mode: only approved algorithms [default: $TRUST_FIPS, else $DOCKER_FIPS, else
+    /// /proc/sys/crypto/fips_enabled]
+    #[arg(long, global = true)]
+    pub fips: bool,
 }
 
 impl Global {
@@ -57,6 +62,7 @@ impl Global {
                 max_timestamp_age: std::time::Duration::from_secs(self.max_age),
                 ..ClientOptions::default()
             },
+            fips: FipsMode::from_environment(self.fips.then_some(true)),
             ..Settings::from_environment()
         }
     }
@@ -77,6 +83,8 @@ pub enum Command {
     Sign(SignArgs),
     /// Remove trust for an image
     Revoke(RevokeArgs),
+    /// Show the version, the crypto module and whether FIPS mode is on, and why
+    Version,
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,9 +20,25 @@ use clap::Parser;
 
 use args::{Cli, Command, SignerCommand};
 
+/// `trust version`: the version, the crypto module and FIPS mode with its source.
+fn version(settings: &trust_core::settings::Settings, out: &mut dyn Write) -> Result<ExitCode, exit::Failure> {
+    let text = format!(
+        "trust {}\ncrypto module: {}\nFIPS mode: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        trust_core::crypto::MODULE,
+        settings.fips
+    );
+    out.write_all(text.as_bytes())
+        .map_err(|e| exit::Failure::new(exit::Code::Io, format!("cannot write output: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = cli.global.settings();
+    for (name, value) in &settings.fips.ignored {
+        eprintln!("warning: {name}={value} ignored: FIPS mode takes 1 or 0");
+    }
     let mut out = std::io::stdout().lock();
     let result = match &cli.command {
         Command::Inspect(a) => inspect::run(&settings, a, &mut out),
@@ -32,6 +48,7 @@ fn main() -> ExitCode {
         Command::Signer(SignerCommand::Remove(a)) => signer::remove(&settings, a, &mut out),
         Command::Sign(a) => sign::run(&settings, a, &mut out),
         Command::Revoke(a) => revoke::run(&settings, a, &mut out),
+        Command::Version => version(&settings, &mut out),
     };
     let _ = out.flush();
     match result {

@@ -173,3 +173,55 @@ fn usage_errors_exit_2() {
         .unwrap();
     assert_eq!(bad_server.status.code(), Some(2));
 }
+
+/// Snapshot, timestamp and a `targets/releases` signer: ECDSA, or Ed25519 for the signer.
+fn repo_with_ed25519_signer() -> Repo {
+    let mut repo = Repo::live(GUN);
+    repo.snapshot_key = common::Key::ecdsa();
+    repo.timestamp_key = common::Key::ecdsa();
+    let d = repo.add_delegation("targets/releases", &[""]);
+    d.keys = vec![common::Key::ed25519()];
+    d.targets.insert("v1".into(), target_json(b"v1"));
+    repo.publish();
+    repo
+}
+
+#[test]
+fn fips_mode_refuses_an_ed25519_signer_that_passes_outside_it() {
+    let repo = repo_with_ed25519_signer();
+    let key_id = repo.delegations[0].keys[0].id();
+    let dir = tempfile::tempdir().unwrap();
+    let run = trust(&repo, dir.path(), &["verify", &format!("{GUN}:v1")]);
+    assert_eq!((run.code, run.stdout.trim()), (0, format!("sha256:{}", sha256_hex(b"v1")).as_str()), "{}", run.stderr);
+
+    for fips in [&["--fips"][..], &[]] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trust"));
+        cmd.args(["--server", &repo.url(), "--trust-dir"]).arg(dir.path()).args(fips);
+        if fips.is_empty() {
+            cmd.env("TRUST_FIPS", "1");
+        }
+        let out = cmd.args(["verify", &format!("{GUN}:v1")]).output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        for needle in ["targets/releases", &key_id[..12], "Ed25519 key refused in FIPS mode"] {
+            assert!(stderr.contains(needle), "{needle:?} missing from: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn version_says_whether_fips_mode_is_on_and_why() {
+    let run = |args: &[&str], var: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trust"));
+        cmd.env_remove("TRUST_FIPS").env_remove("DOCKER_FIPS");
+        if let Some(v) = var {
+            cmd.env("DOCKER_FIPS", v);
+        }
+        String::from_utf8(cmd.args(args).output().unwrap().stdout).unwrap()
+    };
+    assert!(run(&["version"], Some("1")).contains("FIPS mode: on (DOCKER_FIPS=1)"));
+    assert!(run(&["version"], Some("0")).contains("FIPS mode: off (DOCKER_FIPS=0)"));
+    assert!(run(&["--fips", "version"], Some("0")).contains("FIPS mode: on (--fips)"));
+    assert!(run(&["version"], None).contains("crypto module: "));
+}

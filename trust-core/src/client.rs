@@ -56,6 +56,9 @@ pub struct ClientOptions {
     /// within the lifetime the server declares (`Cache-Control: max-age`); zero asks
     /// every time. Default: 300 s, notary-server's own declaration.
     pub max_timestamp_age: Duration,
+    /// FIPS mode: signatures by keys of algorithms FIPS does not approve (Ed25519,
+    /// RSA under 2048 bits) do not count ([`crate::crypto::algorithm`]).
+    pub fips: bool,
 }
 
 impl Default for ClientOptions {
@@ -66,6 +69,7 @@ impl Default for ClientOptions {
             now: None,
             no_offline_fallback: false,
             max_timestamp_age: Duration::from_secs(300),
+            fips: false,
         }
     }
 }
@@ -135,6 +139,7 @@ impl Client {
     fn context(&self) -> Context {
         let mut ctx = Context::new(self.gun.clone(), self.now());
         ctx.limits = self.options.limits;
+        ctx.provider = crate::crypto::provider(self.options.fips);
         ctx
     }
 

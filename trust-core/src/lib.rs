@@ -24,6 +24,7 @@ pub mod config;
 pub mod crypto;
 mod der;
 pub mod error;
+pub mod fips;
 pub mod freshness;
 pub mod images;
 pub mod inspect;

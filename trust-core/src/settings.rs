@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::client::{Client, ClientOptions};
+use crate::fips::FipsMode;
 use crate::keystore::{DockerPassphrases, KeyStore, OsKeyring, keyring_enabled};
 use crate::pinning::TrustPinning;
 use crate::publish::{KeySource, StoreKeys};
@@ -35,12 +36,14 @@ pub struct Settings {
     pub registry_ca: Option<PathBuf>,
     /// The passphrase of a file remote's own snapshot and timestamp keys.
     pub file_server_passphrase: Option<zeroize::Zeroizing<String>>,
+    /// FIPS mode and what decided it; it overrides `client.fips` for every client.
+    pub fips: FipsMode,
 }
 
 impl Settings {
-    /// Docker's defaults, plus what the environment adds beyond them: the file
-    /// remote's server-key passphrase from `TRUST_SERVER_PASSPHRASE`, else
-    /// `DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE`. (The trust server, trust
+    /// Docker's defaults, plus what the environment adds beyond them: FIPS mode
+    /// ([`FipsMode::from_environment`]) and the file remote's server-key passphrase
+    /// from `TRUST_SERVER_PASSPHRASE`, else `DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE`. (The trust server, trust
     /// directory and key passphrases are read from the environment when used.)
     pub fn from_environment() -> Self {
         Settings {
@@ -48,6 +51,7 @@ impl Settings {
                 .iter()
                 .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
                 .map(zeroize::Zeroizing::new),
+            fips: FipsMode::from_environment(None),
             ..Settings::default()
         }
     }
@@ -97,6 +101,7 @@ impl Settings {
         opts.file_server_passphrase = self.file_server_passphrase.clone();
         let remote = remote::open(&server, &opts)?;
         let mut options = self.client.clone();
+        options.fips = self.fips.enabled;
         if let Some(path) = &self.pinning_file {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
             options.pinning = TrustPinning::from_json(&bytes)?;

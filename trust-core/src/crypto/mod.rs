@@ -28,11 +28,13 @@
 //! verifier for fixed-size signatures, so those are converted to ASN.1 first; ring
 //! cannot sign P-384 over SHA-256 or generate RSA keys, so neither is offered.
 
+pub mod algorithm;
 pub mod keyid;
 pub mod public_pem;
 pub mod signer;
 pub mod x509;
 
+mod approved;
 mod der;
 mod provider;
 mod ring_provider;
@@ -40,4 +42,4 @@ mod ring_provider;
 #[cfg(test)]
 mod test_fixtures;
 
-pub use provider::{CryptoProvider, VerifyError, default_provider};
+pub use provider::{CryptoProvider, MODULE, VerifyError, default_provider, provider};

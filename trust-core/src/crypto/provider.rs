@@ -30,6 +30,14 @@ pub fn default_provider() -> &'static dyn CryptoProvider {
     &super::ring_provider::RING
 }
 
+/// The cryptographic module this build links, for `trust version` and audits.
+pub const MODULE: &str = "ring 0.17 (not a FIPS 140-3 validated module)";
+
+/// The provider for FIPS mode (`fips`: approved algorithms only) or not.
+pub fn provider(fips: bool) -> &'static dyn CryptoProvider {
+    if fips { &super::approved::APPROVED_ONLY } else { default_provider() }
+}
+
 /// Why a signature did not verify. The text names the problem without secrets.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -62,8 +70,9 @@ pub enum VerifyError {
         /// The key's type.
         keytype: String,
     },
-    /// An RSA key outside 2048–8192 bits.
-    #[error("RSA key is {bits} bits, expected 2048 to 8192")]
+    /// An RSA key outside the sizes verified (1024–8192 bits for PKCS#1 v1.5,
+    /// 2048–8192 for PSS).
+    #[error("RSA key is {bits} bits, expected 2048 to 8192 (1024 to 8192 for PKCS#1 v1.5)")]
     RsaKeySize {
         /// The modulus size.
         bits: usize,
@@ -79,4 +88,12 @@ pub enum VerifyError {
     /// The signature does not verify.
     #[error("invalid signature")]
     InvalidSignature,
+    /// FIPS mode refuses the key's algorithm.
+    #[error("{algorithm} key refused in FIPS mode: {reason}")]
+    NotApproved {
+        /// The key's algorithm and size (`Ed25519`, `RSA-1024`).
+        algorithm: String,
+        /// Why it is not approved.
+        reason: &'static str,
+    },
 }

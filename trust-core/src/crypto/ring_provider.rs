@@ -109,15 +109,21 @@ fn verify_rsa(key: &PublicKey, pss: bool, msg: &[u8], sig: &[u8]) -> Result<(), 
         return Err(malformed(key, "not an RSA key"));
     }
     let bits = der::rsa_modulus_bits(spki.key).ok_or_else(|| malformed(key, "not a PKCS#1 RSAPublicKey"))?;
-    if !(2048..=8192).contains(&bits) {
+    // notary (Go) verifies RSA of any size; ring verifies PSS from 2048 bits and
+    // PKCS#1 v1.5 from 1024. FIPS mode refuses less than 2048 before this.
+    let smallest = if pss { 2048 } else { 1024 };
+    if !(smallest..=8192).contains(&bits) {
         return Err(VerifyError::RsaKeySize { bits });
     }
     let expected = bits.div_ceil(8);
     if sig.len() != expected {
         return Err(VerifyError::SignatureLength { actual: sig.len(), expected });
     }
-    let alg: &'static dyn VerificationAlgorithm =
-        if pss { &signature::RSA_PSS_2048_8192_SHA256 } else { &signature::RSA_PKCS1_2048_8192_SHA256 };
+    let alg: &'static dyn VerificationAlgorithm = if pss {
+        &signature::RSA_PSS_2048_8192_SHA256
+    } else {
+        &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
+    };
     check(alg, spki.key, msg, sig)
 }
 
@@ -261,15 +267,37 @@ mod tests {
     }
 
     #[test]
-    fn small_rsa_key_refused() {
+    fn small_rsa_keys_verify_pkcs1_only_outside_fips_mode() {
         let key = PublicKey::new(KeyType::Rsa, include_bytes!("testdata/rsa1024.spki.der").to_vec());
         let err = provider().verify(&key, "rsapss", b"m", &[0; 128]).unwrap_err();
-        assert_eq!(err.to_string(), "RSA key is 1024 bits, expected 2048 to 8192");
-        let cert = PublicKey::new(KeyType::RsaX509, include_bytes!("testdata/rsa1024.crt").to_vec());
+        assert_eq!(err, VerifyError::RsaKeySize { bits: 1024 });
+        let cert = PublicKey::new(KeyType::RsaX509, include_bytes!("testdata/rsa1024-legacy.crt").to_vec());
+        let msg = include_bytes!("testdata/rsa1024-legacy-msg.txt");
+        let sig = include_bytes!("testdata/rsa1024-legacy-msg.sig");
+        provider().verify(&cert, "rsapkcs1v15", msg, sig).unwrap();
+        assert_eq!(provider().verify(&cert, "rsapkcs1v15", b"other", sig), Err(VerifyError::InvalidSignature));
+        let fips = crate::crypto::provider(true).verify(&cert, "rsapkcs1v15", msg, sig).unwrap_err();
         assert_eq!(
-            provider().verify(&cert, "rsapkcs1v15", b"m", &[0; 128]),
-            Err(VerifyError::RsaKeySize { bits: 1024 })
+            fips.to_string(),
+            "RSA-1024 key refused in FIPS mode: RSA keys shorter than 2048 bits are not approved (SP 800-131A r2)"
         );
+    }
+
+    #[test]
+    fn fips_mode_refuses_ed25519_and_keeps_ecdsa() {
+        let rng = SystemRandom::new();
+        let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let pair = ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let key = PublicKey::new(KeyType::Ed25519, ring::signature::KeyPair::public_key(&pair).as_ref().to_vec());
+        let sig = pair.sign(b"m");
+        provider().verify(&key, "eddsa", b"m", sig.as_ref()).unwrap();
+        let err = crate::crypto::provider(true).verify(&key, "eddsa", b"m", sig.as_ref()).unwrap_err();
+        assert_eq!(err.to_string(), "Ed25519 key refused in FIPS mode: Ed25519 is not accepted in FIPS mode");
+        let fixture = PublicKey::new(KeyType::EcdsaX509, include_bytes!("testdata/p384.crt").to_vec());
+        let p384_sig = hex::decode(include_str!("testdata/p384-msg.sig").trim()).unwrap();
+        crate::crypto::provider(true)
+            .verify(&fixture, "ecdsa", include_bytes!("testdata/p384-msg.txt"), &p384_sig)
+            .unwrap();
     }
 
     #[test]
