@@ -185,8 +185,9 @@ pub fn read_body(reader: &mut impl BufRead, framing: Framing, limits: &Limits) -
     match framing {
         Framing::None => Ok(Vec::new()),
         Framing::Length(n) => {
-            let mut body = vec![0; n];
-            reader.read_exact(&mut body).map_err(io)?;
+            // Grows with the bytes that arrive, not with the declared length.
+            let mut body = Vec::new();
+            read_exactly(reader, n, &mut body)?;
             Ok(body)
         }
         Framing::UntilClose => {
@@ -199,6 +200,17 @@ pub fn read_body(reader: &mut impl BufRead, framing: Framing, limits: &Limits) -
         }
         Framing::Chunked => read_chunked(reader, limits),
     }
+}
+
+/// Appends exactly `n` bytes from `reader` to `out`, allocating as they arrive (a
+/// declared length is only a promise: a peer that declares 8 MiB and sends nothing
+/// costs nothing).
+fn read_exactly(reader: &mut impl BufRead, n: usize, out: &mut Vec<u8>) -> Result<()> {
+    let got = reader.by_ref().take(n as u64).read_to_end(out).map_err(io)?;
+    if got < n {
+        return Err(protocol(format!("connection closed after {got} of {n} body bytes")));
+    }
+    Ok(())
 }
 
 fn read_chunked(reader: &mut impl BufRead, limits: &Limits) -> Result<Vec<u8>> {
@@ -218,9 +230,7 @@ fn read_chunked(reader: &mut impl BufRead, limits: &Limits) -> Result<Vec<u8>> {
         if body.len().saturating_add(size) > limits.max_body {
             return Err(protocol(format!("body over the {}-byte limit", limits.max_body)));
         }
-        let start = body.len();
-        body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..]).map_err(io)?;
+        read_exactly(reader, size, &mut body)?;
         let mut crlf = [0u8; 2];
         reader.read_exact(&mut crlf).map_err(io)?;
         if &crlf != b"\r\n" {
@@ -303,5 +313,22 @@ mod tests {
         assert!(parse(b"POST /x HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n").is_err());
         assert!(parse(b"POST /x HTTP/1.1\r\nbad header\r\n\r\n").is_err());
         assert!(parse(b"POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nab").is_err());
+    }
+
+    /// A declared length is not allocated up front: the body grows with what arrives,
+    /// and a short body is an error that says how much came.
+    #[test]
+    fn declared_lengths_are_not_trusted() {
+        let limits = Limits::default();
+        let mut r = BufReader::new(&b"ab"[..]);
+        let err = read_body(&mut r, Framing::Length(limits.max_body), &limits).unwrap_err().to_string();
+        assert!(err.contains(&format!("connection closed after 2 of {} body bytes", limits.max_body)), "{err}");
+        let mut r = BufReader::new(&b"800000\r\nabc"[..]);
+        let err = read_body(&mut r, Framing::Chunked, &limits).unwrap_err().to_string();
+        assert!(err.contains("after 3 of 8388608 body bytes"), "{err}");
+        let mut r = BufReader::new(&b"abcdef"[..]);
+        let body = read_body(&mut r, Framing::Length(3), &limits).unwrap();
+        assert_eq!(body, b"abc");
+        assert!(body.capacity() < 4096, "allocated {} bytes for a 3-byte body", body.capacity());
     }
 }

@@ -168,7 +168,9 @@ fn percent_decode(s: &str) -> Option<String> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
+            // Two hex digits, as Go's `url.PathUnescape` requires (`from_str_radix`
+            // alone would take `%+a` as 0x0a).
+            let hex = bytes.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit))?;
             let hex = std::str::from_utf8(hex).ok()?;
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
@@ -332,6 +334,16 @@ mod tests {
         assert_eq!(api_path("/v1.41/images%2Fcreate").unwrap(), "/images/create");
         assert_eq!(api_path("/version").unwrap(), "/version");
         assert!(api_path("/images%zzcreate").is_err());
+    }
+
+    /// Go refuses `%+a` and `%-a` as escapes; so does the hook (a sign is not a digit).
+    #[test]
+    fn percent_escapes_are_two_hex_digits() {
+        for bad in ["/images%+acreate", "/images%-1create", "/x%+", "/x%4", "/x%"] {
+            assert!(api_path(bad).is_err(), "{bad}");
+        }
+        assert_eq!(api_path("/%69mages/%63reate").unwrap(), "/images/create");
+        assert_eq!(api_path("/images%2fcreate").unwrap(), "/images/create");
     }
 
     #[test]

@@ -71,8 +71,11 @@ pub fn canonicalize(raw: &[u8]) -> Result<Cow<'_, [u8]>, CanonicalError> {
     Ok(Cow::Owned(to_vec(&value)?))
 }
 
+/// `depth` counts the arrays and objects around `value`; one more is refused when it
+/// would nest deeper than [`MAX_DEPTH`] (the limit [`check_depth`] and
+/// [`is_canonical`] apply, so the fast and the slow path agree).
 fn write_value<W: Write>(value: &Value, out: &mut W, depth: usize) -> Result<(), CanonicalError> {
-    if depth > MAX_DEPTH {
+    if matches!(value, Value::Array(_) | Value::Object(_)) && depth >= MAX_DEPTH {
         return Err(CanonicalError::TooDeep);
     }
     match value {
@@ -200,11 +203,10 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// `depth` counts the arrays and objects around the value, as in `write_value`.
     fn value(&mut self, depth: usize) -> bool {
-        if depth > MAX_DEPTH {
-            return false;
-        }
         match self.peek() {
+            Some(b'{' | b'[') if depth >= MAX_DEPTH => false,
             Some(b'{') => self.object(depth),
             Some(b'[') => self.array(depth),
             Some(b'"') => self.string().is_some(),
@@ -377,6 +379,41 @@ mod tests {
     fn deep_nesting_is_refused() {
         let deep = "[".repeat(MAX_DEPTH + 2) + &"]".repeat(MAX_DEPTH + 2);
         assert!(matches!(canonicalize(deep.as_bytes()), Err(CanonicalError::TooDeep)));
+    }
+
+    #[test]
+    fn hostile_depth_is_an_error_not_a_stack_overflow() {
+        let deep = "[".repeat(100_000);
+        assert!(!is_canonical(deep.as_bytes()));
+        let err = canonicalize(deep.as_bytes()).unwrap_err();
+        assert_eq!(err.to_string(), format!("JSON nested deeper than {MAX_DEPTH} levels"));
+        let closed = deep.clone() + &"]".repeat(100_000);
+        assert!(matches!(canonicalize(closed.as_bytes()), Err(CanonicalError::TooDeep)));
+    }
+
+    /// The fast path (`is_canonical`), the depth check before parsing and the writer
+    /// draw the line at the same depth: exactly `MAX_DEPTH` nested arrays or objects.
+    #[test]
+    fn every_path_has_the_same_depth_limit() {
+        let nested = |n: usize, inner: &str| format!("{}{inner}{}", "[".repeat(n), "]".repeat(n));
+        let at_limit = nested(MAX_DEPTH, "1");
+        let over = nested(MAX_DEPTH + 1, "1");
+        assert!(is_canonical(at_limit.as_bytes()));
+        assert!(check_depth(at_limit.as_bytes()).is_ok());
+        assert_eq!(canonicalize(at_limit.as_bytes()).unwrap().as_ref(), at_limit.as_bytes());
+        let spaced = nested(MAX_DEPTH, " 1 ");
+        assert_eq!(canonicalize(spaced.as_bytes()).unwrap().as_ref(), at_limit.as_bytes());
+        let value: Value = serde_json::from_str(&at_limit).unwrap();
+        assert_eq!(to_vec(&value).unwrap(), at_limit.as_bytes());
+
+        assert!(!is_canonical(over.as_bytes()));
+        assert!(matches!(check_depth(over.as_bytes()), Err(CanonicalError::TooDeep)));
+        assert!(matches!(canonicalize(over.as_bytes()), Err(CanonicalError::TooDeep)));
+        let empty_over = nested(MAX_DEPTH + 1, "");
+        assert!(!is_canonical(empty_over.as_bytes()), "a 65th empty array was accepted by the fast path");
+        assert!(matches!(canonicalize(empty_over.as_bytes()), Err(CanonicalError::TooDeep)));
+        let value: Value = serde_json::from_str(&empty_over).unwrap();
+        assert!(matches!(to_vec(&value), Err(CanonicalError::TooDeep)));
     }
 
     #[test]

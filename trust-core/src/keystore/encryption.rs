@@ -23,8 +23,11 @@ use crate::der::{self, INTEGER, NULL, OCTET_STRING, OID, Reader, SEQUENCE, oid};
 pub(super) const NOTARY_ITERATIONS: u32 = 2048;
 /// Salt length notary uses.
 const NOTARY_SALT_LEN: usize = 8;
-/// More iterations than this are refused (a file could otherwise stall us for hours).
-const MAX_ITERATIONS: u64 = 10_000_000;
+/// More PBKDF2 iterations than this are refused: the count comes from the file, and
+/// each passphrase attempt costs that many HMACs (10 million took about 8 s per
+/// attempt). Notary, docker and OpenSSL write 2048; FIPS-mode key files 600,000
+/// (about 0.5 s per attempt); the cap leaves room above that.
+const MAX_ITERATIONS: u64 = 1_000_000;
 
 /// AES-CBC with a key of 16, 24 or 32 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +124,10 @@ fn parse_pbes2(der: &[u8]) -> Result<Pbes2<'_>, DecryptError> {
     let salt = kdf_params.read(OCTET_STRING).ok_or_else(|| unsupported("PBKDF2 salt must be an OCTET STRING"))?;
     let iterations = kdf_params.read_small_uint().ok_or_else(corrupt)?;
     if iterations > MAX_ITERATIONS {
-        return Err(unsupported(&format!("{iterations} PBKDF2 iterations is more than the {MAX_ITERATIONS} allowed")));
+        return Err(unsupported(&format!(
+            "{iterations} PBKDF2 iterations is more than the {MAX_ITERATIONS} allowed; re-encrypt the key with \
+             `openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000`"
+        )));
     }
     let iterations = u32::try_from(iterations).ok().and_then(NonZeroU32::new).ok_or_else(corrupt)?;
     let key_len = if kdf_params.peek_tag() == Some(INTEGER) { kdf_params.read_small_uint() } else { None };
@@ -289,6 +295,43 @@ mod tests {
         assert_eq!(hex::encode(&*key), "e7b0971e52ca5cc8d0539fb3412f6316f7ba2e6ee293d9f3457b99436b51ce02");
         let again = evp_bytes_to_key(b"password", &[1, 2, 3, 4, 5, 6, 7, 8], 16);
         assert_eq!(&key[..16], &again[..]);
+    }
+
+    /// An `EncryptedPrivateKeyInfo` as notary writes it, but with `iterations`.
+    fn with_iterations(iterations: u32) -> Vec<u8> {
+        let kdf_params = der::sequence_of(
+            SEQUENCE,
+            &[&der::tlv(OCTET_STRING, &[1; 8]), &der::tlv(INTEGER, &der::uint_contents(iterations))],
+        );
+        let kdf = der::sequence_of(SEQUENCE, &[&der::tlv(OID, oid::PBKDF2), &kdf_params]);
+        let scheme = der::sequence_of(SEQUENCE, &[&der::tlv(OID, oid::AES256_CBC), &der::tlv(OCTET_STRING, &[2; 16])]);
+        let params = der::sequence_of(SEQUENCE, &[&kdf, &scheme]);
+        let alg = der::sequence_of(SEQUENCE, &[&der::tlv(OID, oid::PBES2), &params]);
+        der::sequence_of(SEQUENCE, &[&alg, &der::tlv(OCTET_STRING, &[3; 32])]).to_vec()
+    }
+
+    /// The iteration count comes from the file: a huge one is refused before any
+    /// PBKDF2 work, with a message that says what to do. (The old cap, 10 million,
+    /// let one key file cost seconds per passphrase attempt, over 20 s per input in
+    /// the fuzz build.)
+    #[test]
+    fn absurd_iteration_counts_are_refused() {
+        for iterations in [MAX_ITERATIONS as u32 + 1, 10_000_000, 0x7fff_ffff] {
+            match decrypt_pkcs8(&with_iterations(iterations), "pass") {
+                Err(DecryptError::Invalid(e)) => {
+                    let msg = e.to_string();
+                    assert!(msg.contains(&format!("{iterations} PBKDF2 iterations is more than the 1000000 allowed")));
+                    assert!(msg.contains("openssl pkcs8 -topk8 -v2 aes-256-cbc"), "{msg}");
+                }
+                _ => panic!("{iterations} iterations were not refused"),
+            }
+        }
+        // Notary's count is parsed (the ciphertext is garbage, so the passphrase is "wrong").
+        assert!(matches!(
+            decrypt_pkcs8(&with_iterations(NOTARY_ITERATIONS), "pass"),
+            Err(DecryptError::WrongPassphrase)
+        ));
+        assert!(matches!(decrypt_pkcs8(&with_iterations(0), "pass"), Err(DecryptError::Invalid(_))));
     }
 
     #[test]

@@ -58,7 +58,19 @@ pub(crate) fn accept_header() -> String {
 /// Checks a manifest answer for `image` (as asked, e.g. `localhost:5000/a/b:v1`).
 /// `requested_digest` is the reference's digest, if it had one; `content_type` and
 /// `declared_digest` are the `Content-Type` and `Docker-Content-Digest` headers.
-pub(crate) fn check(
+///
+/// This is what [`RegistryClient::manifest`](super::RegistryClient::manifest) applies to every
+/// answer, public so that callers with their own HTTP client get the same checks
+/// (re-exported as [`check_manifest`](super::check_manifest)).
+///
+/// ```
+/// use trust_core::registry::{OCI_MANIFEST, check_manifest};
+/// let body = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
+/// let m = check_manifest("localhost:5000/a/b:v1", None, Some(OCI_MANIFEST), None, body)?;
+/// assert_eq!((m.size, m.media_type.as_str()), (body.len() as u64, OCI_MANIFEST));
+/// # Ok::<(), trust_core::Error>(())
+/// ```
+pub fn check(
     image: &str,
     requested_digest: Option<&str>,
     content_type: Option<&str>,

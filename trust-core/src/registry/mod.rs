@@ -63,6 +63,7 @@ use endpoint::Endpoint;
 use errors::Context;
 pub use manifest::{
     DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, MAX_MANIFEST_SIZE, MEDIA_TYPES, Manifest, OCI_INDEX, OCI_MANIFEST,
+    check as check_manifest,
 };
 use transport::{ClientSettings, Connection};
 
