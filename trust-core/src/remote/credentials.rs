@@ -181,7 +181,15 @@ fn run_helper(program: &str, key: &str) -> Option<Zeroizing<Vec<u8>>> {
         }
     };
     let out = reader?.join().ok()?.ok()?;
-    (status?.success() && matches!(fed, Some(Ok(())))).then_some(out)
+    // A helper that answers without reading its input may exit before the key is
+    // written: a broken pipe then is no failure (Go's os/exec, which docker's helper
+    // client uses, ignores it the same way when the program succeeds).
+    let fed = match fed {
+        Some(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Some(result) => result.is_ok(),
+        None => false,
+    };
+    (status?.success() && fed).then_some(out)
 }
 
 #[cfg(test)]
@@ -253,12 +261,18 @@ mod tests {
         );
         // A helper that echoes the key it was asked for as the user name.
         let bin = dir.path().join("bin");
+        // The executable is copied into place by `cp`, so that no file descriptor open
+        // for writing it lives in this process: another test thread forking at that
+        // moment would hold it and make running the helper fail with ETXTBSY.
         let helper = |name: &str, body: &str| {
             let path = bin.join(format!("docker-credential-{name}"));
+            let draft = dir.path().join(format!("{name}.draft"));
             let ok = std::fs::create_dir_all(&bin)
-                .and_then(|_| std::fs::write(&path, format!("#!/bin/sh\n{body}\n")))
-                .and_then(|_| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)));
+                .and_then(|_| std::fs::write(&draft, format!("#!/bin/sh\n{body}\n")))
+                .and_then(|_| std::fs::set_permissions(&draft, std::fs::Permissions::from_mode(0o755)));
             assert!(ok.is_ok());
+            let copied = std::process::Command::new("cp").arg("-p").arg(&draft).arg(&path).status();
+            assert!(copied.is_ok_and(|s| s.success()));
             path
         };
         let store = helper(
