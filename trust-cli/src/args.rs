@@ -83,6 +83,8 @@ pub enum Command {
     Sign(SignArgs),
     /// Remove trust for an image
     Revoke(RevokeArgs),
+    /// Audit trust data and local keys: algorithms, key sizes, certificates, expiries, key-file encryption
+    Audit(crate::audit::AuditArgs),
     /// Show the version, the crypto module and whether FIPS mode is on, and why
     Version,
 }

@@ -17,6 +17,8 @@ pub enum Code {
     Key = 5,
     /// 6: a local file could not be read or written.
     Io = 6,
+    /// 7: `trust audit` found something at or above `--fail-on`.
+    AuditFindings = 7,
 }
 
 impl From<Code> for std::process::ExitCode {
@@ -33,7 +35,8 @@ pub const HELP: &str = "Exit codes:
   3  trust data failed verification (signature, threshold, expiry, rollback, hash, size, certificate)
   4  the trust server could not be reached or answered with an error
   5  key or passphrase problem
-  6  a local file could not be read or written";
+  6  a local file could not be read or written
+  7  trust audit: a finding at or above --fail-on (default: high)";
 
 /// A command's failure: what to print on stderr and the exit code.
 #[derive(Debug)]

@@ -4,6 +4,7 @@
 //! `trust_core::settings`, and formats what trust-core returns.
 
 mod args;
+mod audit;
 mod exit;
 mod inspect;
 mod key;
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Command::Signer(SignerCommand::Remove(a)) => signer::remove(&settings, a, &mut out),
         Command::Sign(a) => sign::run(&settings, a, &mut out),
         Command::Revoke(a) => revoke::run(&settings, a, &mut out),
+        Command::Audit(a) => audit::run(&settings, a, &mut out),
         Command::Version => version(&settings, &mut out),
     };
     let _ = out.flush();

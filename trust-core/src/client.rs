@@ -393,6 +393,11 @@ impl Repository<'_> {
         &self.client.gun
     }
 
+    /// The trust server the repository came from.
+    pub fn server(&self) -> &str {
+        self.client.remote.url()
+    }
+
     /// The trusted metadata.
     pub fn trusted(&self) -> &TrustedSet {
         &self.set

@@ -17,6 +17,7 @@
 //! remote for bytes, feeds them to the trusted set and persists what was accepted.
 
 pub mod atomic_file;
+pub mod audit;
 pub mod cache;
 pub mod canonical;
 pub mod client;

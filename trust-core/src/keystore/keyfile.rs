@@ -19,6 +19,7 @@
 use zeroize::Zeroizing;
 
 use super::encryption::{self, DecryptError};
+use super::inspect::{self, KeyProtection};
 use super::passphrase::PassphraseSource;
 use super::pem::{self, PemError};
 use super::pkcs8::{self, Invalid};
@@ -140,6 +141,18 @@ impl KeyFile {
     /// True if a passphrase is needed to read the key.
     pub fn is_encrypted(&self) -> bool {
         self.body == Body::EncryptedPkcs8 || self.legacy_encryption().is_some()
+    }
+
+    /// How the key is protected (PBES2 parameters, legacy PEM encryption, or none),
+    /// read without decrypting it.
+    pub fn protection(&self) -> KeyProtection {
+        match self.body {
+            Body::EncryptedPkcs8 => inspect::pkcs8_protection(&self.block.contents),
+            Body::Pkcs8 => KeyProtection::Unencrypted,
+            Body::Sec1 | Body::Pkcs1 | Body::Ed25519Blob => {
+                inspect::legacy_protection(self.block.header("Proc-Type"), self.block.header("DEK-Info"))
+            }
+        }
     }
 
     /// `DEK-Info` of a legacy encrypted block.

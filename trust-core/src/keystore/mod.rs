@@ -7,6 +7,8 @@
 //!   with its own PKCS#8 dialect inside) is read and written byte-compatibly; standard
 //!   PKCS#8, encrypted or not, and the legacy `EC`/`RSA`/`ED25519 PRIVATE KEY` forms
 //!   (optionally with OpenSSL's `DEK-Info` encryption) are read.
+//! - [`KeyProtection`]: how a key file is encrypted (PBKDF2 parameters, legacy PEM
+//!   encryption, none), read without a passphrase ([`KeyFile::protection`]).
 //! - [`passphrase`]: where passphrases come from ([`DockerPassphrases`]: the OS keyring,
 //!   docker's and notary's environment variables, a terminal prompt).
 //! - [`keyring`]: the OS keyring and the setting that enables it.
@@ -29,6 +31,7 @@
 //! ```
 
 mod encryption;
+mod inspect;
 mod keyfile;
 pub mod keyring;
 pub mod passphrase;
@@ -36,6 +39,7 @@ mod pem;
 mod pkcs8;
 mod store;
 
+pub use inspect::{KeyProtection, Prf};
 pub use keyfile::{KeyFile, encode_private_key, encode_public_key, is_public_key_file};
 pub use keyring::{MemoryKeyring, OsKeyring, SecretStore, keyring_enabled};
 pub use passphrase::{

@@ -123,6 +123,33 @@ impl Certificate {
         &self.der
     }
 
+    /// The signature algorithm's name (`ecdsa-with-SHA256`, `sha256WithRSAEncryption`,
+    /// ...), or its dotted OID when it has none here.
+    pub fn signature_algorithm(&self) -> String {
+        let name = match self.signature_oid.as_str() {
+            "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+            "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+            "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+            "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+            "1.2.840.113549.1.1.2" => "md2WithRSAEncryption",
+            "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+            "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+            "1.2.840.113549.1.1.10" => "RSASSA-PSS",
+            "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+            "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+            "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+            "1.3.101.112" => "Ed25519",
+            other => return other.to_owned(),
+        };
+        name.to_owned()
+    }
+
+    /// The hash FIPS does not approve for signatures (SHA-1, MD5, MD2) that the
+    /// certificate is signed with, if any.
+    pub fn weak_signature_hash(&self) -> Option<&'static str> {
+        rules::weak_hash(&self.signature_oid)
+    }
+
     /// Checks that `issuer`'s key signed this certificate.
     fn signed_by(&self, issuer: &Certificate) -> bool {
         if self.issuer != issuer.subject {
@@ -173,6 +200,7 @@ mod tests {
         assert!(cert.not_before() < cert.not_after());
         assert_eq!(cert.spki_der()[0], 0x30);
         assert_eq!(cert.der()[0], 0x30);
+        assert_eq!((cert.signature_algorithm().as_str(), cert.weak_signature_hash()), ("ecdsa-with-SHA256", None));
 
         let two = format!("junk before\n{pem}{pem}");
         assert_eq!(Certificate::parse_pem_bundle(two.as_bytes()).unwrap().len(), 2);

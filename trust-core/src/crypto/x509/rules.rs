@@ -16,7 +16,7 @@ pub(super) fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 /// The weak hash a signature algorithm uses, if any.
-fn weak_hash(signature_oid: &str) -> Option<&'static str> {
+pub(super) fn weak_hash(signature_oid: &str) -> Option<&'static str> {
     match signature_oid {
         // sha1WithRSAEncryption, sha1WithRSASignature (OIW), dsa-with-sha1, ecdsa-with-SHA1
         "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" | "1.2.840.10040.4.3" | "1.2.840.10045.4.1" => Some("SHA-1"),
