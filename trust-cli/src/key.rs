@@ -14,7 +14,7 @@ use trust_core::Error;
 use trust_core::crypto::keyid::canonical_key_id;
 use trust_core::crypto::signer::{KeyAlgorithm, PrivateKey};
 use trust_core::keystore::{
-    DockerPassphrases, KeyFile, KeyStore, OsKeyring, StoredKey, encode_public_key, is_public_key_file,
+    DockerPassphrases, KeyEncryption, KeyFile, KeyStore, OsKeyring, StoredKey, encode_public_key, is_public_key_file,
     is_valid_key_name, keyring_enabled, read_key_file,
 };
 use trust_core::settings::Settings;
@@ -43,6 +43,18 @@ pub enum KeyCommand {
     Load(LoadArgs),
     /// List the private keys in the trust directory (ID, role, repository)
     List,
+    /// Re-encrypt key files with SP 800-132 parameters (PBKDF2-HMAC-SHA256, 600,000
+    /// iterations, 16-byte salt, AES-256-CBC), keeping their passphrases; docker and
+    /// notary cannot read migrated files
+    Migrate(MigrateArgs),
+}
+
+/// `trust key migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Key IDs (or unique prefixes) to migrate [default: every key in the trust directory]
+    #[arg(value_name = "KEY-ID")]
+    pub ids: Vec<String>,
 }
 
 /// The key algorithms `trust key generate` offers.
@@ -111,9 +123,18 @@ fn passphrases(trust_dir: &Path, args: &KeyArgs) -> Result<DockerPassphrases, Fa
 /// Runs `trust key …`.
 pub fn run(settings: &Settings, args: &KeyArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
     let trust_dir = settings.trust_dir();
-    let store = KeyStore::open(&trust_dir)?;
+    let store = KeyStore::open(&trust_dir)?.with_encryption(KeyEncryption::for_mode(settings.fips.enabled));
     match &args.command {
-        KeyCommand::Generate(a) => generate(&store, &passphrases(&trust_dir, args)?, a, out)?,
+        KeyCommand::Generate(a) => {
+            if settings.fips.enabled && a.algorithm == Algorithm::Ed25519 {
+                return Err(Failure::new(
+                    Code::Usage,
+                    format!("Ed25519 keys are not accepted in FIPS mode ({}): use --algorithm ecdsa", settings.fips),
+                ));
+            }
+            generate(&store, &passphrases(&trust_dir, args)?, a, out)?
+        }
+        KeyCommand::Migrate(a) => migrate(&store, &passphrases(&trust_dir, args)?, a, out)?,
         KeyCommand::Load(a) => load(&store, &passphrases(&trust_dir, args)?, a, out)?,
         KeyCommand::List => {
             passphrases(&trust_dir, args)?;
@@ -121,6 +142,42 @@ pub fn run(settings: &Settings, args: &KeyArgs, out: &mut dyn Write) -> Result<E
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `trust key migrate`: every named key (or all), one line each; stops at the first
+/// key that cannot be migrated (the files already migrated stay migrated).
+fn migrate(
+    store: &KeyStore,
+    source: &DockerPassphrases,
+    args: &MigrateArgs,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let keys: Vec<StoredKey> = if args.ids.is_empty() {
+        store.list()?
+    } else {
+        args.ids.iter().map(|id| store.lookup(id)).collect::<Result<_, _>>()?
+    };
+    if keys.is_empty() {
+        return write_out(out, "No keys to migrate.\n");
+    }
+    let mut migrated = 0;
+    for key in &keys {
+        let line = match store.migrate(&key.id, source)? {
+            Some(before) => {
+                migrated += 1;
+                format!(
+                    "Migrated {} ({}): {before} -> PBKDF2-HMAC-SHA256, 600000 iterations, 16-byte salt\n",
+                    key.id, key.role
+                )
+            }
+            None => format!("Unchanged {} ({}): already meets SP 800-132\n", key.id, key.role),
+        };
+        write_out(out, &line)?;
+    }
+    if migrated > 0 {
+        write_out(out, "docker and notary cannot read migrated key files; trust reads them.\n")?;
+    }
+    Ok(())
 }
 
 fn generate(

@@ -193,3 +193,69 @@ fn help_documents_exit_code_7() {
     assert!(help.contains("  7  trust audit: a finding at or above --fail-on (default: high)"), "{help}");
     assert!(help.contains("  audit "), "{help}");
 }
+
+/// `trust --trust-dir <dir> key migrate ARGS` with the fixtures' passphrase for every role.
+fn migrate(trust_dir: &Path, passphrase: &str, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trust"));
+    for var in trust_core::keystore::PASSPHRASE_VARS {
+        cmd.env(var, passphrase);
+    }
+    let out = cmd
+        .env("TRUST_FIPS", "0")
+        .arg("--trust-dir")
+        .arg(trust_dir)
+        .args(["key", "migrate"])
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+#[test]
+fn key_migrate_rewrites_docker_key_files_to_sp_800_132_and_keeps_them_usable() {
+    let dir = docker_keys();
+    let before = audit("file:///nonexistent", dir.path(), &["--keystore", "--format", "json", "--fail-on", "none"]);
+    assert!(before.stdout.contains("TRUST-KEYFILE-SALT"), "{}", before.stdout);
+
+    // A wrong passphrase: exit 5, nothing rewritten.
+    let originals: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(dir.path().join("private"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .collect();
+    let wrong = migrate(dir.path(), "not-the-passphrase", &[]);
+    assert_eq!(wrong.code, 5, "{}", wrong.stderr);
+    assert!(!wrong.stderr.contains("not-the-passphrase"));
+    for (path, bytes) in &originals {
+        assert_eq!(&std::fs::read(path).unwrap(), bytes, "{} changed", path.display());
+    }
+
+    let run = migrate(dir.path(), "trust-test-passphrase", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.matches("Migrated ").count(), originals.len(), "{}", run.stdout);
+    assert!(run.stdout.contains("PBKDF2-HMAC-SHA1, 2048 iterations, 8-byte salt"), "{}", run.stdout);
+    assert!(run.stdout.contains("docker and notary cannot read migrated key files"));
+
+    let after = audit("file:///nonexistent", dir.path(), &["--keystore", "--format", "json", "--fail-on", "none"]);
+    assert!(!after.stdout.contains("TRUST-KEYFILE-SALT"), "{}", after.stdout);
+    for (path, original) in &originals {
+        let migrated = trust_core::keystore::KeyFile::parse(&std::fs::read(path).unwrap()).unwrap();
+        assert!(migrated.protection().meets_sp800_132(), "{}", migrated.protection());
+        let old = trust_core::keystore::KeyFile::parse(original).unwrap();
+        assert_eq!((migrated.role(), migrated.gun()), (old.role(), old.gun()));
+        let key = migrated.decrypt("trust-test-passphrase").unwrap();
+        assert_eq!(key.public_key(), old.decrypt("trust-test-passphrase").unwrap().public_key());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+    // Again: nothing left to do.
+    let again = migrate(dir.path(), "trust-test-passphrase", &[]);
+    assert_eq!(again.stdout.matches("Unchanged ").count(), originals.len(), "{}", again.stdout);
+}

@@ -225,3 +225,43 @@ fn version_says_whether_fips_mode_is_on_and_why() {
     assert!(run(&["--fips", "version"], Some("0")).contains("FIPS mode: on (--fips)"));
     assert!(run(&["version"], None).contains("crypto module: "));
 }
+
+#[test]
+fn fips_mode_signs_with_approved_algorithms_and_sp_800_132_key_files() {
+    let remote = tempfile::tempdir().unwrap();
+    let trust_dir = tempfile::tempdir().unwrap();
+    let server = format!("file://{}", remote.path().display());
+    let run = |fips: bool, args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trust"));
+        for var in trust_core::keystore::PASSPHRASE_VARS {
+            cmd.env(var, "fips-test-passphrase");
+        }
+        cmd.env("TRUST_FIPS", if fips { "1" } else { "0" });
+        let out = cmd.args(["--server", &server, "--trust-dir"]).arg(trust_dir.path()).args(args).output().unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let digest = format!("sha256:{}", sha256_hex(b"fips"));
+    let (code, _, stderr) = run(true, &["sign", "--digest", &digest, "--size", "4", &format!("{GUN}:v1")]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stdout, stderr) = run(true, &["verify", &format!("{GUN}:v1")]);
+    assert_eq!((code, stdout.trim()), (Some(0), digest.as_str()), "{stderr}");
+    // Every key file, the client's and the file remote's own, has SP 800-132 parameters.
+    let mut key_files = Vec::new();
+    for dir in [trust_dir.path().join("private"), remote.path().join("_server").join(GUN)] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "key") {
+                key_files.push(path);
+            }
+        }
+    }
+    assert!(key_files.len() >= 4, "{key_files:?}");
+    for path in &key_files {
+        let file = trust_core::keystore::KeyFile::parse(&std::fs::read(path).unwrap()).unwrap();
+        assert!(file.protection().meets_sp800_132(), "{}: {}", path.display(), file.protection());
+    }
+    // Ed25519 keys are refused at generation in FIPS mode.
+    let (code, _, stderr) = run(true, &["key", "generate", "--algorithm", "ed25519", "--dir", "/tmp", "edkey"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("Ed25519 keys are not accepted in FIPS mode"), "{stderr}");
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::client::{Client, ClientOptions};
 use crate::fips::FipsMode;
-use crate::keystore::{DockerPassphrases, KeyStore, OsKeyring, keyring_enabled};
+use crate::keystore::{DockerPassphrases, KeyEncryption, KeyStore, OsKeyring, keyring_enabled};
 use crate::pinning::TrustPinning;
 use crate::publish::{KeySource, StoreKeys};
 use crate::reference::Reference;
@@ -70,7 +70,7 @@ impl Settings {
     /// OS keyring when enabled for the trust directory, the environment, a prompt).
     pub fn key_source(&self) -> Result<Box<dyn KeySource>> {
         let trust_dir = self.trust_dir();
-        let store = KeyStore::open(&trust_dir)?;
+        let store = KeyStore::open(&trust_dir)?.with_encryption(KeyEncryption::for_mode(self.fips.enabled));
         let mut passphrases = DockerPassphrases::new();
         if keyring_enabled(&trust_dir, None)? {
             passphrases = passphrases.with_keyring(OsKeyring::new());
@@ -99,6 +99,7 @@ impl Settings {
             opts.timeout = t;
         }
         opts.file_server_passphrase = self.file_server_passphrase.clone();
+        opts.fips = self.fips.enabled;
         let remote = remote::open(&server, &opts)?;
         let mut options = self.client.clone();
         options.fips = self.fips.enabled;

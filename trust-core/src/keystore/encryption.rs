@@ -175,18 +175,54 @@ pub(super) fn decrypt_pkcs8(der: &[u8], passphrase: &str) -> Result<Zeroizing<Ve
     p.cipher.decrypt(&key, p.iv, p.ciphertext).ok_or(DecryptError::WrongPassphrase)
 }
 
-/// Encrypts a PrivateKeyInfo DER exactly as notary does (see the module documentation)
-/// and returns the `EncryptedPrivateKeyInfo` DER.
-pub(super) fn encrypt_pkcs8(plain: &[u8], passphrase: &str) -> Result<Vec<u8>, Error> {
+/// How a new key file is encrypted. Both are PBES2 with AES-256-CBC; they differ in
+/// the key derivation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyEncryption {
+    /// Notary's and docker's parameters: PBKDF2-HMAC-SHA1, 2048 iterations, an 8-byte
+    /// salt. docker and notary read these; the salt is below SP 800-132's 128 bits.
+    #[default]
+    Notary,
+    /// SP 800-132 conforming parameters for FIPS mode: PBKDF2-HMAC-SHA256, 600,000
+    /// iterations, a 16-byte salt. docker and notary cannot read these files.
+    Fips,
+}
+
+impl KeyEncryption {
+    /// FIPS-mode key files: PBKDF2 iterations.
+    pub const FIPS_ITERATIONS: u32 = 600_000;
+    /// FIPS-mode key files: salt length in bytes.
+    pub const FIPS_SALT_LEN: usize = 16;
+
+    /// The scheme new key files get in FIPS mode (`fips`) or not.
+    pub fn for_mode(fips: bool) -> Self {
+        if fips { KeyEncryption::Fips } else { KeyEncryption::Notary }
+    }
+
+    fn parameters(self) -> (pbkdf2::Algorithm, u32, usize, Option<&'static [u8]>) {
+        match self {
+            KeyEncryption::Notary => (pbkdf2::PBKDF2_HMAC_SHA1, NOTARY_ITERATIONS, NOTARY_SALT_LEN, None),
+            KeyEncryption::Fips => {
+                (pbkdf2::PBKDF2_HMAC_SHA256, Self::FIPS_ITERATIONS, Self::FIPS_SALT_LEN, Some(oid::HMAC_SHA256))
+            }
+        }
+    }
+}
+
+/// Encrypts a PrivateKeyInfo DER with `scheme` (notary's parameters are described in
+/// the module documentation) and returns the `EncryptedPrivateKeyInfo` DER.
+pub(super) fn encrypt_pkcs8(plain: &[u8], passphrase: &str, scheme: KeyEncryption) -> Result<Vec<u8>, Error> {
+    let (prf, iterations, salt_len, prf_oid) = scheme.parameters();
     let rng = SystemRandom::new();
-    let mut salt = [0u8; NOTARY_SALT_LEN];
+    let mut salt = [0u8; KeyEncryption::FIPS_SALT_LEN];
+    let salt = &mut salt[..salt_len];
     let mut iv = [0u8; 16];
-    rng.fill(&mut salt)
+    rng.fill(salt)
         .and_then(|()| rng.fill(&mut iv))
         .map_err(|_| Error::Key("no randomness for key encryption".into()))?;
-    let iterations = NonZeroU32::new(NOTARY_ITERATIONS).ok_or_else(|| Error::Key("iterations".into()))?;
+    let rounds = NonZeroU32::new(iterations).ok_or_else(|| Error::Key("iterations".into()))?;
     let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::derive(pbkdf2::PBKDF2_HMAC_SHA1, iterations, &salt, passphrase.as_bytes(), key.as_mut());
+    pbkdf2::derive(prf, rounds, salt, passphrase.as_bytes(), key.as_mut());
 
     let padded_len = plain.len() + 16 - plain.len() % 16;
     let mut buf = Zeroizing::new(vec![0u8; padded_len]);
@@ -197,10 +233,15 @@ pub(super) fn encrypt_pkcs8(plain: &[u8], passphrase: &str) -> Result<Vec<u8>, E
         .map_err(|_| Error::Key("key encryption failed".into()))?
         .to_vec();
 
-    let kdf_params = der::sequence_of(
-        SEQUENCE,
-        &[&der::tlv(OCTET_STRING, &salt), &der::tlv(INTEGER, &der::uint_contents(NOTARY_ITERATIONS))],
-    );
+    let salt_tlv = der::tlv(OCTET_STRING, salt);
+    let iterations_tlv = der::tlv(INTEGER, &der::uint_contents(iterations));
+    let kdf_params = match prf_oid {
+        None => der::sequence_of(SEQUENCE, &[&salt_tlv, &iterations_tlv]),
+        Some(prf_oid) => {
+            let prf = der::sequence_of(SEQUENCE, &[&der::tlv(OID, prf_oid), &der::tlv(NULL, &[])]);
+            der::sequence_of(SEQUENCE, &[&salt_tlv, &iterations_tlv, &prf])
+        }
+    };
     let kdf = der::sequence_of(SEQUENCE, &[&der::tlv(OID, oid::PBKDF2), &kdf_params]);
     let scheme = der::sequence_of(SEQUENCE, &[&der::tlv(OID, oid::AES256_CBC), &der::tlv(OCTET_STRING, &iv)]);
     let params = der::sequence_of(SEQUENCE, &[&kdf, &scheme]);
@@ -266,7 +307,7 @@ mod tests {
     fn round_trip_and_wrong_passphrase() {
         for len in [0usize, 1, 15, 16, 17, 138] {
             let plain = vec![0x42u8; len];
-            let der = encrypt_pkcs8(&plain, "correct horse").unwrap();
+            let der = encrypt_pkcs8(&plain, "correct horse", KeyEncryption::Notary).unwrap();
             assert_eq!(*decrypt_pkcs8(&der, "correct horse").unwrap_or_else(|_| panic!("decrypt")), plain);
             // A wrong key gives bad padding almost always; on the rare good padding the
             // plaintext differs.
@@ -280,12 +321,43 @@ mod tests {
 
     #[test]
     fn notary_parameters() {
-        let der = encrypt_pkcs8(b"x", "pass").unwrap();
+        let der = encrypt_pkcs8(b"x", "pass", KeyEncryption::Notary).unwrap();
         let p = parse_pbes2(&der).unwrap_or_else(|_| panic!("parse"));
         assert_eq!((p.salt.len(), p.iterations.get(), p.cipher, p.iv.len()), (8, 2048, Aes::Aes256, 16));
+        assert!(p.prf == pbkdf2::PBKDF2_HMAC_SHA1);
         // No keyLength, no PRF: the PBKDF2-params SEQUENCE is salt + iterations only.
         let needle = [0x30, 0x0e, 0x04, 0x08];
         assert!(der.windows(4).any(|w| w == needle), "{}", hex::encode(&der));
+    }
+
+    #[test]
+    fn fips_parameters_follow_sp_800_132_and_read_back() {
+        let der = encrypt_pkcs8(b"some key bytes", "pass", KeyEncryption::Fips).unwrap();
+        let p = parse_pbes2(&der).unwrap_or_else(|_| panic!("parse"));
+        assert_eq!((p.salt.len(), p.iterations.get(), p.cipher), (16, 600_000, Aes::Aes256));
+        assert!(p.prf == pbkdf2::PBKDF2_HMAC_SHA256);
+        assert_eq!(*decrypt_pkcs8(&der, "pass").unwrap_or_else(|_| panic!("decrypt")), b"some key bytes".to_vec());
+    }
+
+    /// OpenSSL reads what FIPS mode writes (`openssl pkcs8` with the passphrase).
+    #[test]
+    fn openssl_reads_fips_key_files() {
+        if std::process::Command::new("openssl").arg("version").output().is_err() {
+            return;
+        }
+        let key = crate::crypto::signer::PrivateKey::generate(crate::crypto::signer::KeyAlgorithm::EcdsaP256).unwrap();
+        let inner = super::super::pkcs8::to_notary(&key).unwrap();
+        let der = encrypt_pkcs8(&inner, "pass phrase", KeyEncryption::Fips).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.der");
+        std::fs::write(&path, &der).unwrap();
+        let out = std::process::Command::new("openssl")
+            .args(["pkcs8", "-inform", "DER", "-passin", "pass:pass phrase", "-in"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("BEGIN PRIVATE KEY"));
     }
 
     #[test]
@@ -336,7 +408,7 @@ mod tests {
 
     #[test]
     fn truncated_and_garbage() {
-        let der = encrypt_pkcs8(b"some key bytes", "pass").unwrap();
+        let der = encrypt_pkcs8(b"some key bytes", "pass", KeyEncryption::Notary).unwrap();
         assert!(matches!(decrypt_pkcs8(&der[..der.len() - 5], "pass"), Err(DecryptError::Invalid(_))));
         assert!(matches!(decrypt_pkcs8(b"\x30\x00", "pass"), Err(DecryptError::Invalid(_))));
     }

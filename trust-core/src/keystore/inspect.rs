@@ -73,6 +73,16 @@ pub enum KeyProtection {
     },
 }
 
+impl KeyProtection {
+    /// True when the file already meets what FIPS mode writes: PBKDF2 with an HMAC-SHA-2
+    /// PRF, at least 600,000 iterations and a salt of at least 16 bytes (SP 800-132),
+    /// and AES-256-CBC.
+    pub fn meets_sp800_132(&self) -> bool {
+        matches!(self, KeyProtection::Pbes2 { prf, iterations, salt_len, cipher }
+            if *prf != Prf::HmacSha1 && *iterations >= 600_000 && *salt_len >= 16 && cipher == "AES-256-CBC")
+    }
+}
+
 impl fmt::Display for KeyProtection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -18,7 +18,7 @@
 
 use zeroize::Zeroizing;
 
-use super::encryption::{self, DecryptError};
+use super::encryption::{self, DecryptError, KeyEncryption};
 use super::inspect::{self, KeyProtection};
 use super::passphrase::PassphraseSource;
 use super::pem::{self, PemError};
@@ -254,6 +254,18 @@ pub fn encode_private_key(
     gun: Option<&str>,
     passphrase: &str,
 ) -> Result<Zeroizing<String>> {
+    encode_private_key_with(key, role, gun, passphrase, KeyEncryption::Notary)
+}
+
+/// [`encode_private_key`] with the encryption `scheme` ([`KeyEncryption::Fips`] in
+/// FIPS mode: files docker and notary cannot read).
+pub fn encode_private_key_with(
+    key: &PrivateKey,
+    role: &str,
+    gun: Option<&str>,
+    passphrase: &str,
+    scheme: KeyEncryption,
+) -> Result<Zeroizing<String>> {
     check_header("role", role)?;
     let mut headers = Vec::with_capacity(2);
     if !role.is_empty() {
@@ -267,7 +279,7 @@ pub fn encode_private_key(
     if passphrase.is_empty() {
         return Ok(pem::encode("PRIVATE KEY", &headers, &inner));
     }
-    let encrypted = encryption::encrypt_pkcs8(&inner, passphrase)?;
+    let encrypted = encryption::encrypt_pkcs8(&inner, passphrase, scheme)?;
     Ok(pem::encode("ENCRYPTED PRIVATE KEY", &headers, &encrypted))
 }
 

@@ -7,7 +7,9 @@
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use super::keyfile::{KeyFile, encode_private_key};
+use super::encryption::KeyEncryption;
+use super::inspect::KeyProtection;
+use super::keyfile::{KeyFile, encode_private_key_with};
 use super::passphrase::PassphraseSource;
 use crate::atomic_file::Access;
 use crate::crypto::keyid::canonical_key_id;
@@ -41,6 +43,24 @@ pub struct StoredKey {
 #[derive(Debug, Clone)]
 pub struct KeyStore {
     private_dir: PathBuf,
+    encryption: KeyEncryption,
+}
+
+/// A passphrase source that keeps the passphrase that worked.
+struct CapturePassphrase<'a> {
+    inner: &'a dyn PassphraseSource,
+    worked: std::cell::RefCell<Option<zeroize::Zeroizing<String>>>,
+}
+
+impl PassphraseSource for CapturePassphrase<'_> {
+    fn get(&self, alias: &str, key_id: &str, create_new: bool, attempt: u32) -> Result<zeroize::Zeroizing<String>> {
+        self.inner.get(alias, key_id, create_new, attempt)
+    }
+
+    fn remember(&self, alias: &str, key_id: &str, passphrase: &str) {
+        *self.worked.borrow_mut() = Some(zeroize::Zeroizing::new(passphrase.to_owned()));
+        self.inner.remember(alias, key_id, passphrase);
+    }
 }
 
 /// Roles whose keys belong to one repository: the only ones that keep a `gun` header
@@ -56,7 +76,14 @@ impl KeyStore {
         if trust_dir.as_os_str().is_empty() {
             return Err(Error::InvalidInput("the trust directory is empty".into()));
         }
-        Ok(KeyStore { private_dir: trust_dir.join("private") })
+        Ok(KeyStore { private_dir: trust_dir.join("private"), encryption: KeyEncryption::Notary })
+    }
+
+    /// The same store, writing new key files with `encryption` (FIPS mode:
+    /// [`KeyEncryption::Fips`]).
+    pub fn with_encryption(mut self, encryption: KeyEncryption) -> KeyStore {
+        self.encryption = encryption;
+        self
     }
 
     /// `<trust dir>/private`.
@@ -227,11 +254,35 @@ impl KeyStore {
         let id = canonical_key_id(&key.public_key())?;
         let gun = gun.filter(|_| keeps_gun(role));
         let passphrase = source.get(role, &id, true, 0)?;
-        let text = encode_private_key(key, role, gun, &passphrase)?;
+        let text = encode_private_key_with(key, role, gun, &passphrase, self.encryption)?;
         let path = self.private_dir.join(format!("{id}.key"));
         crate::atomic_file::write(&path, text.as_bytes(), Access::Private, true)?;
         source.remember(role, &id, &passphrase);
         Ok(id)
+    }
+
+    /// Rewrites the key file of `id` with SP 800-132 parameters
+    /// ([`KeyEncryption::Fips`]), keeping its passphrase (an unencrypted key gets a new
+    /// one from `source`), role and GUN. The file is replaced atomically (mode 0600).
+    /// Returns the protection before, or None when the file already met the
+    /// parameters and was left alone. docker and notary cannot read migrated files.
+    pub fn migrate(&self, id: &str, source: &dyn PassphraseSource) -> Result<Option<KeyProtection>> {
+        let stored = self.lookup(id)?;
+        let bytes = read_key_file(&stored.path)?;
+        let file = KeyFile::parse(&bytes).map_err(|e| in_file(&stored.path, e))?;
+        let before = file.protection();
+        if before.meets_sp800_132() {
+            return Ok(None);
+        }
+        let capture = CapturePassphrase { inner: source, worked: std::cell::RefCell::new(None) };
+        let key = file.unlock(&stored.role, &stored.id, &capture).map_err(|e| in_file(&stored.path, e))?;
+        let passphrase = match capture.worked.into_inner() {
+            Some(p) => p,
+            None => source.get(&stored.role, &stored.id, true, 0)?,
+        };
+        let text = encode_private_key_with(&key, &stored.role, file.gun(), &passphrase, KeyEncryption::Fips)?;
+        crate::atomic_file::write(&stored.path, text.as_bytes(), Access::Private, true)?;
+        Ok(Some(before))
     }
 
     /// Removes the key file of `id` (exact ID, current layout only).

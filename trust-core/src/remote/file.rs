@@ -16,6 +16,7 @@ pub struct FileRemote {
     url: String,
     root: PathBuf,
     server_passphrase: Option<zeroize::Zeroizing<String>>,
+    fips: bool,
 }
 
 impl FileRemote {
@@ -26,11 +27,19 @@ impl FileRemote {
             .filter(|u| u.scheme() == "file")
             .and_then(|u| u.to_file_path().ok())
             .ok_or_else(|| Error::InvalidInput(format!("invalid file URL {url}: use file:///absolute/dir")))?;
-        Ok(FileRemote { url: url.trim_end_matches('/').to_owned(), root, server_passphrase: None })
+        Ok(FileRemote { url: url.trim_end_matches('/').to_owned(), root, server_passphrase: None, fips: false })
     }
 
     /// The passphrase of the directory's own snapshot and timestamp keys, needed to
     /// publish.
+    /// The same remote, making its snapshot and timestamp keys for FIPS mode (ECDSA
+    /// P-256, key files with SP 800-132 parameters) instead of Ed25519.
+    pub fn with_fips(mut self, fips: bool) -> Self {
+        self.fips = fips;
+        self
+    }
+
+    /// The same remote, with the passphrase of its own snapshot and timestamp keys.
     pub fn with_server_passphrase(mut self, passphrase: Option<zeroize::Zeroizing<String>>) -> Self {
         self.server_passphrase = passphrase;
         self
@@ -54,7 +63,7 @@ impl FileRemote {
         tuf.extend(gun.split('/'));
         tuf.push("_trust");
         tuf.push("tuf");
-        Ok((super::file_server::Repository::new(tuf, keys, self.server_passphrase.as_ref()), lock))
+        Ok((super::file_server::Repository::new(tuf, keys, self.server_passphrase.as_ref(), self.fips), lock))
     }
 
     /// `<root>/v2/<gun>/_trust/tuf/<name>`, `name` possibly containing `/`.

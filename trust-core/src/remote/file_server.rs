@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 
 use crate::atomic_file::{self, Access};
 use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
-use crate::keystore::{KeyFile, encode_private_key};
+use crate::keystore::{KeyEncryption, KeyFile, encode_private_key_with};
 use crate::publish::{TARGETS_LIFETIME_DAYS, sign};
 use crate::wire::{Envelope, Expiry, FileMeta, PublicKey};
 use crate::{Error, Result};
@@ -35,6 +35,7 @@ pub(super) struct Repository<'a> {
     tuf: PathBuf,
     keys: PathBuf,
     passphrase: Option<&'a Zeroizing<String>>,
+    fips: bool,
 }
 
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
@@ -56,8 +57,8 @@ fn version(value: &Value) -> u64 {
 }
 
 impl<'a> Repository<'a> {
-    pub(super) fn new(tuf: PathBuf, keys: PathBuf, passphrase: Option<&'a Zeroizing<String>>) -> Self {
-        Repository { tuf, keys, passphrase }
+    pub(super) fn new(tuf: PathBuf, keys: PathBuf, passphrase: Option<&'a Zeroizing<String>>, fips: bool) -> Self {
+        Repository { tuf, keys, passphrase, fips }
     }
 
     fn file(&self, role: &str) -> PathBuf {
@@ -76,15 +77,21 @@ impl<'a> Repository<'a> {
         })
     }
 
-    /// The key of `role` (`snapshot` or `timestamp`), created (Ed25519, as
-    /// notary-server's local signer) on first use.
+    /// The key of `role` (`snapshot` or `timestamp`), created on first use: Ed25519, as
+    /// notary-server's local signer makes them, or in FIPS mode ECDSA P-256 in a key
+    /// file with SP 800-132 parameters.
     pub(super) fn key(&self, role: &str) -> Result<PrivateKey> {
         let path = self.keys.join(format!("{role}.key"));
         if let Some(text) = read_optional(&path)? {
             return KeyFile::parse(&text)?.decrypt(self.passphrase()?);
         }
-        let key = PrivateKey::generate(KeyAlgorithm::Ed25519)?;
-        let text = encode_private_key(&key, role, None, self.passphrase()?)?;
+        let (algorithm, encryption) = if self.fips {
+            (KeyAlgorithm::EcdsaP256, KeyEncryption::Fips)
+        } else {
+            (KeyAlgorithm::Ed25519, KeyEncryption::Notary)
+        };
+        let key = PrivateKey::generate(algorithm)?;
+        let text = encode_private_key_with(&key, role, None, self.passphrase()?, encryption)?;
         atomic_file::write(&path, text.as_bytes(), Access::Private, true)?;
         Ok(key)
     }

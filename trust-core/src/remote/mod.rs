@@ -132,6 +132,8 @@ pub struct RemoteOptions {
     /// takes it from `TRUST_SERVER_PASSPHRASE`, else
     /// `DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE`).
     pub file_server_passphrase: Option<zeroize::Zeroizing<String>>,
+    /// FIPS mode: a file remote makes ECDSA server keys (see [`FileRemote::with_fips`]).
+    pub fips: bool,
 }
 
 impl RemoteOptions {
@@ -144,6 +146,7 @@ impl RemoteOptions {
             timeout: Duration::from_secs(30),
             user_agent: format!("trust/{}", env!("CARGO_PKG_VERSION")),
             file_server_passphrase: None,
+            fips: false,
         }
     }
 }
@@ -165,7 +168,9 @@ pub fn open(url: &str, opts: &RemoteOptions) -> Result<Box<dyn Remote>, Error> {
     match parsed.scheme() {
         "https" => Ok(Box::new(NotaryRemote::new(url, opts)?)),
         "http" if is_loopback(&parsed) => Ok(Box::new(NotaryRemote::new(url, opts)?)),
-        "file" => Ok(Box::new(FileRemote::new(url)?.with_server_passphrase(opts.file_server_passphrase.clone()))),
+        "file" => Ok(Box::new(
+            FileRemote::new(url)?.with_server_passphrase(opts.file_server_passphrase.clone()).with_fips(opts.fips),
+        )),
         _ => Err(Error::InvalidInput(format!(
             "unsupported trust server URL {url}: use https:// (http:// only for loopback) or file://"
         ))),
