@@ -32,6 +32,10 @@ fn audit(server: &str, trust_dir: &Path, args: &[&str]) -> Run {
         .args(args)
         .output()
         .unwrap();
+    finished(out)
+}
+
+fn finished(out: std::process::Output) -> Run {
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).unwrap(),
@@ -208,11 +212,7 @@ fn migrate(trust_dir: &Path, passphrase: &str, args: &[&str]) -> Run {
         .args(args)
         .output()
         .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    finished(out)
 }
 
 #[test]
