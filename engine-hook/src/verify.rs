@@ -179,7 +179,10 @@ impl TrustVerifier {
     /// and pin, so a changed pin or server starts from a fresh root (a root trusted on
     /// first use is not kept once a pin applies).
     pub fn trust_data_dir(&self, server: &str, pin: &Pin) -> PathBuf {
-        let id = ring::digest::digest(&ring::digest::SHA256, format!("{server}\n{pin:?}").as_bytes());
+        let id = trust_core::crypto::backend::digest::digest(
+            &trust_core::crypto::backend::digest::SHA256,
+            format!("{server}\n{pin:?}").as_bytes(),
+        );
         self.config.trust_dir.join(hex::encode(&id.as_ref()[..8]))
     }
 

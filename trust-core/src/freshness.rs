@@ -29,7 +29,7 @@ struct Record {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
+    hex::encode(crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, bytes).as_ref())
 }
 
 impl Freshness {

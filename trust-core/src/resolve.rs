@@ -58,7 +58,9 @@ impl FoundTarget {
 /// The SHA-256 of a target name (what `path_hash_prefixes` match).
 pub(crate) fn name_hash(name: &str) -> [u8; 32] {
     let mut h = [0u8; 32];
-    h.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, name.as_bytes()).as_ref());
+    h.copy_from_slice(
+        crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, name.as_bytes()).as_ref(),
+    );
     h
 }
 

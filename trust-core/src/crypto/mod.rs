@@ -35,6 +35,7 @@ pub mod signer;
 pub mod x509;
 
 mod approved;
+pub mod backend;
 mod der;
 mod provider;
 mod ring_provider;

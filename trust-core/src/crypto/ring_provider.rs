@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use crate::crypto::backend::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 
 use super::der::{self, KeyAlg};
 use super::provider::{CryptoProvider, VerifyError};
@@ -163,8 +163,8 @@ impl CryptoProvider for RingProvider {
 
 #[cfg(test)]
 mod tests {
-    use ring::rand::SystemRandom;
-    use ring::signature::EcdsaKeyPair;
+    use crate::crypto::backend::rand::SystemRandom;
+    use crate::crypto::backend::signature::EcdsaKeyPair;
 
     use super::*;
     use crate::canonical::canonicalize;
@@ -286,9 +286,12 @@ mod tests {
     #[test]
     fn fips_mode_refuses_ed25519_and_keeps_ecdsa() {
         let rng = SystemRandom::new();
-        let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
-        let pair = ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
-        let key = PublicKey::new(KeyType::Ed25519, ring::signature::KeyPair::public_key(&pair).as_ref().to_vec());
+        let pkcs8 = crate::crypto::backend::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let pair = crate::crypto::backend::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let key = PublicKey::new(
+            KeyType::Ed25519,
+            crate::crypto::backend::signature::KeyPair::public_key(&pair).as_ref().to_vec(),
+        );
         let sig = pair.sign(b"m");
         provider().verify(&key, "eddsa", b"m", sig.as_ref()).unwrap();
         let err = crate::crypto::provider(true).verify(&key, "eddsa", b"m", sig.as_ref()).unwrap_err();

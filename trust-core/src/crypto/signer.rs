@@ -1,7 +1,7 @@
 //! Private keys that sign, backed by ring.
 
-use ring::rand::SystemRandom;
-use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
+use crate::crypto::backend::rand::SystemRandom;
+use crate::crypto::backend::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
 use zeroize::Zeroizing;
 
 use super::der::{self, KeyAlg};
@@ -57,7 +57,7 @@ impl PrivateKey {
     /// Ed25519 (RFC 8410) or RSA (at least 2048 bits).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
         let rng = SystemRandom::new();
-        let rejected = |e: ring::error::KeyRejected| key_error(&e.to_string());
+        let rejected = |e: crate::crypto::backend::error::KeyRejected| key_error(&e.to_string());
         let alg = der::pkcs8_algorithm(der).ok_or_else(|| key_error("not PKCS#8 DER"))?;
         let (pair, public) = match alg {
             KeyAlg::EcP256 | KeyAlg::EcP384 => {

@@ -9,11 +9,11 @@
 
 use std::num::NonZeroU32;
 
+use crate::crypto::backend::pbkdf2;
+use crate::crypto::backend::rand::{SecureRandom, SystemRandom};
 use aes::cipher::block_padding::Pkcs7;
 use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use md5::{Digest, Md5};
-use ring::pbkdf2;
-use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
 use crate::Error;

@@ -14,7 +14,7 @@
 //! RSA and RFC 8410 for Ed25519, so keys are normalised on the way in and written back
 //! in notary's form on the way out.
 
-use ring::signature::{Ed25519KeyPair, KeyPair as _};
+use crate::crypto::backend::signature::{Ed25519KeyPair, KeyPair as _};
 use zeroize::Zeroizing;
 
 use crate::Error;

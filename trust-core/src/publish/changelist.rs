@@ -37,8 +37,11 @@ impl Changelist {
             .map(|d| d.as_nanos())
             .unwrap_or_default();
         let mut random = [0u8; 8];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
-            .map_err(|_| Error::InvalidInput("no randomness for a change file name".into()))?;
+        crate::crypto::backend::rand::SecureRandom::fill(
+            &crate::crypto::backend::rand::SystemRandom::new(),
+            &mut random,
+        )
+        .map_err(|_| Error::InvalidInput("no randomness for a change file name".into()))?;
         let path = self.dir.join(format!("{nanos:020}_{}.change", hex::encode(random)));
         let bytes = serde_json::to_vec(change).map_err(|e| Error::InvalidInput(e.to_string()))?;
         crate::atomic_file::write(&path, &bytes, crate::atomic_file::Access::Private, true)?;

@@ -236,7 +236,8 @@ fn publish_once(client: &Client, keys: &dyn KeySource, staged: &[Staged]) -> Res
 
 fn backoff(attempt: u32) {
     let mut b = [0u8; 1];
-    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b);
+    let _ =
+        crate::crypto::backend::rand::SecureRandom::fill(&crate::crypto::backend::rand::SystemRandom::new(), &mut b);
     let base = 20u64 * u64::from(attempt.min(10));
     std::thread::sleep(Duration::from_millis(base + u64::from(b[0]) % 100));
 }

@@ -91,7 +91,10 @@ impl Remote for FileRemote {
         // A directory written by hand may hold only the current file: serve it when it is
         // the requested version.
         let current = read_file(&self.path(gun, &RemoteFile::Current(role).name()?), max_len, role)?;
-        Ok(current.filter(|bytes| hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes)) == *sha256_hex))
+        Ok(current.filter(|bytes| {
+            hex::encode(crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, bytes))
+                == *sha256_hex
+        }))
     }
 
     fn publish(&self, gun: &str, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
@@ -167,7 +170,7 @@ mod tests {
     }
 
     fn sha(bytes: &[u8]) -> String {
-        hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes))
+        hex::encode(crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, bytes))
     }
 
     #[test]

@@ -70,7 +70,10 @@ impl PublicKey {
     /// The TUF key ID: hex SHA-256 of the key's canonical JSON with `private` null.
     /// For `*-x509` keys it covers the PEM text exactly.
     pub fn tuf_id(&self) -> String {
-        hex::encode(ring::digest::digest(&ring::digest::SHA256, &self.canonical_json()).as_ref())
+        hex::encode(
+            crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, &self.canonical_json())
+                .as_ref(),
+        )
     }
 
     /// The canonical JSON the key ID is computed over.

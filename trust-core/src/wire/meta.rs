@@ -97,8 +97,8 @@ impl FileMeta {
     /// Metadata for `bytes` with SHA-256 and SHA-512, as notary writes into snapshot
     /// and timestamp.
     pub fn for_bytes(bytes: &[u8]) -> Self {
-        let sha256 = ring::digest::digest(&ring::digest::SHA256, bytes);
-        let sha512 = ring::digest::digest(&ring::digest::SHA512, bytes);
+        let sha256 = crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, bytes);
+        let sha512 = crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA512, bytes);
         let mut h512 = [0u8; 64];
         h512.copy_from_slice(sha512.as_ref());
         let mut h256 = [0u8; 32];
@@ -125,12 +125,12 @@ impl FileMeta {
             return Err("no sha256 or sha512 hash to check".into());
         }
         if let Some(h) = &self.hashes.sha256
-            && ring::digest::digest(&ring::digest::SHA256, bytes).as_ref() != h
+            && crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, bytes).as_ref() != h
         {
             return Err("sha256 hash does not match".into());
         }
         if let Some(h) = &self.hashes.sha512
-            && ring::digest::digest(&ring::digest::SHA512, bytes).as_ref() != &h[..]
+            && crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA512, bytes).as_ref() != &h[..]
         {
             return Err("sha512 hash does not match".into());
         }

@@ -5,9 +5,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use std::time::Duration;
 
+use crate::crypto::backend::rand::{SecureRandom, SystemRandom};
 use chrono::{DateTime, Utc};
 use rcgen::{CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, KeyPair, SerialNumber};
-use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::Error;
 use crate::crypto::signer::PrivateKey;

@@ -18,7 +18,10 @@ fn body(media_type: &str) -> Vec<u8> {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes)))
+    format!(
+        "sha256:{}",
+        hex::encode(crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, bytes))
+    )
 }
 
 fn tmp() -> tempfile::TempDir {
