@@ -42,6 +42,13 @@
  *  DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE (all other keys), then notary's
  *  NOTARY_*_PASSPHRASE, then a prompt only if stdin is a terminal.
  *
+ * Signals
+ *  Registry and trust-server credentials may come from docker credential
+ *  helpers (credsStore, credHelpers), run as child processes. A helper that
+ *  exits before reading its input makes the write to its pipe raise SIGPIPE:
+ *  hosts that do not ignore SIGPIPE (signal(SIGPIPE, SIG_IGN), as Rust and
+ *  Python programs do) are terminated by it.
+ *
  * Linking, with trust.pc on PKG_CONFIG_PATH:
  *   shared: gcc app.c $(pkg-config --cflags --libs trust)
  *   static: gcc app.c $(pkg-config --cflags trust) LIBDIR/libtrust.a -lpthread -ldl -lm
