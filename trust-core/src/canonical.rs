@@ -26,6 +26,13 @@ use serde_json::Value;
 /// at most six levels deep; anything far deeper is refused rather than recursed into.
 pub const MAX_DEPTH: usize = 64;
 
+/// The object key serde_json (with its `raw_value` feature, which trust-core uses)
+/// treats as a marker: `{"$serde_json::private::RawValue": "<json>"}` deserialises to
+/// the value `<json>` instead of an object. Received JSON holding it would mean one
+/// thing to the bytes that were signed and another to every typed parse, so it is
+/// refused wherever received bytes are canonicalised (found by fuzzing).
+pub const RESERVED_KEY: &str = "$serde_json::private::RawValue";
+
 /// Why a value cannot be written as canonical JSON.
 #[derive(Debug, thiserror::Error)]
 pub enum CanonicalError {
@@ -35,6 +42,9 @@ pub enum CanonicalError {
     /// Nesting deeper than [`MAX_DEPTH`].
     #[error("JSON nested deeper than {MAX_DEPTH} levels")]
     TooDeep,
+    /// An object key serde_json reserves (see [`RESERVED_KEY`]).
+    #[error("object key {RESERVED_KEY:?} is reserved and refused")]
+    ReservedKey,
     /// The bytes are not JSON.
     #[error("invalid JSON: {0}")]
     Parse(#[from] serde_json::Error),
@@ -67,8 +77,67 @@ pub fn canonicalize(raw: &[u8]) -> Result<Cow<'_, [u8]>, CanonicalError> {
         return Ok(Cow::Borrowed(raw));
     }
     check_depth(raw)?;
-    let value: Value = serde_json::from_slice(raw)?;
+    let Literal(value) = serde_json::from_slice(raw)?;
     Ok(Cow::Owned(to_vec(&value)?))
+}
+
+/// A JSON value exactly as written: objects stay objects whatever their keys (unlike
+/// `serde_json::Value`, see [`RESERVED_KEY`]), and the reserved key is an error.
+struct Literal(Value);
+
+impl<'de> serde::Deserialize<'de> for Literal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LiteralVisitor).map(Literal)
+    }
+}
+
+struct LiteralVisitor;
+
+impl<'de> serde::de::Visitor<'de> for LiteralVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Literal(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == RESERVED_KEY {
+                return Err(serde::de::Error::custom(CanonicalError::ReservedKey));
+            }
+            let Literal(item) = map.next_value()?;
+            object.insert(key, item);
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 /// `depth` counts the arrays and objects around `value`; one more is refused when it
@@ -230,7 +299,7 @@ impl<'a> Scanner<'a> {
             };
             // Raw key bytes equal the decoded key except for `\"`/`\\` escapes, which
             // sort differently once decoded; keys with escapes take the slow path.
-            if key.contains(&b'\\') {
+            if key.contains(&b'\\') || key == RESERVED_KEY.as_bytes() {
                 return false;
             }
             if previous.is_some_and(|p| p >= key) {
@@ -373,6 +442,24 @@ mod tests {
         }
         assert_eq!(canonicalize(br#"["\u003c&"]"#).unwrap().as_ref(), br#"["<&"]"#);
         assert_eq!(canonicalize(br#"{"b":1,"a":2}"#).unwrap().as_ref(), br#"{"a":2,"b":1}"#);
+    }
+
+    /// serde_json would read `{"$serde_json::private::RawValue": "[1]"}` as `[1]`: the
+    /// key is refused in every spelling, on the fast and the slow path, at any depth.
+    #[test]
+    fn serde_json_reserved_key_is_refused() {
+        for raw in [
+            r#"{"$serde_json::private::RawValue":"[1]"}"#.as_bytes(),
+            br#"{"a":{"$serde_json::private::RawValue":"1"}}"#,
+            br#"{ "$serde_json::private::RawValue" : "1" }"#,
+            br#"[{"$serde_json::private::RawValue":"1"}]"#,
+        ] {
+            assert!(!is_canonical(raw), "{}", String::from_utf8_lossy(raw));
+            let err = canonicalize(raw).unwrap_err();
+            assert!(err.to_string().contains("is reserved and refused"), "{err}");
+        }
+        // The same text as a value (not a key) is an ordinary string.
+        assert!(is_canonical(br#"{"a":"$serde_json::private::RawValue"}"#));
     }
 
     #[test]
