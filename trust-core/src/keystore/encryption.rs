@@ -16,6 +16,7 @@ use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use md5::{Digest, Md5};
 use zeroize::Zeroizing;
 
+use super::inspect::Prf;
 use crate::Error;
 use crate::der::{self, INTEGER, NULL, OCTET_STRING, OID, Reader, SEQUENCE, oid};
 
@@ -31,13 +32,22 @@ const MAX_ITERATIONS: u64 = 1_000_000;
 
 /// AES-CBC with a key of 16, 24 or 32 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Aes {
+pub(super) enum Aes {
     Aes128,
     Aes192,
     Aes256,
 }
 
 impl Aes {
+    /// `AES-128-CBC`, `AES-192-CBC` or `AES-256-CBC`.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Aes::Aes128 => "AES-128-CBC",
+            Aes::Aes192 => "AES-192-CBC",
+            Aes::Aes256 => "AES-256-CBC",
+        }
+    }
+
     fn key_len(self) -> usize {
         match self {
             Aes::Aes128 => 16,
@@ -91,88 +101,126 @@ fn corrupt() -> DecryptError {
     DecryptError::Invalid(Error::Key("the encrypted key is malformed (the file is damaged or truncated)".into()))
 }
 
-/// The PBES2 parameters of an `EncryptedPrivateKeyInfo`.
-struct Pbes2<'a> {
-    prf: pbkdf2::Algorithm,
-    salt: &'a [u8],
-    iterations: NonZeroU32,
-    cipher: Aes,
-    iv: &'a [u8],
-    ciphertext: &'a [u8],
+/// Why a PBES2 structure could not be read.
+pub(super) enum Unreadable<'a> {
+    /// The DER is damaged or truncated.
+    Damaged,
+    /// The encryption scheme is not PBES2 (its OID).
+    OtherScheme(&'a [u8]),
+    /// PBES2 with a key derivation other than PBKDF2 (scrypt, say).
+    OtherKdf,
+    /// The PBKDF2 salt is not an OCTET STRING (the other-source choice).
+    SaltNotOctetString,
+    /// PBKDF2 with a PRF other than HMAC-SHA1/256/384/512.
+    OtherPrf,
+    /// PBES2 with a cipher other than AES-CBC.
+    OtherCipher,
 }
 
-fn parse_pbes2(der: &[u8]) -> Result<Pbes2<'_>, DecryptError> {
+/// The parameters of an `EncryptedPrivateKeyInfo` as written, before any policy:
+/// [`decrypt_pkcs8`] checks them for decryption, `inspect` describes them.
+pub(super) struct Pbes2<'a> {
+    pub(super) prf: Prf,
+    pub(super) salt: &'a [u8],
+    pub(super) iterations: u64,
+    key_len: Option<u64>,
+    pub(super) cipher: Aes,
+    iv: Option<&'a [u8]>,
+    ciphertext: Option<&'a [u8]>,
+    /// Bytes after the outer SEQUENCE.
+    trailing: bool,
+}
+
+/// Reads the PBES2 parameters of an `EncryptedPrivateKeyInfo` DER.
+pub(super) fn read_pbes2(der: &[u8]) -> Result<Pbes2<'_>, Unreadable<'_>> {
+    use Unreadable::Damaged;
     let mut outer = Reader::new(der);
-    let mut info = Reader::new(outer.read(SEQUENCE).ok_or_else(corrupt)?);
-    if !outer.is_empty() {
-        return Err(corrupt());
+    let mut info = Reader::new(outer.read(SEQUENCE).ok_or(Damaged)?);
+    let trailing = !outer.is_empty();
+    let mut alg = Reader::new(info.read(SEQUENCE).ok_or(Damaged)?);
+    let ciphertext = info.read(OCTET_STRING);
+    let scheme_oid = alg.read(OID).ok_or(Damaged)?;
+    if scheme_oid != oid::PBES2 {
+        return Err(Unreadable::OtherScheme(scheme_oid));
     }
-    let mut alg = Reader::new(info.read(SEQUENCE).ok_or_else(corrupt)?);
-    let ciphertext = info.read(OCTET_STRING).ok_or_else(corrupt)?;
-    if alg.read(OID).ok_or_else(corrupt)? != oid::PBES2 {
-        return Err(unsupported(
-            "only PKCS#5 v2 (PBES2) is supported; convert with `openssl pkcs8 -topk8 -v2 aes-256-cbc`",
-        ));
+    let mut params = Reader::new(alg.read(SEQUENCE).ok_or(Damaged)?);
+    let mut kdf = Reader::new(params.read(SEQUENCE).ok_or(Damaged)?);
+    let mut scheme = Reader::new(params.read(SEQUENCE).ok_or(Damaged)?);
+    if kdf.read(OID).ok_or(Damaged)? != oid::PBKDF2 {
+        return Err(Unreadable::OtherKdf);
     }
-    let mut params = Reader::new(alg.read(SEQUENCE).ok_or_else(corrupt)?);
-    let mut kdf = Reader::new(params.read(SEQUENCE).ok_or_else(corrupt)?);
-    let mut scheme = Reader::new(params.read(SEQUENCE).ok_or_else(corrupt)?);
-    if kdf.read(OID).ok_or_else(corrupt)? != oid::PBKDF2 {
-        return Err(unsupported("only PBKDF2 key derivation is supported (not scrypt)"));
-    }
-    let mut kdf_params = Reader::new(kdf.read(SEQUENCE).ok_or_else(corrupt)?);
-    let salt = kdf_params.read(OCTET_STRING).ok_or_else(|| unsupported("PBKDF2 salt must be an OCTET STRING"))?;
-    let iterations = kdf_params.read_small_uint().ok_or_else(corrupt)?;
-    if iterations > MAX_ITERATIONS {
-        return Err(unsupported(&format!(
-            "{iterations} PBKDF2 iterations is more than the {MAX_ITERATIONS} allowed; re-encrypt the key with \
-             `openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000`"
-        )));
-    }
-    let iterations = u32::try_from(iterations).ok().and_then(NonZeroU32::new).ok_or_else(corrupt)?;
+    let mut kdf_params = Reader::new(kdf.read(SEQUENCE).ok_or(Damaged)?);
+    let salt = kdf_params.read(OCTET_STRING).ok_or(Unreadable::SaltNotOctetString)?;
+    let iterations = kdf_params.read_small_uint().ok_or(Damaged)?;
     let key_len = if kdf_params.peek_tag() == Some(INTEGER) { kdf_params.read_small_uint() } else { None };
     let prf = match kdf_params.read_optional(SEQUENCE) {
-        None => pbkdf2::PBKDF2_HMAC_SHA1,
+        None => Prf::HmacSha1,
         Some(prf) => {
             let mut prf = Reader::new(prf);
-            let prf_oid = prf.read(OID).ok_or_else(corrupt)?;
+            let prf_oid = prf.read(OID).ok_or(Damaged)?;
             if !(prf.is_empty() || prf.rest() == [NULL, 0]) {
-                return Err(corrupt());
+                return Err(Damaged);
             }
             match prf_oid {
-                oid::HMAC_SHA1 => pbkdf2::PBKDF2_HMAC_SHA1,
-                oid::HMAC_SHA256 => pbkdf2::PBKDF2_HMAC_SHA256,
-                oid::HMAC_SHA384 => pbkdf2::PBKDF2_HMAC_SHA384,
-                oid::HMAC_SHA512 => pbkdf2::PBKDF2_HMAC_SHA512,
-                _ => return Err(unsupported("PBKDF2 with a PRF other than HMAC-SHA1/256/384/512")),
+                oid::HMAC_SHA1 => Prf::HmacSha1,
+                oid::HMAC_SHA256 => Prf::HmacSha256,
+                oid::HMAC_SHA384 => Prf::HmacSha384,
+                oid::HMAC_SHA512 => Prf::HmacSha512,
+                _ => return Err(Unreadable::OtherPrf),
             }
         }
     };
-    let cipher = match scheme.read(OID).ok_or_else(corrupt)? {
+    let cipher = match scheme.read(OID).ok_or(Damaged)? {
         oid::AES128_CBC => Aes::Aes128,
         oid::AES192_CBC => Aes::Aes192,
         oid::AES256_CBC => Aes::Aes256,
-        _ => return Err(unsupported("only AES-CBC encryption is supported")),
+        _ => return Err(Unreadable::OtherCipher),
     };
-    if key_len.is_some_and(|n| n != cipher.key_len() as u64) {
-        return Err(corrupt());
+    let iv = scheme.read(OCTET_STRING);
+    Ok(Pbes2 { prf, salt, iterations, key_len, cipher, iv, ciphertext, trailing })
+}
+
+/// ring's PBKDF2 for `prf`.
+fn pbkdf2_algorithm(prf: Prf) -> pbkdf2::Algorithm {
+    match prf {
+        Prf::HmacSha1 => pbkdf2::PBKDF2_HMAC_SHA1,
+        Prf::HmacSha256 => pbkdf2::PBKDF2_HMAC_SHA256,
+        Prf::HmacSha384 => pbkdf2::PBKDF2_HMAC_SHA384,
+        Prf::HmacSha512 => pbkdf2::PBKDF2_HMAC_SHA512,
     }
-    let iv = scheme.read(OCTET_STRING).ok_or_else(corrupt)?;
-    if iv.len() != 16 {
-        return Err(corrupt());
-    }
-    Ok(Pbes2 { prf, salt, iterations, cipher, iv, ciphertext })
 }
 
 /// Decrypts an `EncryptedPrivateKeyInfo` DER to the PrivateKeyInfo DER inside.
 pub(super) fn decrypt_pkcs8(der: &[u8], passphrase: &str) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
-    let p = parse_pbes2(der)?;
-    if p.ciphertext.is_empty() || p.ciphertext.len() % 16 != 0 {
+    let p = read_pbes2(der).map_err(|e| match e {
+        Unreadable::Damaged => corrupt(),
+        Unreadable::OtherScheme(_) => {
+            unsupported("only PKCS#5 v2 (PBES2) is supported; convert with `openssl pkcs8 -topk8 -v2 aes-256-cbc`")
+        }
+        Unreadable::OtherKdf => unsupported("only PBKDF2 key derivation is supported (not scrypt)"),
+        Unreadable::SaltNotOctetString => unsupported("PBKDF2 salt must be an OCTET STRING"),
+        Unreadable::OtherPrf => unsupported("PBKDF2 with a PRF other than HMAC-SHA1/256/384/512"),
+        Unreadable::OtherCipher => unsupported("only AES-CBC encryption is supported"),
+    })?;
+    let ciphertext = p.ciphertext.filter(|_| !p.trailing).ok_or_else(corrupt)?;
+    if p.iterations > MAX_ITERATIONS {
+        return Err(unsupported(&format!(
+            "{} PBKDF2 iterations is more than the {MAX_ITERATIONS} allowed; re-encrypt the key with \
+             `openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000`",
+            p.iterations
+        )));
+    }
+    let iterations = u32::try_from(p.iterations).ok().and_then(NonZeroU32::new).ok_or_else(corrupt)?;
+    if p.key_len.is_some_and(|n| n != p.cipher.key_len() as u64) {
+        return Err(corrupt());
+    }
+    let iv = p.iv.filter(|iv| iv.len() == 16).ok_or_else(corrupt)?;
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
         return Err(corrupt());
     }
     let mut key = Zeroizing::new(vec![0u8; p.cipher.key_len()]);
-    pbkdf2::derive(p.prf, p.iterations, p.salt, passphrase.as_bytes(), &mut key);
-    p.cipher.decrypt(&key, p.iv, p.ciphertext).ok_or(DecryptError::WrongPassphrase)
+    pbkdf2::derive(pbkdf2_algorithm(p.prf), iterations, p.salt, passphrase.as_bytes(), &mut key);
+    p.cipher.decrypt(&key, iv, ciphertext).ok_or(DecryptError::WrongPassphrase)
 }
 
 /// How a new key file is encrypted. Both are PBES2 with AES-256-CBC; they differ in
@@ -322,9 +370,9 @@ mod tests {
     #[test]
     fn notary_parameters() {
         let der = encrypt_pkcs8(b"x", "pass", KeyEncryption::Notary).unwrap();
-        let p = parse_pbes2(&der).unwrap_or_else(|_| panic!("parse"));
-        assert_eq!((p.salt.len(), p.iterations.get(), p.cipher, p.iv.len()), (8, 2048, Aes::Aes256, 16));
-        assert!(p.prf == pbkdf2::PBKDF2_HMAC_SHA1);
+        let p = read_pbes2(&der).unwrap_or_else(|_| panic!("parse"));
+        assert_eq!((p.salt.len(), p.iterations, p.cipher, p.iv.map(<[u8]>::len)), (8, 2048, Aes::Aes256, Some(16)));
+        assert_eq!(p.prf, Prf::HmacSha1);
         // No keyLength, no PRF: the PBKDF2-params SEQUENCE is salt + iterations only.
         let needle = [0x30, 0x0e, 0x04, 0x08];
         assert!(der.windows(4).any(|w| w == needle), "{}", hex::encode(&der));
@@ -333,9 +381,9 @@ mod tests {
     #[test]
     fn fips_parameters_follow_sp_800_132_and_read_back() {
         let der = encrypt_pkcs8(b"some key bytes", "pass", KeyEncryption::Fips).unwrap();
-        let p = parse_pbes2(&der).unwrap_or_else(|_| panic!("parse"));
-        assert_eq!((p.salt.len(), p.iterations.get(), p.cipher), (16, 600_000, Aes::Aes256));
-        assert!(p.prf == pbkdf2::PBKDF2_HMAC_SHA256);
+        let p = read_pbes2(&der).unwrap_or_else(|_| panic!("parse"));
+        assert_eq!((p.salt.len(), p.iterations, p.cipher), (16, 600_000, Aes::Aes256));
+        assert_eq!(p.prf, Prf::HmacSha256);
         assert_eq!(*decrypt_pkcs8(&der, "pass").unwrap_or_else(|_| panic!("decrypt")), b"some key bytes".to_vec());
     }
 

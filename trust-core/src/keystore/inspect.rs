@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::der::{INTEGER, NULL, OCTET_STRING, OID, Reader, SEQUENCE, oid};
+use super::encryption::{self, Unreadable};
 
 /// The pseudo-random function of PBKDF2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -96,16 +96,6 @@ impl fmt::Display for KeyProtection {
     }
 }
 
-/// The AES-CBC variant an OID names.
-fn aes_cbc(oid_bytes: &[u8]) -> Option<&'static str> {
-    match oid_bytes {
-        oid::AES128_CBC => Some("AES-128-CBC"),
-        oid::AES192_CBC => Some("AES-192-CBC"),
-        oid::AES256_CBC => Some("AES-256-CBC"),
-        _ => None,
-    }
-}
-
 fn unsupported(description: &str) -> KeyProtection {
     KeyProtection::Unsupported { description: description.to_owned() }
 }
@@ -129,45 +119,19 @@ pub(super) fn pkcs8_protection(der: &[u8]) -> KeyProtection {
 }
 
 fn read_pbes2(der: &[u8]) -> Option<KeyProtection> {
-    let mut info = Reader::new(Reader::new(der).read(SEQUENCE)?);
-    let mut alg = Reader::new(info.read(SEQUENCE)?);
-    let alg_oid = alg.read(OID)?;
-    if alg_oid != oid::PBES2 {
-        return Some(unsupported(pbes1_name(alg_oid).unwrap_or("an unknown encryption scheme")));
-    }
-    let mut params = Reader::new(alg.read(SEQUENCE)?);
-    let mut kdf = Reader::new(params.read(SEQUENCE)?);
-    let mut scheme = Reader::new(params.read(SEQUENCE)?);
-    if kdf.read(OID)? != oid::PBKDF2 {
-        return Some(unsupported("PBES2 with a key derivation other than PBKDF2 (scrypt?)"));
-    }
-    let mut kdf_params = Reader::new(kdf.read(SEQUENCE)?);
-    let salt = kdf_params.read(OCTET_STRING)?;
-    let iterations = kdf_params.read_small_uint()?;
-    if kdf_params.peek_tag() == Some(INTEGER) {
-        kdf_params.read_small_uint()?;
-    }
-    let prf = match kdf_params.read_optional(SEQUENCE) {
-        None => Prf::HmacSha1,
-        Some(prf) => {
-            let mut prf = Reader::new(prf);
-            let prf_oid = prf.read(OID)?;
-            if !(prf.is_empty() || prf.rest() == [NULL, 0]) {
-                return None;
-            }
-            match prf_oid {
-                oid::HMAC_SHA1 => Prf::HmacSha1,
-                oid::HMAC_SHA256 => Prf::HmacSha256,
-                oid::HMAC_SHA384 => Prf::HmacSha384,
-                oid::HMAC_SHA512 => Prf::HmacSha512,
-                _ => return Some(unsupported("PBKDF2 with a PRF other than HMAC-SHA1/256/384/512")),
-            }
-        }
-    };
-    let Some(cipher) = aes_cbc(scheme.read(OID)?) else {
-        return Some(unsupported("PBES2 with a cipher other than AES-CBC"));
-    };
-    Some(KeyProtection::Pbes2 { prf, iterations, salt_len: salt.len(), cipher: cipher.to_owned() })
+    Some(match encryption::read_pbes2(der) {
+        Ok(p) => KeyProtection::Pbes2 {
+            prf: p.prf,
+            iterations: p.iterations,
+            salt_len: p.salt.len(),
+            cipher: p.cipher.name().to_owned(),
+        },
+        Err(Unreadable::Damaged | Unreadable::SaltNotOctetString) => return None,
+        Err(Unreadable::OtherScheme(alg)) => unsupported(pbes1_name(alg).unwrap_or("an unknown encryption scheme")),
+        Err(Unreadable::OtherKdf) => unsupported("PBES2 with a key derivation other than PBKDF2 (scrypt?)"),
+        Err(Unreadable::OtherPrf) => unsupported("PBKDF2 with a PRF other than HMAC-SHA1/256/384/512"),
+        Err(Unreadable::OtherCipher) => unsupported("PBES2 with a cipher other than AES-CBC"),
+    })
 }
 
 /// The protection of a legacy block (`EC`/`RSA`/`ED25519 PRIVATE KEY`) from its
@@ -184,7 +148,7 @@ pub(super) fn legacy_protection(proc_type: Option<&str>, dek_info: Option<&str>)
 mod tests {
     use super::*;
     use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
-    use crate::der::{self, tlv};
+    use crate::der::{self, INTEGER, NULL, OCTET_STRING, OID, SEQUENCE, oid, tlv};
     use crate::keystore::{KeyFile, encode_private_key};
 
     #[test]
