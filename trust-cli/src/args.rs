@@ -51,6 +51,7 @@ pub struct Global {
 impl Global {
     /// The core settings these flags describe.
     pub fn settings(&self) -> Settings {
+        let environment = Settings::from_environment();
         Settings {
             server: self.server.clone(),
             trust_dir: self.trust_dir.clone(),
@@ -62,8 +63,9 @@ impl Global {
                 max_timestamp_age: std::time::Duration::from_secs(self.max_age),
                 ..ClientOptions::default()
             },
-            fips: FipsMode::from_environment(self.fips.then_some(true)),
-            ..Settings::from_environment()
+            // The environment's FIPS mode was read once, above; `--fips` overrides it.
+            fips: if self.fips { FipsMode::from_environment(Some(true)) } else { environment.fips },
+            ..environment
         }
     }
 }
