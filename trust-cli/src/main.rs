@@ -26,7 +26,7 @@ fn version(settings: &trust_core::settings::Settings, out: &mut dyn Write) -> Re
     let text = format!(
         "trust {}\ncrypto module: {}\nFIPS mode: {}\n",
         env!("CARGO_PKG_VERSION"),
-        trust_core::crypto::MODULE,
+        trust_core::crypto::module_status(),
         settings.fips
     );
     out.write_all(text.as_bytes())

@@ -108,7 +108,7 @@ impl Audit {
             let message = format!("FIPS mode is {}: algorithms FIPS mode refuses are reported as low", options.fips);
             findings.push(Finding::new(rules::FIPS_MODE, Severity::Info, Location::Host, "FIPS mode".into(), message));
         }
-        let (severity, message) = if fips {
+        let (severity, message) = if fips && !crate::crypto::VALIDATED {
             (
                 Severity::Medium,
                 format!("FIPS mode restricts algorithms, but {} does the cryptography", crate::crypto::MODULE),

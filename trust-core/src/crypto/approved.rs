@@ -22,6 +22,10 @@ impl CryptoProvider for ApprovedOnly {
     }
 
     fn name(&self) -> &'static str {
-        "ring, FIPS-approved algorithms only"
+        if cfg!(feature = "fips") {
+            "aws-lc-rs (FIPS), FIPS-approved algorithms only"
+        } else {
+            "ring, FIPS-approved algorithms only"
+        }
     }
 }

@@ -39,8 +39,9 @@ pub mod backend;
 mod der;
 mod provider;
 mod ring_provider;
+pub(crate) mod tls;
 
 #[cfg(test)]
 mod test_fixtures;
 
-pub use provider::{CryptoProvider, MODULE, VerifyError, default_provider, provider};
+pub use provider::{CryptoProvider, MODULE, VALIDATED, VerifyError, default_provider, module_status, provider};

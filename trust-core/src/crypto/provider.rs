@@ -25,13 +25,37 @@ pub trait CryptoProvider: Send + Sync + std::fmt::Debug {
     fn name(&self) -> &'static str;
 }
 
-/// The provider used unless a caller picks another: ring.
+/// The provider used unless a caller picks another: ring, or aws-lc-rs in the `fips` build.
 pub fn default_provider() -> &'static dyn CryptoProvider {
     &super::ring_provider::RING
 }
 
 /// The cryptographic module this build links, for `trust version` and audits.
+#[cfg(not(feature = "fips"))]
 pub const MODULE: &str = "ring 0.17 (not a FIPS 140-3 validated module)";
+/// The cryptographic module this build links, for `trust version` and audits.
+#[cfg(feature = "fips")]
+pub const MODULE: &str = "AWS-LC FIPS 3.0 (aws-lc-rs 1.17, FIPS 140-3 certificate #5314)";
+
+/// Whether [`MODULE`] is a FIPS 140-3 validated module (the `fips` build).
+pub const VALIDATED: bool = cfg!(feature = "fips");
+
+/// [`MODULE`] and, in the `fips` build, whether the module runs in FIPS mode (its
+/// power-on self tests passed and the FIPS policy is in force), asked of the module
+/// at run time with `aws_lc_rs::try_fips_mode`.
+pub fn module_status() -> String {
+    #[cfg(feature = "fips")]
+    {
+        match aws_lc_rs::try_fips_mode() {
+            Ok(()) => format!("{MODULE}, module FIPS mode: on"),
+            Err(e) => format!("{MODULE}, module FIPS mode: OFF ({e})"),
+        }
+    }
+    #[cfg(not(feature = "fips"))]
+    {
+        MODULE.to_owned()
+    }
+}
 
 /// The provider for FIPS mode (`fips`: approved algorithms only) or not.
 pub fn provider(fips: bool) -> &'static dyn CryptoProvider {

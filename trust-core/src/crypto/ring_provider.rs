@@ -16,6 +16,13 @@ pub(super) struct RingProvider;
 /// The one instance [`super::default_provider`] hands out.
 pub(super) static RING: RingProvider = RingProvider;
 
+/// The backend's name: the provider's code is the same on ring and on aws-lc-rs.
+#[cfg(not(feature = "fips"))]
+pub(super) const BACKEND_NAME: &str = "ring";
+/// The backend's name: the provider's code is the same on ring and on aws-lc-rs.
+#[cfg(feature = "fips")]
+pub(super) const BACKEND_NAME: &str = "aws-lc-rs (FIPS)";
+
 /// Key families a method can belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Family {
@@ -157,7 +164,7 @@ impl CryptoProvider for RingProvider {
     }
 
     fn name(&self) -> &'static str {
-        "ring"
+        BACKEND_NAME
     }
 }
 
@@ -179,7 +186,7 @@ mod tests {
 
     #[test]
     fn name() {
-        assert_eq!(provider().name(), "ring");
+        assert_eq!(provider().name(), BACKEND_NAME);
     }
 
     #[test]

@@ -160,6 +160,8 @@ fn build(
     https_only: bool,
     tls: Option<RegistryTls>,
 ) -> Result<Client, Error> {
+    crate::crypto::tls::ensure_provider()
+        .map_err(|reason| Error::Network { url: endpoint.domain.clone(), reason })?;
     let mut builder = Client::builder()
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout.min(CONNECT_TIMEOUT))

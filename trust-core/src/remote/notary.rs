@@ -88,6 +88,7 @@ impl NotaryRemote {
             return Ok(client);
         }
         let tls = super::tls::load(&self.parsed, &self.opts)?;
+        crate::crypto::tls::ensure_provider().map_err(|reason| Error::Network { url: self.url.clone(), reason })?;
         let mut builder = Client::builder()
             .timeout(self.opts.timeout)
             .connect_timeout(self.opts.timeout.min(CONNECT_TIMEOUT))

@@ -5,6 +5,7 @@ mod chain;
 mod make;
 mod root;
 mod rules;
+mod signature;
 
 use chrono::{DateTime, Utc};
 use x509_parser::certificate::X509Certificate;
@@ -158,7 +159,7 @@ impl Certificate {
         let (Ok(cert), Ok(parent)) = (parse(&self.der), parse(&issuer.der)) else {
             return false;
         };
-        cert.verify_signature(Some(parent.public_key())).is_ok()
+        signature::verify_certificate(&cert, Some(parent.public_key()))
     }
 }
 
