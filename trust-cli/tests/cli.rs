@@ -36,7 +36,11 @@ fn trust(repo: &Repo, trust_dir: &Path, args: &[&str]) -> Run {
 const GUN: &str = "registry.example.com/team/app";
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    trust_core::crypto::backend::digest::digest(&trust_core::crypto::backend::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// v1 and v2 released and signed by alice; `admin` only in targets.

@@ -179,9 +179,12 @@ fn a_key_docker_generated_is_read_and_signs() {
     let (method, sig) = key.sign(msg).unwrap();
     assert_eq!((method, sig.len()), ("ecdsa", 64));
     let point = &spki[spki.len() - 65..];
-    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, point)
-        .verify(msg, &sig)
-        .unwrap();
+    trust_core::crypto::backend::signature::UnparsedPublicKey::new(
+        &trust_core::crypto::backend::signature::ECDSA_P256_SHA256_FIXED,
+        point,
+    )
+    .verify(msg, &sig)
+    .unwrap();
 
     // A wrong passphrase is a clear key error.
     let err = store.get(&found[0].id, &repository_passphrase("not the passphrase")).unwrap_err();

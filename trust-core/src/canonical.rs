@@ -5,7 +5,7 @@
 //! integers only.
 //!
 //! Two entry points:
-//! - [`write`] streams a [`serde_json::Value`] into any [`std::io::Write`] (no
+//! - [`write()`] streams a [`serde_json::Value`] into any [`std::io::Write`] (no
 //!   intermediate buffer), used when signing and when re-canonicalising;
 //! - [`canonicalize`] turns the bytes of a received `signed` value into the bytes a
 //!   signature must cover. When the received bytes are already canonical (the normal
@@ -235,7 +235,7 @@ pub fn check_depth(raw: &[u8]) -> Result<(), CanonicalError> {
     Ok(())
 }
 
-/// True when `raw` is exactly what [`write`] would produce for the value it parses to:
+/// True when `raw` is exactly what [`write()`] would produce for the value it parses to:
 /// one value, no whitespace, keys strictly ascending, strings valid UTF-8 with no
 /// control characters and no escapes but `\"` and `\\`, integers in shortest form
 /// that fit an `i64`/`u64`. Runs in one pass without allocating.

@@ -31,7 +31,10 @@ fn env(name: &str) -> String {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes)))
+    format!(
+        "sha256:{}",
+        hex::encode(trust_core::crypto::backend::digest::digest(&trust_core::crypto::backend::digest::SHA256, bytes))
+    )
 }
 
 /// Pretty JSON with a trailing newline: what is pushed is hashed byte for byte, so any
@@ -58,6 +61,10 @@ struct Peer {
 
 impl Peer {
     fn from_env() -> Self {
+        // The fips build's reqwest has no TLS provider of its own (trust-core installs
+        // rustls's FIPS one before it builds a client); this client is the test's own.
+        #[cfg(feature = "fips")]
+        let _ = rustls::crypto::default_fips_provider().install_default();
         let http = Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap_or_default();
         Peer { domain: env("TRUST_TEST_REGISTRY"), url: env("TRUST_TEST_REGISTRY_URL"), http }
     }

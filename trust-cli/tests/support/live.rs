@@ -33,7 +33,10 @@ fn var(name: &str) -> String {
 
 /// `sha256:<hex>` of `bytes`.
 pub fn sha256_digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes)))
+    format!(
+        "sha256:{}",
+        hex::encode(trust_core::crypto::backend::digest::digest(&trust_core::crypto::backend::digest::SHA256, bytes))
+    )
 }
 
 /// A manifest as the registry serves it: `Docker-Content-Digest` and length.

@@ -2,8 +2,8 @@
 
 use crate::wire::PublicKey;
 
-/// The one small interface all signature verification goes through, so a FIPS
-/// backend (aws-lc-rs) can replace ring later.
+/// The one small interface all signature verification goes through: on ring, on
+/// aws-lc-rs in the `fips` build, or restricted to approved algorithms in FIPS mode.
 pub trait CryptoProvider: Send + Sync + std::fmt::Debug {
     /// Verifies `sig` over `msg` with `key`, using the signature `method` as written in
     /// metadata (already lower-cased). The method must fit the key type (NCC 2015
@@ -27,7 +27,7 @@ pub trait CryptoProvider: Send + Sync + std::fmt::Debug {
 
 /// The provider used unless a caller picks another: ring, or aws-lc-rs in the `fips` build.
 pub fn default_provider() -> &'static dyn CryptoProvider {
-    &super::ring_provider::RING
+    &super::backend_provider::BACKEND
 }
 
 /// The cryptographic module this build links, for `trust version` and audits.

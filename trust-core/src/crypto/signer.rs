@@ -1,7 +1,7 @@
 //! Private keys that sign, backed by ring.
 
-use crate::crypto::backend::rand::SystemRandom;
 use crate::crypto::backend::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
+use crate::crypto::backend::{self, rand::SystemRandom};
 use zeroize::Zeroizing;
 
 use super::der::{self, KeyAlg};
@@ -57,7 +57,6 @@ impl PrivateKey {
     /// Ed25519 (RFC 8410) or RSA (at least 2048 bits).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
         #[cfg(not(feature = "fips"))]
-        let rng = SystemRandom::new();
         let rejected = |e: crate::crypto::backend::error::KeyRejected| key_error(&e.to_string());
         let alg = der::pkcs8_algorithm(der).ok_or_else(|| key_error("not PKCS#8 DER"))?;
         let (pair, public) = match alg {
@@ -67,11 +66,7 @@ impl PrivateKey {
                 } else {
                     &signature::ECDSA_P384_SHA384_FIXED_SIGNING
                 };
-                // aws-lc-rs takes no random source here; ring does.
-                #[cfg(feature = "fips")]
-                let pair = EcdsaKeyPair::from_pkcs8(signing, der).map_err(rejected)?;
-                #[cfg(not(feature = "fips"))]
-                let pair = EcdsaKeyPair::from_pkcs8(signing, der, &rng).map_err(rejected)?;
+                let pair = backend::ecdsa_key_pair_from_pkcs8(signing, der).map_err(rejected)?;
                 let spki = der::write_spki(alg, pair.public_key().as_ref());
                 let public = PublicKey::new(KeyType::Ecdsa, spki.ok_or_else(|| key_error("ECDSA"))?);
                 (if alg == KeyAlg::EcP256 { Pair::EcdsaP256(pair) } else { Pair::EcdsaP384 }, public)
@@ -83,7 +78,7 @@ impl PrivateKey {
             }
             KeyAlg::Rsa => {
                 let pair = RsaKeyPair::from_pkcs8(der).map_err(rejected)?;
-                if pair.public_modulus_len() < 256 {
+                if backend::rsa_modulus_len(&pair) < 256 {
                     return Err(key_error("RSA keys must have at least 2048 bits"));
                 }
                 let spki = der::write_spki(alg, pair.public_key().as_ref());
@@ -135,7 +130,7 @@ impl PrivateKey {
             )),
             Pair::Ed25519(pair) => Ok(("eddsa", pair.sign(msg).as_ref().to_vec())),
             Pair::Rsa(pair) => {
-                let mut sig = vec![0; pair.public_modulus_len()];
+                let mut sig = vec![0; backend::rsa_modulus_len(pair)];
                 pair.sign(&signature::RSA_PSS_SHA256, &rng, msg, &mut sig).map_err(failed)?;
                 Ok(("rsapss", sig))
             }

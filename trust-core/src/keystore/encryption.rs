@@ -11,10 +11,9 @@ use std::num::NonZeroU32;
 
 use crate::crypto::backend::pbkdf2;
 use crate::crypto::backend::rand::{SecureRandom, SystemRandom};
-use aes::cipher::block_padding::Pkcs7;
-use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
-use md5::{Digest, Md5};
 use zeroize::Zeroizing;
+
+use crate::crypto::aes_cbc;
 
 use super::inspect::Prf;
 use crate::Error;
@@ -56,32 +55,14 @@ impl Aes {
         }
     }
 
-    /// Decrypts `data` in place and removes the PKCS#7 padding; `None` if the padding
-    /// is wrong (a wrong key, in practice).
+    /// Decrypts `data` and removes the PKCS#7 padding; `None` if the IV or the
+    /// data's length is wrong or the padding is (a wrong key, in practice).
     fn decrypt(self, key: &[u8], iv: &[u8], data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-        if data.is_empty() || !data.len().is_multiple_of(16) || iv.len() != 16 {
+        let iv: &[u8; aes_cbc::BLOCK_LEN] = iv.try_into().ok()?;
+        if key.len() != self.key_len() {
             return None;
         }
-        let mut buf = Zeroizing::new(data.to_vec());
-        let len = match self {
-            Aes::Aes128 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
-                .ok()?
-                .decrypt_padded_mut::<Pkcs7>(&mut buf)
-                .ok()?
-                .len(),
-            Aes::Aes192 => cbc::Decryptor::<aes::Aes192>::new_from_slices(key, iv)
-                .ok()?
-                .decrypt_padded_mut::<Pkcs7>(&mut buf)
-                .ok()?
-                .len(),
-            Aes::Aes256 => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
-                .ok()?
-                .decrypt_padded_mut::<Pkcs7>(&mut buf)
-                .ok()?
-                .len(),
-        };
-        buf.truncate(len);
-        Some(buf)
+        aes_cbc::decrypt(key, iv, data)
     }
 }
 
@@ -272,14 +253,8 @@ pub(super) fn encrypt_pkcs8(plain: &[u8], passphrase: &str, scheme: KeyEncryptio
     let mut key = Zeroizing::new([0u8; 32]);
     pbkdf2::derive(prf, rounds, salt, passphrase.as_bytes(), key.as_mut());
 
-    let padded_len = plain.len() + 16 - plain.len() % 16;
-    let mut buf = Zeroizing::new(vec![0u8; padded_len]);
-    buf[..plain.len()].copy_from_slice(plain);
-    let ciphertext = cbc::Encryptor::<aes::Aes256>::new_from_slices(key.as_ref(), &iv)
-        .map_err(|_| Error::Key("key encryption failed".into()))?
-        .encrypt_padded_mut::<Pkcs7>(&mut buf, plain.len())
-        .map_err(|_| Error::Key("key encryption failed".into()))?
-        .to_vec();
+    let ciphertext =
+        aes_cbc::encrypt(key.as_ref(), &iv, plain).ok_or_else(|| Error::Key("key encryption failed".into()))?;
 
     let salt_tlv = der::tlv(OCTET_STRING, salt);
     let iterations_tlv = der::tlv(INTEGER, &der::uint_contents(iterations));
@@ -323,12 +298,27 @@ pub(super) fn decrypt_legacy_pem(
     if data.is_empty() || !data.len().is_multiple_of(16) {
         return Err(corrupt());
     }
-    let key = evp_bytes_to_key(passphrase.as_bytes(), &iv[..8], cipher.key_len());
+    let key = evp_bytes_to_key(passphrase.as_bytes(), &iv[..8], cipher.key_len())?;
     cipher.decrypt(&key, &iv, data).ok_or(DecryptError::WrongPassphrase)
 }
 
+/// What the `fips` build says about a legacy encrypted PEM key file.
+#[cfg(feature = "fips")]
+pub(super) const LEGACY_PEM_IN_FIPS_BUILD: &str = "legacy PEM encryption (`Proc-Type: 4,ENCRYPTED`) derives its key with MD5, \
+     which the FIPS build does not have; rewrite the key with `trust key migrate` from a default build, or with \
+     `openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000`";
+
+/// OpenSSL's `EVP_BytesToKey(cipher, md5, salt, pass, count = 1)` key bytes. The
+/// `fips` build has no MD5 and refuses (see [`LEGACY_PEM_IN_FIPS_BUILD`]).
+#[cfg(feature = "fips")]
+fn evp_bytes_to_key(_pass: &[u8], _salt: &[u8], _len: usize) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+    Err(unsupported(LEGACY_PEM_IN_FIPS_BUILD))
+}
+
 /// OpenSSL's `EVP_BytesToKey(cipher, md5, salt, pass, count = 1)` key bytes.
-fn evp_bytes_to_key(pass: &[u8], salt: &[u8], len: usize) -> Zeroizing<Vec<u8>> {
+#[cfg(not(feature = "fips"))]
+fn evp_bytes_to_key(pass: &[u8], salt: &[u8], len: usize) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+    use md5::{Digest, Md5};
     let mut out = Zeroizing::new(Vec::with_capacity(len + 16));
     let mut prev = Zeroizing::new([0u8; 16]);
     let mut first = true;
@@ -344,7 +334,7 @@ fn evp_bytes_to_key(pass: &[u8], salt: &[u8], len: usize) -> Zeroizing<Vec<u8>> 
         first = false;
     }
     out.truncate(len);
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -408,13 +398,26 @@ mod tests {
         assert!(String::from_utf8_lossy(&out.stdout).contains("BEGIN PRIVATE KEY"));
     }
 
+    #[cfg(not(feature = "fips"))]
     #[test]
     fn evp_bytes_to_key_vector() {
         // openssl enc -aes-256-cbc -P -md md5 -S 0102030405060708 -pass pass:password
-        let key = evp_bytes_to_key(b"password", &[1, 2, 3, 4, 5, 6, 7, 8], 32);
+        let key = evp_bytes_to_key(b"password", &[1, 2, 3, 4, 5, 6, 7, 8], 32).unwrap_or_else(|_| panic!("md5"));
         assert_eq!(hex::encode(&*key), "e7b0971e52ca5cc8d0539fb3412f6316f7ba2e6ee293d9f3457b99436b51ce02");
-        let again = evp_bytes_to_key(b"password", &[1, 2, 3, 4, 5, 6, 7, 8], 16);
+        let again = evp_bytes_to_key(b"password", &[1, 2, 3, 4, 5, 6, 7, 8], 16).unwrap_or_else(|_| panic!("md5"));
         assert_eq!(&key[..16], &again[..]);
+    }
+
+    #[cfg(feature = "fips")]
+    #[test]
+    fn the_fips_build_refuses_legacy_pem_with_what_to_do() {
+        let Err(DecryptError::Invalid(err)) =
+            decrypt_legacy_pem("AES-256-CBC,00112233445566778899AABBCCDDEEFF", &[0u8; 32], "password")
+        else {
+            panic!("a legacy PEM key was decrypted without MD5");
+        };
+        let msg = err.to_string();
+        assert!(msg.contains("MD5") && msg.contains("trust key migrate") && msg.contains("openssl pkcs8"), "{msg}");
     }
 
     /// An `EncryptedPrivateKeyInfo` as notary writes it, but with `iterations`.

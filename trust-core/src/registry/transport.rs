@@ -160,8 +160,7 @@ fn build(
     https_only: bool,
     tls: Option<RegistryTls>,
 ) -> Result<Client, Error> {
-    crate::crypto::tls::ensure_provider()
-        .map_err(|reason| Error::Network { url: endpoint.domain.clone(), reason })?;
+    crate::crypto::tls::ensure_provider().map_err(|reason| Error::Network { url: endpoint.domain.clone(), reason })?;
     let mut builder = Client::builder()
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout.min(CONNECT_TIMEOUT))

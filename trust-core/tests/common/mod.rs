@@ -84,7 +84,7 @@ fn meta_json(bytes: &[u8]) -> Value {
 
 /// A target as docker signs it: the tag → sha256 and length of a manifest.
 pub fn target_json(manifest: &[u8]) -> Value {
-    let digest = ring::digest::digest(&ring::digest::SHA256, manifest);
+    let digest = trust_core::crypto::backend::digest::digest(&trust_core::crypto::backend::digest::SHA256, manifest);
     json!({"hashes": {"sha256": b64(digest.as_ref())}, "length": manifest.len()})
 }
 

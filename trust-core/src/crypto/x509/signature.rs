@@ -31,7 +31,10 @@ pub(super) fn verify_certificate(cert: &X509Certificate<'_>, issuer_key: Option<
 }
 
 /// The verification algorithm for a signature algorithm and the signer's key.
-fn algorithm(signed_with: &AlgorithmIdentifier<'_>, spki: &SubjectPublicKeyInfo<'_>) -> Option<&'static dyn VerificationAlgorithm> {
+fn algorithm(
+    signed_with: &AlgorithmIdentifier<'_>,
+    spki: &SubjectPublicKeyInfo<'_>,
+) -> Option<&'static dyn VerificationAlgorithm> {
     let curve = || {
         if spki.algorithm.algorithm.to_id_string() != EC_PUBLIC_KEY {
             return None;

@@ -1,4 +1,5 @@
-//! The ring implementation of [`CryptoProvider`].
+//! The implementation of [`CryptoProvider`] on [`crate::crypto::backend`]: ring in the
+//! default build, aws-lc-rs on the AWS-LC FIPS module in the `fips` build.
 
 use std::borrow::Cow;
 
@@ -9,12 +10,12 @@ use super::provider::{CryptoProvider, VerifyError};
 use super::x509::Certificate;
 use crate::wire::{KeyType, PublicKey};
 
-/// The ring provider (stateless).
+/// The provider on the build's backend (stateless).
 #[derive(Debug)]
-pub(super) struct RingProvider;
+pub(super) struct BackendProvider;
 
 /// The one instance [`super::default_provider`] hands out.
-pub(super) static RING: RingProvider = RingProvider;
+pub(super) static BACKEND: BackendProvider = BackendProvider;
 
 /// The backend's name: the provider's code is the same on ring and on aws-lc-rs.
 #[cfg(not(feature = "fips"))]
@@ -144,7 +145,7 @@ fn verify_ed25519(key: &PublicKey, msg: &[u8], sig: &[u8]) -> Result<(), VerifyE
     check(&signature::ED25519, &key.public, msg, sig)
 }
 
-impl CryptoProvider for RingProvider {
+impl CryptoProvider for BackendProvider {
     fn verify(&self, key: &PublicKey, method: &str, msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
         let key_family =
             family(&key.keytype).ok_or_else(|| VerifyError::UnsupportedKeyType(key.keytype.as_str().to_owned()))?;
@@ -223,7 +224,9 @@ mod tests {
     fn der_ecdsa_signature_refused() {
         let rng = SystemRandom::new();
         let doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-        let pair = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, doc.as_ref(), &rng).unwrap();
+        let pair =
+            crate::crypto::backend::ecdsa_key_pair_from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, doc.as_ref())
+                .unwrap();
         let key = PrivateKey::from_pkcs8_der(doc.as_ref()).unwrap().public_key();
         let der_sig = pair.sign(&rng, b"m").unwrap();
         let err = provider().verify(&key, "ecdsa", b"m", der_sig.as_ref()).unwrap_err();
@@ -255,7 +258,7 @@ mod tests {
     fn rsa_pkcs1v15_verifies() {
         let der = include_bytes!("testdata/rsa2048.pk8.der");
         let pair = signature::RsaKeyPair::from_pkcs8(der).unwrap();
-        let mut sig = vec![0; pair.public().modulus_len()];
+        let mut sig = vec![0; crate::crypto::backend::rsa_modulus_len(&pair)];
         pair.sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), b"m", &mut sig).unwrap();
         let key = PrivateKey::from_pkcs8_der(der).unwrap().public_key();
         provider().verify(&key, "rsapkcs1v15", b"m", &sig).unwrap();
