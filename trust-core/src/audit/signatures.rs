@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::report::SignatureReport;
 use crate::canonical;
-use crate::crypto::keyid::canonical_key_id;
 use crate::crypto::{CryptoProvider, provider};
+use crate::trusted::signatures::{Unusable, signing_key};
 use crate::wire::{Envelope, PublicKey};
 
 /// The signatures of one file.
@@ -27,8 +27,8 @@ fn short(id: &str) -> &str {
 }
 
 /// Checks every signature of the metadata file `raw` against `keys`; those by keys
-/// listed in `keyids` count toward the totals, once per key pair (canonical ID), as
-/// verification counts them.
+/// listed in `keyids` count toward the totals, once per key pair, by the rule
+/// verification counts them with ([`signing_key`]).
 pub(super) fn check(raw: &[u8], keys: &BTreeMap<String, PublicKey>, keyids: &[String]) -> Result<Checked, String> {
     let envelope = Envelope::parse(raw).map_err(|e| format!("malformed metadata: {e}"))?;
     let message = canonical::canonicalize(envelope.signed.get().as_bytes()).map_err(|e| e.to_string())?;
@@ -45,16 +45,17 @@ pub(super) fn check(raw: &[u8], keys: &BTreeMap<String, PublicKey>, keyids: &[St
             verifies_fips: false,
             error: None,
         };
-        let Some(key) = keys.get(&sig.keyid) else {
-            report.error = Some("signed by a key the metadata does not define".into());
-            out.reports.push(report);
-            continue;
+        let (key, identity) = match signing_key(sig, keys) {
+            Ok(found) => found,
+            Err(problem) => {
+                report.error = Some(match problem {
+                    Unusable::UnknownKey => "signed by a key the metadata does not define".into(),
+                    problem => format!("the key {problem}"),
+                });
+                out.reports.push(report);
+                continue;
+            }
         };
-        if key.tuf_id() != sig.keyid {
-            report.error = Some("the key does not match its ID".into());
-            out.reports.push(report);
-            continue;
-        }
         let verify = |p: &dyn CryptoProvider| p.verify(key, &sig.method, &message, &sig.sig);
         match verify(default) {
             Ok(()) => report.verifies = true,
@@ -72,7 +73,6 @@ pub(super) fn check(raw: &[u8], keys: &BTreeMap<String, PublicKey>, keyids: &[St
             }
         }
         if role_key {
-            let identity = canonical_key_id(key).unwrap_or_else(|_| sig.keyid.clone());
             if report.verifies {
                 valid.insert(identity.clone());
             }

@@ -17,7 +17,7 @@
 
 mod limits;
 mod root;
-mod signatures;
+pub(crate) mod signatures;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -38,16 +38,13 @@ pub(crate) fn check_threshold(
         if !keyids.iter().any(|id| id == &sig.keyid) {
             continue;
         }
-        let Some(key) = keys.get(&sig.keyid) else {
-            continue;
-        };
-        if key.tuf_id() != sig.keyid {
-            failures.push(format!("key {} does not match its ID", short(&sig.keyid)));
-            continue;
-        }
-        let Ok(identity) = canonical_key_id(key) else {
-            failures.push(format!("key {} cannot be parsed", short(&sig.keyid)));
-            continue;
+        let (key, identity) = match signing_key(sig, keys) {
+            Ok(found) => found,
+            Err(Unusable::UnknownKey) => continue,
+            Err(problem) => {
+                failures.push(format!("key {} {problem}", short(&sig.keyid)));
+                continue;
+            }
         };
         if counted.contains(&identity) {
             continue;
@@ -74,6 +71,82 @@ pub(crate) fn check_threshold(
     Ok(())
 }
 
+/// Why a signature cannot count, found before its bytes are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unusable {
+    /// The metadata defines no key with the signature's key ID.
+    UnknownKey,
+    /// The key defined under that ID has another ID.
+    IdMismatch,
+    /// The key cannot be parsed, so it has no canonical identity.
+    Unparsable,
+}
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unusable::UnknownKey => "is not defined by the metadata",
+            Unusable::IdMismatch => "does not match its ID",
+            Unusable::Unparsable => "cannot be parsed",
+        })
+    }
+}
+
+/// The key behind `sig` and the identity it counts under: the metadata must define
+/// the key under exactly its own TUF ID, and the identity is the canonical key ID,
+/// so a certificate and the bare key inside it, or one key listed twice, count once.
+/// The rule [`check_threshold`] and the audit's per-signature report share.
+pub(crate) fn signing_key<'k>(
+    sig: &Signature,
+    keys: &'k BTreeMap<String, PublicKey>,
+) -> std::result::Result<(&'k PublicKey, String), Unusable> {
+    let key = keys.get(&sig.keyid).ok_or(Unusable::UnknownKey)?;
+    if key.tuf_id() != sig.keyid {
+        return Err(Unusable::IdMismatch);
+    }
+    let identity = canonical_key_id(key).map_err(|_| Unusable::Unparsable)?;
+    Ok((key, identity))
+}
+
 fn short(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeDelta, Utc};
+
+    use super::*;
+    use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
+    use crate::crypto::x509::make_root_certificate;
+
+    fn signature_by(keyid: &str) -> Signature {
+        Signature { keyid: keyid.into(), method: "ecdsa".into(), sig: vec![0; 64] }
+    }
+
+    #[test]
+    fn a_certificate_and_its_bare_key_count_as_one_identity() {
+        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let now = Utc::now();
+        let cert = make_root_certificate(&key, "example.com/app", now, now + TimeDelta::days(30)).unwrap();
+        let bare = key.public_key();
+        let keys: BTreeMap<String, PublicKey> = [&cert, &bare].iter().map(|k| (k.tuf_id(), (*k).clone())).collect();
+        let (_, from_cert) = signing_key(&signature_by(&cert.tuf_id()), &keys).unwrap();
+        let (_, from_bare) = signing_key(&signature_by(&bare.tuf_id()), &keys).unwrap();
+        assert_ne!(cert.tuf_id(), bare.tuf_id());
+        assert_eq!(from_cert, from_bare);
+    }
+
+    #[test]
+    fn unknown_and_mislabelled_keys_are_unusable() {
+        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap().public_key();
+        let other = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap().public_key();
+        // `other` is listed under `key`'s ID: a signature naming that ID cannot count.
+        let keys: BTreeMap<String, PublicKey> = [(key.tuf_id(), other.clone())].into_iter().collect();
+        let unknown = signing_key(&signature_by(&other.tuf_id()), &keys).map(|_| ());
+        assert_eq!(unknown, Err(Unusable::UnknownKey));
+        let mislabelled = signing_key(&signature_by(&key.tuf_id()), &keys).map(|_| ());
+        assert_eq!(mislabelled, Err(Unusable::IdMismatch));
+        assert_eq!(Unusable::IdMismatch.to_string(), "does not match its ID");
+    }
 }
