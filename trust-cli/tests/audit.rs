@@ -5,42 +5,28 @@
 
 #[path = "../../trust-core/tests/common/mod.rs"]
 mod common;
+#[path = "support/outcome.rs"]
+mod outcome;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::Repo;
+use outcome::{Outcome, run};
 use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
 
 const GUN: &str = "registry.example.com/team/app";
 
 /// `trust --server <repo> --trust-dir <dir> audit ARGS`, FIPS mode off unless `--fips`.
-fn audit(server: &str, trust_dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_trust"))
+fn audit(server: &str, trust_dir: &Path, args: &[&str]) -> Outcome {
+    run(Command::new(env!("CARGO_BIN_EXE_trust"))
         .env_remove("TRUST_PINNING")
         .env_remove("DOCKER_CONTENT_TRUST_SERVER")
         .env("TRUST_FIPS", "0")
         .args(["--server", server, "--trust-dir"])
         .arg(trust_dir)
         .arg("audit")
-        .args(args)
-        .output()
-        .unwrap();
-    finished(out)
-}
-
-fn finished(out: std::process::Output) -> Run {
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+        .args(args))
 }
 
 /// A repository signed now: ECDSA root and targets, Ed25519 snapshot and timestamp
@@ -199,20 +185,12 @@ fn help_documents_exit_code_7() {
 }
 
 /// `trust --trust-dir <dir> key migrate ARGS` with the fixtures' passphrase for every role.
-fn migrate(trust_dir: &Path, passphrase: &str, args: &[&str]) -> Run {
+fn migrate(trust_dir: &Path, passphrase: &str, args: &[&str]) -> Outcome {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_trust"));
     for var in trust_core::keystore::PASSPHRASE_VARS {
         cmd.env(var, passphrase);
     }
-    let out = cmd
-        .env("TRUST_FIPS", "0")
-        .arg("--trust-dir")
-        .arg(trust_dir)
-        .args(["key", "migrate"])
-        .args(args)
-        .output()
-        .unwrap();
-    finished(out)
+    run(cmd.env("TRUST_FIPS", "0").arg("--trust-dir").arg(trust_dir).args(["key", "migrate"]).args(args))
 }
 
 #[test]

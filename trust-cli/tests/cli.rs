@@ -5,32 +5,22 @@
 
 #[path = "../../trust-core/tests/common/mod.rs"]
 mod common;
+#[path = "support/outcome.rs"]
+mod outcome;
 
 use std::path::Path;
 use std::process::Command;
 
 use common::{Repo, snapshot_dir, target_json};
+use outcome::{Outcome, run};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn trust(repo: &Repo, trust_dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_trust"))
+fn trust(repo: &Repo, trust_dir: &Path, args: &[&str]) -> Outcome {
+    run(Command::new(env!("CARGO_BIN_EXE_trust"))
         .env_remove("TRUST_PINNING")
         .env_remove("DOCKER_CONTENT_TRUST_SERVER")
         .args(["--server", &repo.url(), "--trust-dir"])
         .arg(trust_dir)
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+        .args(args))
 }
 
 const GUN: &str = "registry.example.com/team/app";

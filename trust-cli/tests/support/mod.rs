@@ -11,26 +11,11 @@ use std::process::Command;
 use serde::Deserialize;
 use tempfile::TempDir;
 
+mod outcome;
+pub use outcome::{Outcome, run};
+
 /// A loopback address where nothing listens (checked by the tests that use it).
 pub const UNREACHABLE_SERVER: &str = "https://localhost:4999";
-
-/// What a command printed and how it exited.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub stdout: String,
-    pub stderr: String,
-    pub code: i32,
-}
-
-/// Runs `cmd` to completion and captures its output.
-pub fn run(cmd: &mut Command) -> Outcome {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    Outcome {
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-        code: out.status.code().unwrap_or_else(|| panic!("{cmd:?} was killed: {}", out.status)),
-    }
-}
 
 /// Runs `cmd`, which must succeed, and returns its stdout as bytes.
 pub fn run_ok_bytes(cmd: &mut Command) -> Vec<u8> {
