@@ -56,7 +56,6 @@ impl PrivateKey {
     /// Reads a standard, unencrypted PKCS#8 (v1 or v2) DER key: ECDSA P-256 or P-384,
     /// Ed25519 (RFC 8410) or RSA (at least 2048 bits).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
-        #[cfg(not(feature = "fips"))]
         let rejected = |e: crate::crypto::backend::error::KeyRejected| key_error(&e.to_string());
         let alg = der::pkcs8_algorithm(der).ok_or_else(|| key_error("not PKCS#8 DER"))?;
         let (pair, public) = match alg {
