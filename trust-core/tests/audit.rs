@@ -468,3 +468,21 @@ fn other_formats_render_fixture_reports() {
     let text = render(&report, Format::Text);
     assert!(text.contains("\nsnapshot           cc034387bcba"), "{text}");
 }
+
+/// In FIPS mode the audit says whether a validated module does the cryptography:
+/// ring in the default build is a medium finding, AWS-LC FIPS in the fips build is
+/// information only.
+#[test]
+fn the_crypto_module_finding_depends_on_the_build() {
+    let report = Audit::new(AuditOptions::new(fips(true), Utc::now(), HashSet::new())).finish();
+    let module = with_id(&report, rules::FIPS_MODULE);
+    assert_eq!(module.len(), 1);
+    let message = &module[0].message;
+    if cfg!(feature = "fips") {
+        assert_eq!(module[0].severity, Severity::Info);
+        assert!(message.contains("AWS-LC FIPS 3.0") && message.contains("#5314"), "{message}");
+    } else {
+        assert_eq!(module[0].severity, Severity::Medium);
+        assert!(message.contains("ring") && message.contains("not a FIPS 140-3 validated module"), "{message}");
+    }
+}
