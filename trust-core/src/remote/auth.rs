@@ -199,6 +199,9 @@ mod tests {
 
     #[test]
     fn plain_http_realms_only_on_loopback() {
+        // As the library does before it builds a client: the fips build's reqwest has
+        // no TLS provider until this installs one.
+        crate::crypto::tls::ensure_provider().unwrap();
         let client = Client::new();
         let e = fetch_token(&client, "http://auth.example.com/token?x=secret", None, "s", None).err();
         let e = e.map(|e| e.to_string()).unwrap_or_default();
