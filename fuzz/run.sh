@@ -48,7 +48,7 @@ if ! command -v cargo >/dev/null && [[ -f $HOME/.cargo/env ]]; then
 	# shellcheck source=/dev/null
 	source "$HOME/.cargo/env"
 fi
-if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then
+if [[ $(cargo fuzz --version 2>/dev/null) != *" $CARGO_FUZZ_VERSION" ]]; then
 	echo "== installing cargo-fuzz $CARGO_FUZZ_VERSION"
 	cargo install cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION"
 fi

@@ -73,8 +73,12 @@ static_libs=$(pkg-config --static --libs-only-l trust)
 # shellcheck disable=SC2046,SC2086
 gcc "${warnings[@]}" "$here/tests/trust_test.c" -o "$out/trust_test_static" -pthread \
 	$(pkg-config --cflags trust) "$(pkg-config --variable=libdir trust)/libtrust.a" ${static_libs//-ltrust/}
-ldd "$out/trust_test" | grep -q 'libtrust\.so' || { echo "trust_test does not use libtrust.so" >&2; exit 1; }
-if ldd "$out/trust_test_static" | grep -q libtrust; then
+# Read ldd's output whole before matching: under pipefail, `ldd | grep -q`
+# fails whenever grep exits before ldd has finished writing (SIGPIPE).
+shared_deps=$(ldd "$out/trust_test")
+static_deps=$(ldd "$out/trust_test_static")
+grep -q 'libtrust\.so' <<<"$shared_deps" || { echo "trust_test does not use libtrust.so:" >&2; echo "$shared_deps" >&2; exit 1; }
+if grep -q libtrust <<<"$static_deps"; then
 	echo "trust_test_static should not need libtrust.so" >&2
 	exit 1
 fi

@@ -226,7 +226,8 @@ kill_shims() {
 		pid=${f#/proc/}
 		pid=${pid%/cmdline}
 		[[ $(cat "/proc/$pid/comm" 2>/dev/null) == containerd-shim* ]] || continue
-		tr '\0' '\n' <"$f" 2>/dev/null | grep -qxF -- "$CTD_SOCK" || continue
+		# the whole command line first: under pipefail `tr | grep -q` can fail by SIGPIPE
+		grep -qxF -- "$CTD_SOCK" <<<"$(tr '\0' '\n' <"$f" 2>/dev/null)" || continue
 		peers_log "killing leftover shim $pid"
 		kill -9 "$pid" 2>/dev/null || true
 	done
