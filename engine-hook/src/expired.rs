@@ -24,7 +24,8 @@ pub struct OfflineRemote {
 impl OfflineRemote {
     /// An unreachable stand-in for `url`.
     pub fn new(url: &str) -> Self {
-        OfflineRemote { url: url.to_owned() }
+        // The URL a notary remote reports, so the cache's recorded origin matches.
+        OfflineRemote { url: url.trim_end_matches('/').to_owned() }
     }
 }
 

@@ -165,7 +165,8 @@ fn explain(args: &ExplainArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let verifier = TrustVerifier::new(verifier_config(&args.trust, Duration::from_secs(60)));
+    // One decision per process: ask the server for the timestamp (fresh by default).
+    let verifier = TrustVerifier::new(verifier_config(&args.trust, Duration::ZERO));
     let engine = EngineClient::new(args.engine_socket.clone(), Duration::from_secs(10));
     let request = if args.run {
         let body = serde_json::json!({ "Image": args.image }).to_string();
@@ -236,7 +237,8 @@ fn containerd_verifier(raw: &[String]) -> ExitCode {
         }),
         None => Logger::stderr(LogFilter::All),
     };
-    let verifier = TrustVerifier::new(verifier_config(&trust, Duration::from_secs(60)));
+    // One pull per process: ask the server for the timestamp (fresh by default).
+    let verifier = TrustVerifier::new(verifier_config(&trust, Duration::ZERO));
     let started = std::time::Instant::now();
     let decision = containerd::decide(&args, &mut std::io::stdin().lock(), &policy, &verifier);
     let request = format!(

@@ -113,7 +113,8 @@ pub struct VerifierConfig {
     pub ca_file: Option<PathBuf>,
     /// Per-request timeout.
     pub timeout: Duration,
-    /// The longest a fetched timestamp is reused without asking the server again.
+    /// The longest a fetched timestamp is reused without asking the server again
+    /// (default zero: ask every time; the AuthZ server sets its `--cache-ttl`).
     pub max_timestamp_age: Duration,
     /// The time to verify at (tests); now when `None`.
     pub now: Option<DateTime<Utc>>,
@@ -128,7 +129,7 @@ impl Default for VerifierConfig {
             trust_dir: PathBuf::from(DEFAULT_TRUST_DIR),
             ca_file: None,
             timeout: Duration::from_secs(10),
-            max_timestamp_age: Duration::from_secs(60),
+            max_timestamp_age: Duration::ZERO,
             now: None,
         }
     }
@@ -194,14 +195,12 @@ impl TrustVerifier {
             // Cached data only, verified as of just before its earliest expiry.
             let at = expired::verification_time(&dir, &gun, self.config.now.unwrap_or_else(Utc::now))?;
             settings.client.now = Some(at);
+            // allow-expired-cached-trust-data is the hook's opt-in for cached answers.
+            settings.client.offline_ok = true;
             let remote = Box::new(expired::OfflineRemote::new(server));
             return Ok(Arc::new(Client::new(&gun, remote, &dir, settings.client)?));
         }
-        if query.allow_expired {
-            // A failure to reach the server must surface, so the offline path can run.
-            settings.client.no_offline_fallback = true;
-        }
-        let key = format!("{server}|{:?}|{gun}|{}", query.pin, settings.client.no_offline_fallback);
+        let key = format!("{server}|{:?}|{gun}", query.pin);
         let mut clients = self.clients.lock().map_err(|_| poisoned())?;
         if let Some(client) = clients.get(&key) {
             return Ok(Arc::clone(client));

@@ -139,7 +139,18 @@ fn expired_cached_data_only_when_allowed_and_the_server_is_unreachable() {
     // The same cache, under a server that refuses connections, a year later.
     let unreachable = "https://127.0.0.1:1";
     let later = verifier(dir.path(), "2027-11-23T00:00:00Z");
-    copy_dir(&online.trust_data_dir(&fixture_server(), &pin), &later.trust_data_dir(unreachable, &pin));
+    let copied = later.trust_data_dir(unreachable, &pin);
+    copy_dir(&online.trust_data_dir(&fixture_server(), &pin), &copied);
+
+    // Cached data records the server it came from; another server's answers nothing.
+    let from_elsewhere = later.verify(&query(&format!("{GUN}:v2"), unreachable, pin.clone(), true)).unwrap_err();
+    assert_eq!(from_elsewhere.kind, ErrorKind::Network, "{from_elsewhere:?}");
+    assert!(from_elsewhere.message.contains("came from"), "{from_elsewhere:?}");
+    // As if it had been fetched from the now unreachable server.
+    let record = copied.join("tuf").join(GUN).join("timestamp-freshness.json");
+    let mut origin: serde_json::Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    origin["server"] = serde_json::json!(unreachable);
+    std::fs::write(&record, serde_json::to_vec(&origin).unwrap()).unwrap();
 
     let refused = later.verify(&query(&format!("{GUN}:v2"), unreachable, pin.clone(), false)).unwrap_err();
     assert_ne!(refused.kind, ErrorKind::NotSigned, "{refused:?}");

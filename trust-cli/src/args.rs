@@ -33,9 +33,15 @@ pub struct Global {
     #[arg(long, global = true, value_name = "FILE", env = "TRUST_PINNING")]
     pub trust_pinning: Option<PathBuf>,
     /// Reuse a fetched timestamp for at most this many seconds, within the lifetime the
-    /// server declares (notary-server: 300); 0 asks the server every time
-    #[arg(long, global = true, value_name = "SECONDS", env = "TRUST_MAX_AGE", default_value_t = 300)]
+    /// server declares (notary-server: 300), instead of asking the server; a tag
+    /// re-signed or revoked elsewhere is then seen up to this much later. 0 (the
+    /// default) asks the server every time
+    #[arg(long, global = true, value_name = "SECONDS", env = "TRUST_MAX_AGE", default_value_t = 0)]
     pub max_age: u64,
+    /// When the trust server cannot be reached, answer from cached trust data that
+    /// came from the same server (unexpired, every signature checked), with a warning
+    #[arg(long, global = true, env = "TRUST_OFFLINE_OK", value_parser = clap::builder::BoolishValueParser::new())]
+    pub offline_ok: bool,
     /// A registry to reach without TLS checks (repeatable; loopback registries always are)
     #[arg(long = "insecure-registry", global = true, value_name = "HOST[:PORT]")]
     pub insecure_registries: Vec<String>,
@@ -61,6 +67,7 @@ impl Global {
             registry_ca: self.registry_ca.clone(),
             client: ClientOptions {
                 max_timestamp_age: std::time::Duration::from_secs(self.max_age),
+                offline_ok: self.offline_ok,
                 ..ClientOptions::default()
             },
             // The environment's FIPS mode was read once, above; `--fips` overrides it.

@@ -128,10 +128,11 @@ fn tampered_trust_data_exits_3_and_leaves_the_cache_alone() {
     repo.delegation("targets/releases").targets.insert("v1".into(), target_json(b"evil"));
     repo.delegation("targets/releases").version += 1;
     let forged = repo.build()["targets/releases"].clone();
-    let mut v: serde_json::Value = serde_json::from_slice(&forged).unwrap();
-    v["signatures"][0]["keyid"] = serde_json::json!(repo.targets_keys[0].id());
+    let v: serde_json::Value = serde_json::from_slice(&forged).unwrap();
     let signed = trust_core::canonical::to_vec(&v["signed"]).unwrap();
-    let wrong_key = repo.targets_keys[0].sign(&signed);
+    // Signed with the targets key, under the ID of the key releases lists.
+    let mut wrong_key = repo.targets_keys[0].sign(&signed);
+    wrong_key.keyid = repo.delegation("targets/releases").keys[0].id();
     repo.overrides.insert("targets/releases".into(), trust_core::wire::write_envelope(&signed, &[wrong_key]));
     repo.bump();
     repo.publish();
@@ -258,4 +259,29 @@ fn fips_mode_signs_with_approved_algorithms_and_sp_800_132_key_files() {
     let (code, _, stderr) = run(true, &["key", "generate", "--algorithm", "ed25519", "--dir", "/tmp", "edkey"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("Ed25519 keys are not accepted in FIPS mode"), "{stderr}");
+}
+
+#[test]
+fn plain_http_servers_are_refused_except_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_at = |server: &str| {
+        run(Command::new(env!("CARGO_BIN_EXE_trust"))
+            .env_remove("TRUST_PINNING")
+            .env_remove("DOCKER_CONTENT_TRUST_SERVER")
+            .args(["--server", server, "--trust-dir"])
+            .arg(dir.path())
+            .args(["verify", &format!("{GUN}:v1")]))
+    };
+    for remote in ["http://notary.example.com", "http://10.0.0.1:4443"] {
+        let out = run_at(remote);
+        assert_eq!(out.code, 2, "{remote}: {out:?}");
+        assert!(out.stderr.contains("valid https URL required"), "{remote}: {out:?}");
+    }
+    // Loopback: accepted and asked (nothing listens on port 9, so it cannot be reached).
+    for local in ["http://127.0.0.1:9", "http://localhost:9", "http://[::1]:9"] {
+        let out = run_at(local);
+        assert_eq!(out.code, 4, "{local}: {out:?}");
+        assert!(out.stderr.contains(local.trim_end_matches('/')), "names the server: {out:?}");
+    }
+    assert!(!dir.path().join("tuf").exists(), "nothing cached");
 }

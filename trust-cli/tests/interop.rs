@@ -240,31 +240,44 @@ fn verify_with_server_down_and_no_cache_exits_4_naming_the_server() {
     assert!(out.stderr.contains(UNREACHABLE_SERVER), "stderr should name the server: {:?}", out.stderr);
 }
 
-/// Within the timestamp's declared freshness (notary-server: `max-age=300`) a warm
-/// cache answers without asking the server at all. Asked to check anyway
-/// (`--max-age 0`) with the server down, it answers from the cache with a warning,
-/// like notary.
+/// With the server down, `trust verify` fails closed (exit 4) and says how to opt
+/// into cached answers; `--offline-ok` answers from what that same server served
+/// before, with a warning (notary falls back by default); data cached from another
+/// server answers nothing; `--max-age` reuse answers without asking at all.
 #[test]
 #[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
-fn verify_with_server_down_falls_back_to_the_cache_like_notary() {
+fn verify_with_server_down_fails_closed_unless_offline_is_opted_into() {
     assert_nothing_listens_on_unreachable_server();
     let peers = Peers::from_env();
     let repo = peers.repo("docker-signers");
     let image = repo.tagged("v2");
-    let (dir, notary_dir) = (tempdir(), tempdir());
-    let online = peers.trust(dir.path(), &["verify", &image]);
+    let forwarder = support::forwarder::Forwarder::to(&peers.server);
+    let (dir, reusing, notary_dir) = (tempdir(), tempdir(), tempdir());
+    let online = trust(&forwarder.url, &peers.ca, dir.path(), &["verify", &image]);
     assert_eq!(online.code, 0, "{online:?}");
+    let warm = trust(&forwarder.url, &peers.ca, reusing.path(), &["--max-age", "300", "verify", &image]);
+    assert_eq!(warm.stdout, online.stdout, "{warm:?}");
     let notary_online = peers.notary(&peers.server, notary_dir.path(), &["lookup", &repo.gun, "v2"]);
     assert_eq!(notary_online.code, 0, "{notary_online:?}");
+    forwarder.take_down();
 
-    let fresh = trust(UNREACHABLE_SERVER, &peers.ca, dir.path(), &["verify", &image]);
-    assert_eq!((fresh.code, &fresh.stdout, fresh.stderr.as_str()), (0, &online.stdout, ""), "{fresh:?}");
+    let closed = trust(&forwarder.url, &peers.ca, dir.path(), &["verify", &image]);
+    assert_eq!((closed.code, closed.stdout.as_str()), (4, ""), "{closed:?}");
+    assert!(closed.stderr.contains(&forwarder.url) && closed.stderr.contains("--offline-ok"), "{closed:?}");
 
-    let offline = trust(UNREACHABLE_SERVER, &peers.ca, dir.path(), &["--max-age", "0", "verify", &image]);
+    let offline = trust(&forwarder.url, &peers.ca, dir.path(), &["--offline-ok", "verify", &image]);
     assert_eq!((offline.code, &offline.stdout), (0, &online.stdout), "{offline:?}");
     let warning = offline.stderr.as_str();
     assert!(warning.starts_with("warning: could not reach the trust server"), "{warning:?}");
-    assert!(warning.contains(UNREACHABLE_SERVER) && warning.ends_with("using cached trust data\n"), "{warning:?}");
+    assert!(warning.contains(&forwarder.url) && warning.ends_with("using cached trust data\n"), "{warning:?}");
+
+    let elsewhere = trust(UNREACHABLE_SERVER, &peers.ca, dir.path(), &["--offline-ok", "verify", &image]);
+    assert_eq!((elsewhere.code, elsewhere.stdout.as_str()), (4, ""), "{elsewhere:?}");
+    assert!(elsewhere.stderr.contains("came from"), "another server's cache answers nothing: {elsewhere:?}");
+
+    // Opted into reuse: within the server's max-age=300, no request is made.
+    let reused = trust(&forwarder.url, &peers.ca, reusing.path(), &["--max-age", "300", "verify", &image]);
+    assert_eq!((reused.code, &reused.stdout, reused.stderr.as_str()), (0, &online.stdout, ""), "{reused:?}");
 
     let notary_offline = peers.notary(UNREACHABLE_SERVER, notary_dir.path(), &["lookup", &repo.gun, "v2"]);
     assert_eq!((notary_offline.code, &notary_offline.stdout), (0, &notary_online.stdout), "{notary_offline:?}");

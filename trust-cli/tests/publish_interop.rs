@@ -18,13 +18,12 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use live::{Live, Manifest, export_key, generate_key, ok, private_keys, snapshot, staged_changes};
 use serde_json::{Value, json};
-use support::{Mode, Outcome, UNREACHABLE_SERVER, assert_same_inspect, tempdir};
+use support::{Mode, Outcome, assert_same_inspect, assert_same_stdout, tempdir};
 use tempfile::TempDir;
 
 /// A repository made by `trust` in a temp dir: trust dirs `admin` (root and
@@ -453,24 +452,25 @@ fn docker_content_trust_pull_takes_the_digest_trust_signed() {
 // 4. An unreachable server: the change stays staged and goes out with the next sign.
 // ---------------------------------------------------------------------------
 
-/// Debian's notary-server 0.7.0 has no on-disk storage it can use here: its
-/// `sqlite3` backend fails at start with `sql: unknown driver "sqlite3"
-/// (forgotten import?)` (the driver is not compiled in), and `memory` loses every
-/// repository on a restart. So the server is "stopped" for one command by giving
-/// that command `--server` at a loopback port where nothing listens; the same
-/// trust dir (its cache and changelist) is used before and after.
+/// The server goes down between two commands (a loopback forwarder to it is
+/// stopped: Debian's notary-server 0.7.0 keeps repositories in memory only, so it
+/// cannot itself be restarted); the same trust dir and server URL are used before
+/// and after.
 #[test]
 #[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
 fn a_sign_while_the_server_is_down_stays_staged_and_the_next_sign_publishes_it() {
     let live = Live::from_env();
-    let down = UNREACHABLE_SERVER.trim_start_matches("https://");
-    assert!(TcpStream::connect(down).is_err(), "something listens on {down}; this test needs it closed");
+    let forwarder = support::forwarder::Forwarder::to(&live.server);
+    let down = forwarder.url.trim_start_matches("https://");
     let repo = Repo::new(&live, "offline");
     let manifest = live.push_manifest(&repo.name, &["v1", "v2", "v3"]);
     let dir = repo.dir("admin");
-    live.trust_ok(&dir, &["sign", &repo.tagged("v1")]); // initialises the repository
+    let sign_through =
+        |tag: &str| support::run(&mut live.trust_cmd_at(&forwarder.url, &dir, &["sign", &repo.tagged(tag)]));
+    ok("trust sign v1", sign_through("v1")); // initialises the repository
+    forwarder.take_down();
 
-    let failed = support::run(&mut live.trust_cmd_at(UNREACHABLE_SERVER, &dir, &["sign", &repo.tagged("v2")]));
+    let failed = sign_through("v2");
     assert_fails("trust sign with the server down", &failed, 4, &[down, "stay staged", &repo.gun]);
     assert!(!failed.stdout.contains("Successfully signed"), "{failed:?}");
     let staged = staged_changes(&dir, &repo.gun);
@@ -658,4 +658,61 @@ fn sign_of_a_reference_that_is_not_a_tag_fails_with_exit_2_and_writes_nothing() 
         assert_fails(&format!("trust sign {image}"), &out, 2, needles);
         assert_nothing_written(&format!("trust sign {image}"), &alice, &before);
     }
+}
+
+// ---------------------------------------------------------------------------
+// Removing the last signer leaves a repository every tool reads.
+// ---------------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
+fn after_the_last_signer_is_removed_inspect_sign_and_revoke_work_and_docker_agrees() {
+    let live = Live::from_env();
+    let repo = Repo::new(&live, "last-signer");
+    let manifest = live.push_manifest(&repo.name, &["v1", "v2"]);
+    repo.add_signers(&live, &["alice"]);
+    let (admin, alice) = (repo.dir("admin"), repo.dir("alice"));
+    live.trust_ok(&alice, &["sign", &repo.tagged("v1")]);
+    live.trust_ok(&admin, &["inspect", &repo.gun]); // the admin's cache holds what alice signed
+    live.trust_ok(&admin, &["signer", "remove", "-f", "alice", &repo.gun]);
+
+    // targets/releases is still signed by alice's key, which no role lists any more:
+    // every reader treats it as holding no targets, as docker and notary do.
+    for who in ["admin", "alice", "fresh"] {
+        for mode in Mode::ALL {
+            let config = tempdir();
+            let docker = live.docker_trust(config.path(), &mode.inspect_args(&repo.gun));
+            let ours = live.trust(&repo.dir(who), &mode.inspect_args(&repo.gun));
+            // The same output; both warn on stderr (docker through its logger).
+            assert_same_stdout(&format!("{who} after the last signer left, {mode:?}"), mode, &ours, &docker);
+            assert!(docker.stderr.contains("targets/releases"), "{docker:?}");
+            assert!(
+                ours.stderr.starts_with("warning: targets/releases: signature threshold not met"),
+                "{who}: the warning names the role: {ours:?}"
+            );
+        }
+        let verify = live.trust(&repo.dir(who), &["verify", &repo.tagged("v1")]);
+        assert_fails(&format!("{who}: verify of v1 signed by a removed signer"), &verify, 1, &["v1"]);
+    }
+    assert_eq!(notary_lookup(&live, &repo.gun, "v1"), None, "notary agrees v1 is not signed");
+
+    // A new signer joins and signs; the replacement releases file verifies everywhere.
+    repo.add_signers(&live, &["bob"]);
+    let bob = repo.dir("bob");
+    let signed = live.trust_ok(&bob, &["sign", &repo.tagged("v2")]);
+    assert!(signed.stdout.contains(&format!("Successfully signed {}", repo.tagged("v2"))), "{signed:?}");
+    assert_eq!(notary_lookup(&live, &repo.gun, "v2"), found(&manifest));
+    let inspect = live.docker_inspect(&repo.gun);
+    assert_eq!(signed_tags(&inspect), vec![row("v2", &manifest, &["bob"])]);
+    assert_eq!(signer_names(&inspect), ["bob"]);
+    for who in ["admin", "alice", "bob", "fresh"] {
+        let verified = live.trust_ok(&repo.dir(who), &["verify", &repo.tagged("v2")]);
+        assert_eq!(verified.stdout.trim(), manifest.digest, "{who}");
+        assert_eq!(live.trust(&repo.dir(who), &["verify", &repo.tagged("v1")]).code, 1, "{who}: v1 stays unsigned");
+    }
+
+    live.trust_ok(&bob, &["revoke", &repo.tagged("v2")]);
+    assert_eq!(notary_lookup(&live, &repo.gun, "v2"), None, "notary lookup v2 after trust revoke");
+    assert_eq!(signed_tags(&live.docker_inspect(&repo.gun)), vec![]);
+    assert_eq!(live.trust(&repo.dir("fresh"), &["verify", &repo.tagged("v2")]).code, 1);
 }

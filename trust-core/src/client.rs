@@ -49,12 +49,15 @@ pub struct ClientOptions {
     pub pinning: TrustPinning,
     /// The time to verify at; now when None.
     pub now: Option<DateTime<Utc>>,
-    /// Refuse to use cached trust data when the server cannot be reached (by
-    /// default an unexpired cached timestamp is used, with a warning, as notary does).
-    pub no_offline_fallback: bool,
+    /// Answer from cached trust data when the server cannot be reached: an unexpired
+    /// cached timestamp fetched from this same server, with a warning (notary's
+    /// behaviour). Off by default: a server that cannot be reached is an error, so a
+    /// pipeline gate fails closed.
+    pub offline_ok: bool,
     /// The longest a fetched timestamp is reused without asking the server again,
-    /// within the lifetime the server declares (`Cache-Control: max-age`); zero asks
-    /// every time. Default: 300 s, notary-server's own declaration.
+    /// within the lifetime the server declares (`Cache-Control: max-age`). Default:
+    /// zero, ask the server every time, so a revocation is seen on the next command;
+    /// a longer reuse delays seeing a re-signed or revoked tag by up to this long.
     pub max_timestamp_age: Duration,
     /// FIPS mode: signatures by keys of algorithms FIPS does not approve (Ed25519,
     /// RSA under 2048 bits) do not count ([`crate::crypto::algorithm`]).
@@ -67,8 +70,8 @@ impl Default for ClientOptions {
             limits: Limits::default(),
             pinning: TrustPinning::default(),
             now: None,
-            no_offline_fallback: false,
-            max_timestamp_age: Duration::from_secs(300),
+            offline_ok: false,
+            max_timestamp_age: Duration::ZERO,
             fips: false,
         }
     }
@@ -90,17 +93,13 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// Reads the `signed.version` of cached bytes (which were verified when cached).
-fn cached_version(raw: &[u8]) -> Option<u64> {
-    #[derive(serde::Deserialize)]
-    struct Signed {
-        version: u64,
-    }
-    #[derive(serde::Deserialize)]
-    struct File {
-        signed: Signed,
-    }
-    serde_json::from_slice::<File>(raw).ok().map(|f| f.signed.version)
+/// How an update treats the cached timestamp.
+#[derive(Debug, Clone, Copy)]
+struct Freshen {
+    /// A cached timestamp inside its recorded lifetime may answer without asking.
+    reuse: bool,
+    /// A cached timestamp from the same server answers when the server cannot be reached.
+    offline: bool,
 }
 
 impl Client {
@@ -158,29 +157,46 @@ impl Client {
         })
     }
 
+    /// Sets the rollback floor of `role` from its cached copy, once that copy's
+    /// signatures verify against the keys trusted now (python-tuf loads local
+    /// metadata through the trusted set the same way). A copy that does not verify is
+    /// ignored, with a warning naming it, and is no floor: a damaged cache file cannot
+    /// lock a repository out. A delegation signed only by keys its owner has since
+    /// removed is no floor either, without a warning (the reader warns about the role).
+    fn floor_from_cache(&self, set: &mut TrustedSet, role: &str, raw: &[u8], warnings: &mut Vec<String>) {
+        match set.verify_cached_version(role, raw) {
+            Ok(version) => set.set_floor(role, version),
+            Err(e) if e.is_below_threshold() => {}
+            Err(e) => warnings.push(format!(
+                "ignoring the cached {} ({e}); it is not used, not even as a rollback floor, and is replaced once the update verifies",
+                self.cache.dir().join(format!("{role}.json")).display()
+            )),
+        }
+    }
+
     /// Loads the file `meta` pins for `role` into `set` through `accept`: the cached
-    /// copy when it verifies (no download), else the remote's, fetched by hash with the
-    /// cached version as the rollback floor. Returns true when the cache served it.
+    /// copy when it is that file and verifies (no download), else the remote's,
+    /// fetched by hash with the verified cached version as the rollback floor.
+    /// Returns true when the cache served it.
     fn load_pinned(
         &self,
         set: &mut TrustedSet,
         role: &str,
         meta: &FileMeta,
         accept: impl Fn(&mut TrustedSet, Vec<u8>) -> Result<()>,
+        warnings: &mut Vec<String>,
     ) -> Result<bool> {
-        let floor = match self.cache.load(role)? {
-            Some(raw) if raw.len() as u64 == meta.length => {
-                if accept(set, raw).is_ok() {
-                    return Ok(true);
+        if let Some(raw) = self.cache.load(role)? {
+            if raw.len() as u64 == meta.length && meta.check(&raw).is_ok() {
+                // The pinned file itself: what the server would send.
+                match accept(set, raw) {
+                    Ok(()) => return Ok(true),
+                    Err(e) if e.is_below_threshold() => return Err(e),
+                    Err(_) => {}
                 }
-                // Rare: the cached copy is not the pinned file; read its version again.
-                self.cache.load(role)?.as_deref().and_then(cached_version)
+            } else {
+                self.floor_from_cache(set, role, &raw, warnings);
             }
-            Some(raw) => cached_version(&raw),
-            None => None,
-        };
-        if let Some(v) = floor {
-            set.set_floor(role, v);
         }
         let limit = self.options.limits.max_metadata_bytes;
         if meta.length > limit {
@@ -197,18 +213,30 @@ impl Client {
 
     /// Brings the repository's trust data up to date and returns a verified view.
     /// Nothing is written to the cache unless every top-level file verified.
+    ///
+    /// The server is asked for its timestamp unless the caller opted into reuse
+    /// ([`ClientOptions::max_timestamp_age`]); when it cannot be reached, cached
+    /// trust data answers only with [`ClientOptions::offline_ok`].
     pub fn update(&self) -> Result<Repository<'_>> {
-        self.update_with(true)
+        self.update_with(Freshen { reuse: true, offline: self.options.offline_ok })
+    }
+
+    /// Like [`Client::update`], for a command that stages a change before it
+    /// publishes: when the server cannot be reached, cached trust data from this
+    /// server answers, so that the change is staged and published by a later command.
+    /// (The publish itself starts from [`Client::update_from_server`].)
+    pub fn update_for_staging(&self) -> Result<Repository<'_>> {
+        self.update_with(Freshen { reuse: true, offline: true })
     }
 
     /// Like [`Client::update`], always asking the server for its current timestamp
     /// and never falling back to cached trust data (before a publish, which must
     /// start from the newest state).
     pub fn update_from_server(&self) -> Result<Repository<'_>> {
-        self.update_with(false)
+        self.update_with(Freshen { reuse: false, offline: false })
     }
 
-    fn update_with(&self, reuse_fresh_timestamp: bool) -> Result<Repository<'_>> {
+    fn update_with(&self, freshen: Freshen) -> Result<Repository<'_>> {
         let mut writes: Vec<String> = Vec::new();
         let mut warnings = Vec::new();
         let ctx = self.context();
@@ -234,7 +262,7 @@ impl Client {
             }
         };
         let fresh_for;
-        let first = self.update_top(&mut set, &mut writes, &mut warnings, reuse_fresh_timestamp);
+        let first = self.update_top(&mut set, &mut writes, &mut warnings, freshen);
         let needs_root = match &first {
             Ok(_) => !set.root_matches_snapshot(),
             Err(e) => e.kind() == ErrorKind::Verification,
@@ -251,7 +279,7 @@ impl Client {
                 }
                 _ => {
                     writes.retain(|role| role == "root");
-                    fresh_for = self.update_top(&mut set, &mut writes, &mut warnings, reuse_fresh_timestamp)?;
+                    fresh_for = self.update_top(&mut set, &mut writes, &mut warnings, freshen)?;
                     if !set.root_matches_snapshot() {
                         return Err(Error::verification(
                             "root",
@@ -275,66 +303,99 @@ impl Client {
         })
     }
 
-    /// A cached timestamp still inside its recorded freshness lifetime.
+    /// A cached timestamp fetched from this server and still inside its recorded
+    /// lifetime, when the caller opted into reuse.
     fn fresh_cached_timestamp(&self, cached: Option<&Vec<u8>>) -> Option<Vec<u8>> {
         let raw = cached?;
         let now = self.now();
-        (!self.options.max_timestamp_age.is_zero() && self.freshness.is_fresh(raw, now)).then(|| raw.clone())
+        (!self.options.max_timestamp_age.is_zero() && self.freshness.is_fresh(self.remote.url(), raw, now))
+            .then(|| raw.clone())
     }
 
-    /// Timestamp → snapshot → targets against the current trusted root. Returns how
-    /// long a newly fetched timestamp may be reused.
+    /// True when the cached trust data was last fetched from this client's server.
+    fn cache_is_from_this_server(&self) -> bool {
+        self.freshness.origin().as_deref() == Some(self.remote.url())
+    }
+
+    /// The cached timestamp to answer with when the server cannot be reached (`e`):
+    /// only with `freshen.offline`, and only one fetched from this same server.
+    fn offline_timestamp(
+        &self,
+        e: Error,
+        cached: Option<Vec<u8>>,
+        freshen: Freshen,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<u8>> {
+        let Some(raw) = cached else { return Err(e) };
+        let from_here = self.cache_is_from_this_server();
+        if !freshen.offline {
+            if !from_here {
+                return Err(e);
+            }
+            return Err(e.noted(
+                "cached trust data from this server exists; to answer from it while the server cannot be reached, opt in with --offline-ok (TRUST_OFFLINE_OK=1)",
+            ));
+        }
+        if !from_here {
+            let origin = self.freshness.origin().unwrap_or_else(|| "an unrecorded server".into());
+            return Err(e.noted(format!(
+                "the cached trust data came from {origin}, not {}; it only guards against rollbacks and cannot answer",
+                self.remote.url()
+            )));
+        }
+        warnings.push(format!("could not reach the trust server ({e}); using cached trust data"));
+        Ok(raw)
+    }
+
+    /// Timestamp → snapshot → targets against the current trusted root. Returns, when
+    /// the timestamp was fetched from the server, how long it may be reused.
     fn update_top(
         &self,
         set: &mut TrustedSet,
         writes: &mut Vec<String>,
         warnings: &mut Vec<String>,
-        reuse_fresh_timestamp: bool,
+        freshen: Freshen,
     ) -> Result<Option<Duration>> {
         let cached_ts = self.cache.load("timestamp")?;
-        if let Some(v) = cached_ts.as_deref().and_then(cached_version) {
-            set.set_floor("timestamp", v);
+        if let Some(raw) = &cached_ts {
+            self.floor_from_cache(set, "timestamp", raw, warnings);
         }
         let limit = self.options.limits.max_timestamp_bytes;
-        let mut fresh_for = None;
-        let reusable = if reuse_fresh_timestamp { self.fresh_cached_timestamp(cached_ts.as_ref()) } else { None };
+        let mut fetched_for = None;
+        let reusable = if freshen.reuse { self.fresh_cached_timestamp(cached_ts.as_ref()) } else { None };
         let fetched = match reusable {
-            Some(raw) => Ok(Some((raw, None))),
-            None => self.remote.fetch_with_max_age(&self.gun, &RemoteFile::Current("timestamp"), limit),
+            Some(raw) => Ok(Some((raw, None, false))),
+            None => self
+                .remote
+                .fetch_with_max_age(&self.gun, &RemoteFile::Current("timestamp"), limit)
+                .map(|f| f.map(|(raw, max_age)| (raw, max_age, true))),
         };
         let ts = match fetched {
-            Ok(Some((raw, max_age))) => {
-                if let Some(age) = max_age {
-                    fresh_for = Some(age.min(self.options.max_timestamp_age)).filter(|d| !d.is_zero());
-                    writes.push("timestamp".into());
-                } else if cached_ts.as_ref() != Some(&raw) {
+            Ok(Some((raw, max_age, from_server))) => {
+                if from_server {
+                    let lifetime = max_age.unwrap_or_default().min(self.options.max_timestamp_age);
+                    fetched_for = Some(lifetime);
+                }
+                if cached_ts.as_ref() != Some(&raw) {
                     writes.push("timestamp".into());
                 }
                 raw
             }
             Ok(None) => return Err(self.not_found()),
-            Err(e) if e.kind() == ErrorKind::Network && reuse_fresh_timestamp && !self.options.no_offline_fallback => {
-                match cached_ts.clone() {
-                    Some(raw) => {
-                        warnings.push(format!("could not reach the trust server ({e}); using cached trust data"));
-                        raw
-                    }
-                    None => return Err(e),
-                }
-            }
+            Err(e) if e.kind() == ErrorKind::Network => self.offline_timestamp(e, cached_ts, freshen, warnings)?,
             Err(e) => return Err(e),
         };
         set.update_timestamp(ts)?;
         let pin = set.snapshot_pin()?.clone();
-        if !self.load_pinned(set, "snapshot", &pin, TrustedSet::update_snapshot)? {
+        if !self.load_pinned(set, "snapshot", &pin, TrustedSet::update_snapshot, warnings)? {
             writes.push("snapshot".into());
         }
         let meta =
             set.meta_for("targets").cloned().ok_or_else(|| Error::verification("snapshot", "no meta for targets"))?;
-        if !self.load_pinned(set, "targets", &meta, TrustedSet::update_targets)? {
+        if !self.load_pinned(set, "targets", &meta, TrustedSet::update_targets, warnings)? {
             writes.push("targets".into());
         }
-        Ok(fresh_for)
+        Ok(fetched_for)
     }
 
     /// Walks root versions N+1, N+2, … until the server has no newer one. Returns how
@@ -381,7 +442,8 @@ pub struct Repository<'c> {
     skipped: HashSet<String>,
     warnings: Vec<String>,
     pending: Vec<String>,
-    /// How long the newly fetched timestamp stays fresh, recorded on commit.
+    /// Set when the timestamp was fetched from the server: how long it may be
+    /// reused, recorded with the server's URL on commit.
     fresh_for: Option<Duration>,
     /// Lookups do not commit (a command that will publish first).
     hold_writes: bool,
@@ -446,8 +508,13 @@ impl Repository<'_> {
             }
         }
         if let (Some(lifetime), Some(ts)) = (self.fresh_for.take(), self.set.raw("timestamp")) {
-            let now = self.client.now();
-            self.client.freshness.record(ts, now, lifetime)?;
+            let freshness = &self.client.freshness;
+            let server = self.client.remote.url();
+            // With no reuse, the record only says where the data came from: rewrite it
+            // only when that changes.
+            if !lifetime.is_zero() || !freshness.is_recorded(server, ts) {
+                freshness.record(server, ts, self.client.now(), lifetime)?;
+            }
         }
         Ok(())
     }
@@ -467,7 +534,7 @@ impl Repository<'_> {
             return Ok(());
         };
         let accept = |set: &mut TrustedSet, raw: Vec<u8>| set.update_delegation(role, raw);
-        match self.client.load_pinned(&mut self.set, role, &meta, accept) {
+        match self.client.load_pinned(&mut self.set, role, &meta, accept, &mut self.warnings) {
             Ok(from_cache) => {
                 if !from_cache {
                     self.pending.push(role.to_owned());
@@ -477,6 +544,13 @@ impl Repository<'_> {
             Err(Error::Expired { role, expires }) => {
                 self.warnings.push(format!("{role} expired at {expires}; its signatures are ignored"));
                 self.skipped.insert(role);
+                Ok(())
+            }
+            Err(e) if e.is_below_threshold() => {
+                // notary and docker skip such a role: its owner removed the keys that
+                // signed it, so it holds no trusted targets until a listed key signs it.
+                self.warnings.push(format!("{e}; it is treated as holding no targets until a current signer signs it"));
+                self.skipped.insert(role.to_owned());
                 Ok(())
             }
             Err(e) => Err(e),

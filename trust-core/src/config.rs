@@ -30,8 +30,10 @@ pub fn trust_dir(explicit: Option<&Path>) -> PathBuf {
 
 /// Trust server for a reference: `explicit` (`--server`), else `$DOCKER_CONTENT_TRUST_SERVER`,
 /// else `https://notary.docker.io` for `docker.io`, else `https://<domain>`. An explicit or
-/// environment value must be an `https://` or `file://` URL (error
-/// `valid https URL required for trust server, got X`); a trailing `/` is dropped.
+/// environment value must be an `https://` or `file://` URL, or `http://` to a loopback
+/// host (`localhost`, `127.0.0.0/8`, `[::1]`: a local proxy or test server; the same rule
+/// as [`crate::remote::open`]); anything else is docker's error `valid https URL required
+/// for trust server, got X`. A trailing `/` is dropped.
 pub fn trust_server(reference: &Reference, explicit: Option<&str>) -> Result<String, Error> {
     let from_env = std::env::var(TRUST_SERVER_ENV).ok();
     trust_server_from(reference, explicit, from_env.as_deref())
@@ -63,15 +65,18 @@ fn trust_server_from(reference: &Reference, explicit: Option<&str>, from_env: Op
     Ok(format!("https://{}", reference.domain()))
 }
 
-/// Accepts `https://host[:port][/path]` and `file:///abs/dir`.
+/// Accepts `https://host[:port][/path]`, `http://` to a loopback host and `file:///abs/dir`.
 fn checked_server_url(url: &str) -> Result<String, Error> {
     let valid = match reqwest::Url::parse(url) {
         Ok(u) if u.scheme() == "https" => u.host_str().is_some_and(|h| !h.is_empty()),
+        Ok(u) if u.scheme() == "http" => crate::remote::is_loopback(&u),
         Ok(u) if u.scheme() == "file" => url.starts_with("file://") && u.to_file_path().is_ok(),
         _ => false,
     };
     if !valid {
-        return Err(Error::InvalidInput(format!("valid https URL required for trust server, got {url}")));
+        return Err(Error::InvalidInput(format!(
+            "valid https URL required for trust server, got {url} (http:// only for a loopback host)"
+        )));
     }
     Ok(url.trim_end_matches('/').to_owned())
 }
@@ -110,14 +115,22 @@ mod tests {
 
     #[test]
     fn non_https_servers_are_refused() {
-        for bad in ["http://notary.example", "notary.example", "ftp://x", "https://", "file:relative"] {
+        for bad in
+            ["http://notary.example", "http://10.0.0.1", "notary.example", "ftp://x", "https://", "file:relative"]
+        {
             let e = server("ubuntu", Some(bad), None).err();
             let msg = e.as_ref().map(|e| e.to_string()).unwrap_or_default();
-            assert_eq!(msg, format!("valid https URL required for trust server, got {bad}"));
+            assert_eq!(
+                msg,
+                format!("valid https URL required for trust server, got {bad} (http:// only for a loopback host)")
+            );
             assert_eq!(e.map(|e| e.kind()), Some(crate::ErrorKind::InvalidInput));
         }
         // The environment value is checked the same way.
         assert!(server("ubuntu", None, Some("http://x")).is_err());
+        for local in ["http://localhost:4443", "http://127.0.0.1:8080/", "http://[::1]:4443"] {
+            assert_eq!(server("ubuntu", Some(local), None).ok().as_deref(), Some(local.trim_end_matches('/')));
+        }
     }
 
     #[test]

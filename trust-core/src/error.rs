@@ -60,6 +60,17 @@ pub enum Error {
         /// Why it failed.
         reason: String,
     },
+    /// A delegation's signatures from keys its parent still lists do not reach the
+    /// threshold (its owner removed or replaced the keys that signed it), and no
+    /// signature by a listed key failed to verify. Readers treat such a delegation as
+    /// holding no targets, as notary and docker do; see [`Error::is_below_threshold`].
+    #[error("{role}: {reason}")]
+    BelowThreshold {
+        /// The delegation role.
+        role: String,
+        /// The threshold and how many listed keys signed.
+        reason: String,
+    },
     /// Metadata is past its expiry time.
     #[error("{role}: metadata expired at {expires}")]
     Expired {
@@ -119,12 +130,24 @@ impl Error {
             Error::RepositoryNotFound { .. } | Error::TagNotSigned { .. } | Error::DigestNotSigned { .. } => {
                 ErrorKind::NotSigned
             }
-            Error::Verification { .. } | Error::Expired { .. } | Error::Malformed { .. } => ErrorKind::Verification,
+            Error::Verification { .. }
+            | Error::BelowThreshold { .. }
+            | Error::Expired { .. }
+            | Error::Malformed { .. } => ErrorKind::Verification,
             Error::Network { .. } | Error::Conflict(_) => ErrorKind::Network,
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
             Error::Io { .. } => ErrorKind::Io,
             Error::Key(_) => ErrorKind::Key,
             Error::Noted { source, .. } => source.kind(),
+        }
+    }
+
+    /// True for [`Error::BelowThreshold`] (also under a note).
+    pub fn is_below_threshold(&self) -> bool {
+        match self {
+            Error::BelowThreshold { .. } => true,
+            Error::Noted { source, .. } => source.is_below_threshold(),
+            _ => false,
         }
     }
 

@@ -40,7 +40,7 @@ impl Session {
     /// network is needed), and lookups on it do not write the cache (the publish
     /// refreshes it once the server accepted the upload).
     pub fn current(&self) -> Result<Repository<'_>> {
-        let mut repo = self.client.update()?;
+        let mut repo = self.client.update_for_staging()?;
         repo.hold_cache_writes();
         Ok(repo)
     }

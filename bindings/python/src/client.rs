@@ -20,8 +20,8 @@ use crate::errors::from_core;
 /// `$DOCKER_CONFIG/trust`). `ca` is a CA bundle for the trust server (default: the
 /// system's roots plus `$DOCKER_CONFIG/tls/<host:port>/*.crt`). Paths may be `str`
 /// or `os.PathLike`. `max_age` is how many seconds a fetched timestamp is reused
-/// without asking the server again (default 300, as the `trust` CLI; 0 asks every
-/// time). `timeout` is the per-request timeout in seconds (default 30).
+/// without asking the server again (default 0, as the `trust` CLI: the server is
+/// asked every time, so a revocation is seen on the next call). `timeout` is the per-request timeout in seconds (default 30).
 ///
 /// Key passphrases come from `DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE` and
 /// `DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE` (read at each call), the OS keyring

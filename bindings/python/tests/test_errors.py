@@ -98,9 +98,9 @@ def test_client_settings(tmp_path):
     assert client.server == "https://localhost:1"
     assert client.trust_dir == tmp_path
     assert client.ca == UNRELATED_CA
-    assert client.max_age == 300
+    assert client.max_age == 0, "fresh by default: the server is asked every time"
     assert repr(client) == f"trustkit.Client(server='https://localhost:1', trust_dir='{tmp_path}', ca='{UNRELATED_CA}')"
-    assert trustkit.Client(max_age=0).max_age == 0
+    assert trustkit.Client(max_age=30).max_age == 30
     assert trustkit.Client().server is None
 
 

@@ -11,6 +11,7 @@ use std::process::Command;
 use serde::Deserialize;
 use tempfile::TempDir;
 
+pub mod forwarder;
 mod outcome;
 pub use outcome::{Outcome, run};
 

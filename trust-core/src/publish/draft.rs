@@ -23,6 +23,13 @@ pub fn empty_targets() -> Value {
     json!({"_type": "Targets", "delegations": {"keys": {}, "roles": []}, "expires": "", "targets": {}, "version": 0})
 }
 
+/// An empty targets file that replaces version `version` of a role.
+pub fn empty_targets_after(version: u64) -> Value {
+    let mut value = empty_targets();
+    value["version"] = json!(version);
+    value
+}
+
 fn invalid(role: &str, reason: impl std::fmt::Display) -> Error {
     Error::InvalidInput(format!("{role}: {reason}"))
 }

@@ -146,6 +146,10 @@ fn load_roles(repo: &mut Repository<'_>, draft: &mut Draft, staged: &[Staged]) -
                 && let Some(raw) = repo.trusted().raw(&role)
             {
                 draft.load(&role, signed_value(&role, raw)?);
+            } else if let Some(version) = repo.trusted().superseded_version(&role) {
+                // Its file is no longer signed by a listed key: start it again, empty,
+                // above the version the server holds.
+                draft.load(&role, draft::empty_targets_after(version));
             }
         }
     }

@@ -72,6 +72,9 @@ pub struct TrustedSet {
     targets: Option<Verified<Targets>>,
     delegations: HashMap<String, Verified<Targets>>,
     floors: HashMap<String, u64>,
+    /// Delegations the snapshot lists whose signatures no longer meet their
+    /// threshold, by the version a replacement must exceed.
+    superseded: HashMap<String, u64>,
 }
 
 /// Parses a metadata file into its envelope and typed `signed` value. (serde_json
@@ -114,6 +117,7 @@ impl TrustedSet {
             targets: None,
             delegations: HashMap::new(),
             floors: HashMap::new(),
+            superseded: HashMap::new(),
         }
     }
 
@@ -150,6 +154,7 @@ impl TrustedSet {
         self.snapshot = None;
         self.targets = None;
         self.delegations.clear();
+        self.superseded.clear();
         Ok(())
     }
 
@@ -191,6 +196,7 @@ impl TrustedSet {
         self.snapshot = Some(Verified { signed: snapshot, raw: Arc::new(raw) });
         self.targets = None;
         self.delegations.clear();
+        self.superseded.clear();
         Ok(())
     }
 
@@ -227,6 +233,7 @@ impl TrustedSet {
         self.check_expiry(ROLE, &targets.expires)?;
         self.targets = Some(Verified { signed: targets, raw });
         self.delegations.clear();
+        self.superseded.clear();
         Ok(())
     }
 
@@ -238,7 +245,61 @@ impl TrustedSet {
 
     /// Accepts a delegation file: its parent must be trusted and delegate to it, the
     /// snapshot must list it, and a threshold of the keys the parent names must sign.
+    ///
+    /// A file the snapshot pins whose signatures by the listed keys fall short of the
+    /// threshold, with none of them invalid, is [`Error::BelowThreshold`]: its owner
+    /// removed the keys that signed it. Its version is kept
+    /// ([`TrustedSet::superseded_version`]) so that a replacement is published above it.
     pub fn update_delegation(&mut self, role: &str, raw: Vec<u8>) -> Result<()> {
+        self.pinned_meta(role, &raw)?;
+        let raw = Arc::new(raw);
+        let (targets, signed) = {
+            let (envelope, targets) = parse_targets(role, &raw)?;
+            let signed = self.check_signed_by_parent(role, &envelope);
+            (targets, signed)
+        };
+        if let Err(e) = signed {
+            if e.is_below_threshold() {
+                let floor = self.floors.get(role).copied().unwrap_or(0);
+                self.superseded.insert(role.to_owned(), targets.version.max(floor));
+            }
+            return Err(e);
+        }
+        targets.check_structure(role).map_err(|e| Error::verification(role, e))?;
+        self.check_version(role, targets.version)?;
+        self.check_expiry(role, &targets.expires)?;
+        self.delegations.insert(role.to_owned(), Verified { signed: targets, raw });
+        Ok(())
+    }
+
+    /// The version of a delegation the snapshot lists but whose signatures no longer
+    /// meet its threshold (see [`TrustedSet::update_delegation`]).
+    pub fn superseded_version(&self, role: &str) -> Option<u64> {
+        self.superseded.get(role).copied()
+    }
+
+    /// The `signed.version` of a cached copy of `role`, once its signatures verify
+    /// against the keys trusted for `role` now (root's keys for `timestamp`, `snapshot`
+    /// and `targets`; the trusted parent's for a delegation). Expiry, hashes and floors
+    /// are not checked: the result only serves as the rollback floor for `role`, and a
+    /// copy that does not verify must not be one.
+    pub fn verify_cached_version(&self, role: &str, raw: &[u8]) -> Result<u64> {
+        #[derive(serde::Deserialize)]
+        struct Versioned {
+            version: u64,
+        }
+        let envelope = Envelope::parse(raw).map_err(|e| Error::malformed(role, e))?;
+        if role.starts_with("targets/") {
+            self.check_signed_by_parent(role, &envelope)?;
+        } else {
+            self.check_signed_by_root(role, &envelope)?;
+        }
+        let signed: Versioned = serde_json::from_str(envelope.signed.get()).map_err(|e| Error::malformed(role, e))?;
+        Ok(signed.version)
+    }
+
+    /// Checks that a threshold of the keys `role`'s trusted parent lists for it signed.
+    fn check_signed_by_parent(&self, role: &str, envelope: &Envelope<'_>) -> Result<()> {
         if !wire::is_valid_role_name(role) || !role.starts_with("targets/") {
             return Err(Error::verification(role, "not a valid delegation role name"));
         }
@@ -249,26 +310,15 @@ impl TrustedSet {
         let entry = parent
             .delegation(role)
             .ok_or_else(|| Error::verification(role, format!("{parent_name} does not delegate to it")))?;
-        self.pinned_meta(role, &raw)?;
-        let raw = Arc::new(raw);
-        let targets = {
-            let (envelope, targets) = parse_targets(role, &raw)?;
-            signatures::check_threshold(
-                role,
-                envelope.signed,
-                &envelope.signatures,
-                &parent.delegations.keys,
-                &entry.keyids,
-                entry.threshold,
-                self.ctx.provider,
-            )?;
-            targets
-        };
-        targets.check_structure(role).map_err(|e| Error::verification(role, e))?;
-        self.check_version(role, targets.version)?;
-        self.check_expiry(role, &targets.expires)?;
-        self.delegations.insert(role.to_owned(), Verified { signed: targets, raw });
-        Ok(())
+        signatures::check_delegation_threshold(
+            role,
+            envelope.signed,
+            &envelope.signatures,
+            &parent.delegations.keys,
+            &entry.keyids,
+            entry.threshold,
+            self.ctx.provider,
+        )
     }
 
     fn check_signed_by_root(&self, role: &str, envelope: &Envelope<'_>) -> Result<()> {

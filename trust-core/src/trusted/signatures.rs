@@ -25,6 +25,25 @@ pub(crate) fn check_threshold(
     threshold: u64,
     provider: &dyn CryptoProvider,
 ) -> Result<()> {
+    check_delegation_threshold(role, signed, signatures, keys, keyids, threshold, provider).map_err(|e| match e {
+        Error::BelowThreshold { role, reason } => Error::Verification { role, reason },
+        e => e,
+    })
+}
+
+/// [`check_threshold`] for a delegation: a shortfall with no signature by a listed key
+/// rejected (the keys that signed are no longer listed, or too few signed) is
+/// [`Error::BelowThreshold`], which readers treat as a delegation holding no targets;
+/// a rejected signature stays a verification failure.
+pub(crate) fn check_delegation_threshold(
+    role: &str,
+    signed: &RawValue,
+    signatures: &[Signature],
+    keys: &BTreeMap<String, PublicKey>,
+    keyids: &[String],
+    threshold: u64,
+    provider: &dyn CryptoProvider,
+) -> Result<()> {
     if signatures.is_empty() {
         return Err(Error::verification(role, "metadata has no signatures"));
     }
@@ -61,11 +80,14 @@ pub(crate) fn check_threshold(
             "signature threshold not met: {} valid signature(s) from distinct keys, {threshold} required",
             counted.len()
         );
-        if !failures.is_empty() {
-            reason.push_str(" (");
-            reason.push_str(&failures.join("; "));
-            reason.push(')');
+        if failures.is_empty() {
+            // Nothing a listed key signed was rejected: the file is signed by keys the
+            // role no longer lists (or by too few of them).
+            return Err(Error::BelowThreshold { role: role.to_owned(), reason });
         }
+        reason.push_str(" (");
+        reason.push_str(&failures.join("; "));
+        reason.push(')');
         return Err(Error::verification(role, reason));
     }
     Ok(())

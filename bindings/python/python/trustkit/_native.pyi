@@ -19,7 +19,7 @@ class Client:
     None for ``~/.docker/trust`` (or ``$DOCKER_CONFIG/trust``). ``ca``: CA bundle for
     the trust server, None for the system's roots plus ``$DOCKER_CONFIG/tls/<host:port>/``.
     ``max_age``: seconds a fetched timestamp is reused without asking the server
-    (default 300; 0 asks every time). ``timeout``: per-request timeout in seconds
+    (default 0: the server is asked every time). ``timeout``: per-request timeout in seconds
     (default 30).
 
     Immutable and thread-safe; every method releases the GIL during network and
