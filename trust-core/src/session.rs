@@ -35,12 +35,18 @@ impl Session {
         Ok(Session { client, keys, changelist, staged: RefCell::new(Vec::new()) })
     }
 
-    /// The repository's verified state, for an operation that will publish: from the
-    /// cache when the server cannot be reached (so the change is staged before the
-    /// network is needed), and lookups on it do not write the cache (the publish
-    /// refreshes it once the server accepted the upload).
+    /// The repository's verified state, for an operation that will publish: the
+    /// server's newest state, as docker asks for it before choosing the roles to sign
+    /// (a cached timestamp, however fresh, can predate a signer another client just
+    /// added); from the cache when the server cannot be reached (so the change is
+    /// staged before the network is needed). Lookups on it do not write the cache
+    /// (the publish refreshes it once the server accepted the upload).
     pub fn current(&self) -> Result<Repository<'_>> {
-        let mut repo = self.client.update()?;
+        let mut repo = match self.client.update_from_server() {
+            // `update` falls back to the cache (with a warning) unless told not to.
+            Err(e) if e.kind() == ErrorKind::Network => self.client.update()?,
+            other => other?,
+        };
         repo.hold_cache_writes();
         Ok(repo)
     }
