@@ -68,6 +68,25 @@ impl Session {
         Ok(())
     }
 
+    /// Stages every change, or none: when one cannot be staged, those this call
+    /// staged are taken back.
+    pub fn stage_all(&self, changes: &[Change]) -> Result<()> {
+        let mut own = Vec::with_capacity(changes.len());
+        for change in changes {
+            match self.changelist.stage(change) {
+                Ok(path) => own.push(path),
+                Err(e) => {
+                    for path in own {
+                        let _ = std::fs::remove_file(path);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        self.staged.borrow_mut().extend(own);
+        Ok(())
+    }
+
     /// Publishes everything staged for the repository. On a failure other than the
     /// network, this operation's own changes are taken back; on a network failure
     /// everything stays staged and the error says how many changes wait where.
