@@ -63,27 +63,14 @@ impl Session {
 
     /// Stages a change on disk (before any upload).
     pub fn stage(&self, change: &Change) -> Result<()> {
-        let path = self.changelist.stage(change)?;
-        self.staged.borrow_mut().push(path);
-        Ok(())
+        self.stage_all(std::slice::from_ref(change))
     }
 
-    /// Stages every change, or none: when one cannot be staged, those this call
-    /// staged are taken back.
+    /// Stages every change as one group, all or none: a kill or a failed write
+    /// part-way leaves none of them to publish (see [`Changelist::stage_group`]).
     pub fn stage_all(&self, changes: &[Change]) -> Result<()> {
-        let mut own = Vec::with_capacity(changes.len());
-        for change in changes {
-            match self.changelist.stage(change) {
-                Ok(path) => own.push(path),
-                Err(e) => {
-                    for path in own {
-                        let _ = std::fs::remove_file(path);
-                    }
-                    return Err(e);
-                }
-            }
-        }
-        self.staged.borrow_mut().extend(own);
+        let paths = self.changelist.stage_group(changes)?;
+        self.staged.borrow_mut().extend(paths);
         Ok(())
     }
 
