@@ -28,7 +28,7 @@ pub use change::{Action, Change, DelegationEdit, Kind};
 pub use changelist::{Changelist, Staged};
 pub use draft::Draft;
 pub use keys::StoreKeys;
-pub use roles::signable_roles;
+pub use roles::{NO_SIGNABLE_ROLE, signable_roles};
 
 use crate::client::{Client, Repository};
 use crate::crypto::keyid::canonical_key_id;
