@@ -61,12 +61,7 @@ impl Session {
         e.noted(format!("these key files could not be read (damaged or truncated?): {}", names.join(", ")))
     }
 
-    /// Stages a change on disk (before any upload).
-    pub fn stage(&self, change: &Change) -> Result<()> {
-        self.stage_all(std::slice::from_ref(change))
-    }
-
-    /// Stages every change as one group, all or none: a kill or a failed write
+    /// Stages changes on disk (before any upload) as one group, all or none: a kill or a failed write
     /// part-way leaves none of them to publish (see [`Changelist::stage_group`]).
     pub fn stage_all(&self, changes: &[Change]) -> Result<()> {
         let paths = self.changelist.stage_group(changes)?;
