@@ -65,9 +65,10 @@ pub fn add(settings: &Settings, args: &SignerAddArgs, out: &mut dyn Write) -> Re
         let _ = writeln!(out, "Adding signer \"{}\" to {repo}...", args.name);
         let result = (|| -> Result<(), Failure> {
             let session = Session::open(settings, &Reference::parse(repo)?)?;
-            for r in [role.as_str(), RELEASES_ROLE] {
-                session.stage(&Change::add_delegation(r, keys.clone(), vec![String::new()]))?;
-            }
+            // One group: a kill between the two leaves neither to publish.
+            let changes =
+                [role.as_str(), RELEASES_ROLE].map(|r| Change::add_delegation(r, keys.clone(), vec![String::new()]));
+            session.stage_all(&changes)?;
             if publish_staged(&session)?.initialized {
                 let _ = writeln!(out, "Initializing signed repository for {repo}...");
                 let _ = writeln!(out, "Successfully initialized \"{repo}\"");
@@ -142,8 +143,10 @@ pub fn remove(settings: &Settings, args: &SignerRemoveArgs, out: &mut dyn Write)
                     return Ok(false);
                 }
             }
-            session.stage(&Change::remove_delegation_keys(RELEASES_ROLE, signer.key_ids.clone()))?;
-            session.stage(&Change::delete_delegation(&role))?;
+            session.stage_all(&[
+                Change::remove_delegation_keys(RELEASES_ROLE, signer.key_ids.clone()),
+                Change::delete_delegation(&role),
+            ])?;
             publish_staged(&session)?;
             Ok(true)
         })();

@@ -1,6 +1,12 @@
 //! Writing a file so that readers see the old bytes or the new ones, never a mix, and
 //! a crash leaves no half-written file: a temporary file in the same directory is
 //! written and fsynced, renamed into place, then the directory is fsynced.
+//!
+//! A process killed while writing (SIGKILL, a power cut) cannot remove its temporary
+//! file. So each one is named `.tmp-<pid>-<random>` and locked by its writer, and the
+//! first write of a process into a directory removes the temporary files there whose
+//! writer is gone: its process no longer runs (Linux: no `/proc/<pid>`) and nobody
+//! holds the file's lock.
 
 use std::fs;
 use std::io::Write as _;
@@ -35,13 +41,17 @@ pub fn write(path: &Path, bytes: &[u8], access: Access, replace: bool) -> Result
         }
         builder.create(&dir).map_err(|e| Error::io(&dir, e))?;
     }
+    sweep_once(&dir);
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".tmp-");
+    builder.prefix(&prefix);
     #[cfg(unix)]
     if access == Access::Private {
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
     }
     let mut tmp = builder.tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
+    // Held until the file is closed: tells a sweeping process this writer is alive.
+    tmp.as_file().lock().map_err(|e| Error::io(tmp.path(), e))?;
     tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|e| Error::io(tmp.path(), e))?;
     if replace {
         tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
@@ -49,6 +59,48 @@ pub fn write(path: &Path, bytes: &[u8], access: Access, replace: bool) -> Result
         tmp.persist_noclobber(path).map_err(|e| Error::io(path, e.error))?;
     }
     sync_dir(&dir)
+}
+
+/// How temporary files' names start.
+const TEMP_PREFIX: &str = ".tmp-";
+
+/// Removes, once per process and directory, the temporary files in `dir` that
+/// killed writers left behind. Best effort: a file that cannot be removed stays.
+fn sweep_once(dir: &Path) {
+    static SWEPT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    {
+        let Ok(mut swept) = SWEPT.lock() else { return };
+        if swept.iter().any(|d| d == dir) {
+            return;
+        }
+        swept.push(dir.to_owned());
+    }
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(writer_pid) else { continue };
+        if pid != std::process::id() && !process_runs(pid) && unlocked(&entry.path()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The writer's process ID in a temporary file's name (`.tmp-<pid>-<random>`).
+fn writer_pid(name: &str) -> Option<u32> {
+    name.strip_prefix(TEMP_PREFIX)?.split_once('-')?.0.parse().ok()
+}
+
+/// Whether process `pid` runs. Without `/proc` nothing can be told from the ID, and
+/// only the lock decides.
+fn process_runs(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    proc.join("self").exists() && proc.join(pid.to_string()).exists()
+}
+
+/// True when nobody holds `path`'s lock (its writer is gone, even one in another PID
+/// namespace sharing the directory).
+fn unlocked(path: &Path) -> bool {
+    fs::File::open(path).is_ok_and(|f| f.try_lock().is_ok())
 }
 
 /// Makes a rename in `dir` durable.
@@ -86,6 +138,33 @@ mod tests {
         assert_eq!(fs::metadata(dir.path().join("a")).unwrap().permissions().mode() & 0o777, 0o700);
         let names: Vec<_> = fs::read_dir(dir.path().join("a/b")).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["file"], "no temporary file is left behind");
+    }
+
+    #[test]
+    fn temporary_files_of_writers_that_are_gone_are_removed_and_others_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // No process has ID u32::MAX - 1 (Linux PIDs stop at 2^22).
+        let dead = dir.path().join(format!("{TEMP_PREFIX}{}-abc123", u32::MAX - 1));
+        let held = dir.path().join(format!("{TEMP_PREFIX}{}-def456", u32::MAX - 2));
+        let mine = dir.path().join(format!("{TEMP_PREFIX}{}-ghi789", std::process::id()));
+        let other = dir.path().join(".tmp-unknown");
+        for f in [&dead, &held, &mine, &other] {
+            fs::write(f, b"partial").unwrap();
+        }
+        let lock = fs::File::open(&held).unwrap();
+        lock.lock().unwrap(); // a live writer in another PID namespace
+        write(&dir.path().join("file"), b"new", Access::Private, true).unwrap();
+        let mut names: Vec<_> =
+            fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        let mut want: Vec<String> = [&held, &mine, &other]
+            .iter()
+            .map(|p| p.file_name().unwrap().to_str().unwrap().to_owned())
+            .chain(["file".to_owned()])
+            .collect();
+        want.sort();
+        assert_eq!(names, want);
+        drop(lock);
     }
 
     #[test]

@@ -221,12 +221,14 @@ impl Client {
         self.update_with(Freshen { reuse: true, offline: self.options.offline_ok })
     }
 
-    /// Like [`Client::update`], for a command that stages a change before it
-    /// publishes: when the server cannot be reached, cached trust data from this
+    /// For a command that stages a change before it publishes: always asks the
+    /// server for its timestamp (the roles to sign are chosen from the newest state,
+    /// as docker chooses them: a reused timestamp can predate a signer another client
+    /// just added), and when the server cannot be reached, cached trust data from this
     /// server answers, so that the change is staged and published by a later command.
     /// (The publish itself starts from [`Client::update_from_server`].)
     pub fn update_for_staging(&self) -> Result<Repository<'_>> {
-        self.update_with(Freshen { reuse: true, offline: true })
+        self.update_with(Freshen { reuse: false, offline: true })
     }
 
     /// Like [`Client::update`], always asking the server for its current timestamp

@@ -35,10 +35,12 @@ impl Session {
         Ok(Session { client, keys, changelist, staged: RefCell::new(Vec::new()) })
     }
 
-    /// The repository's verified state, for an operation that will publish: from the
-    /// cache when the server cannot be reached (so the change is staged before the
-    /// network is needed), and lookups on it do not write the cache (the publish
-    /// refreshes it once the server accepted the upload).
+    /// The repository's verified state, for an operation that will publish: the
+    /// server's newest state, as docker asks for it before choosing the roles to sign
+    /// (a cached timestamp, however fresh, can predate a signer another client just
+    /// added); from the cache when the server cannot be reached (so the change is
+    /// staged before the network is needed). Lookups on it do not write the cache
+    /// (the publish refreshes it once the server accepted the upload).
     pub fn current(&self) -> Result<Repository<'_>> {
         let mut repo = self.client.update_for_staging()?;
         repo.hold_cache_writes();
@@ -55,10 +57,11 @@ impl Session {
         e.noted(format!("these key files could not be read (damaged or truncated?): {}", names.join(", ")))
     }
 
-    /// Stages a change on disk (before any upload).
-    pub fn stage(&self, change: &Change) -> Result<()> {
-        let path = self.changelist.stage(change)?;
-        self.staged.borrow_mut().push(path);
+    /// Stages changes on disk (before any upload) as one group, all or none: a kill or a failed write
+    /// part-way leaves none of them to publish (see [`Changelist::stage_group`]).
+    pub fn stage_all(&self, changes: &[Change]) -> Result<()> {
+        let paths = self.changelist.stage_group(changes)?;
+        self.staged.borrow_mut().extend(paths);
         Ok(())
     }
 

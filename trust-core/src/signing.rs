@@ -137,23 +137,31 @@ pub fn sign(settings: &Settings, targets: &[TagTarget], report: &mut dyn FnMut(E
         match session.current() {
             Ok(mut repo) => {
                 let held = session.keys.held_key_ids()?;
+                // Every tag's roles are chosen before anything is staged: a tag that
+                // cannot be signed leaves no change of the others behind.
+                let mut changes = Vec::new();
                 for t in &tags {
                     report(Event::Signing { image: t.image.clone() });
                     let info = repo.trust_info(Some(&t.tag))?;
                     let (tag, digest, mut signers) =
                         info.released.into_iter().next().map(|r| (r.tag, r.digest, r.signers)).unwrap_or_default();
                     signers.sort();
+                    // As docker: the roles first, and the existing signatures only once
+                    // there is a role to sign into.
+                    let roles = signable_roles(&mut repo, &held, &t.tag)
+                        .map_err(|e| session.explain_keys(failed(e, &format!("failed to sign {gun}:{}", t.tag))))?;
                     report(Event::Existing { tag, digest, signers });
-                    for role in signable_roles(&mut repo, &held, &t.tag).map_err(|e| session.explain_keys(e))? {
-                        session.stage(&Change::add_target(&role, &t.tag, &t.meta))?;
-                    }
+                    changes.extend(roles.iter().map(|role| Change::add_target(role, &t.tag, &t.meta)));
                 }
+                session.stage_all(&changes)?;
             }
             Err(e) if e.kind() == ErrorKind::NotSigned => {
                 for t in &tags {
                     report(Event::Signing { image: t.image.clone() });
-                    session.stage(&Change::add_target("targets", &t.tag, &t.meta))?;
                 }
+                let changes: Vec<Change> =
+                    tags.iter().map(|t| Change::add_target("targets", &t.tag, &t.meta)).collect();
+                session.stage_all(&changes)?;
             }
             Err(e) => return Err(e),
         }
@@ -196,15 +204,25 @@ pub fn revoke(settings: &Settings, image: &str, report: &mut dyn FnMut(Event)) -
         }
     };
     let held = session.keys.held_key_ids()?;
+    let mut changes = Vec::new();
     for tag in &tags {
-        for role in signable_roles(&mut repo, &held, tag).map_err(|e| session.explain_keys(e))? {
-            session.stage(&Change::remove_target(&role, tag))?;
-        }
+        let roles = signable_roles(&mut repo, &held, tag).map_err(|e| session.explain_keys(failed(e, &cannot)))?;
+        changes.extend(roles.iter().map(|role| Change::remove_target(role, tag)));
     }
+    session.stage_all(&changes)?;
     drop(repo);
     session.publish()?;
     report(Event::Revoked { image: image.to_owned() });
     Ok(())
+}
+
+/// A key error of [`signable_roles`] as docker words it: `<what failed>: <why>`.
+/// Other errors are returned as they are.
+fn failed(e: Error, what: &str) -> Error {
+    match e {
+        Error::Key(why) => Error::Key(format!("{what}: {why}")),
+        e => e,
+    }
 }
 
 #[cfg(test)]

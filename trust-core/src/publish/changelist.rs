@@ -1,5 +1,7 @@
 //! Changes staged on disk before any network call, notary's layout:
-//! `<trust dir>/tuf/<gun>/changelist/<20-digit unix nanos>_<random>.change`.
+//! `<trust dir>/tuf/<gun>/changelist/<20-digit unix nanos>_<random>-<i>of<n>.change`,
+//! one change per file; the `n` changes of one operation form a group that is
+//! published whole or not at all.
 //! A publish clears exactly the files it applied, and only after the server
 //! accepted them; a failed publish leaves them for the next command.
 
@@ -32,6 +34,16 @@ impl Changelist {
 
     /// Stages `change`, atomically, and returns its file.
     pub fn stage(&self, change: &Change) -> Result<PathBuf> {
+        let mut paths = self.stage_group(std::slice::from_ref(change))?;
+        paths.pop().ok_or_else(|| Error::InvalidInput("no change to stage".into()))
+    }
+
+    /// Stages `changes` as one group, all or none: each is written atomically, under
+    /// the publish lock, into a file named after the group
+    /// (`<nanos>_<random>-<i>of<n>.change`, a name notary reads too). A group a killed
+    /// writer left incomplete is never published ([`Changelist::list`] skips it and
+    /// the next publish removes it); a write that fails takes back the group's files.
+    pub fn stage_group(&self, changes: &[Change]) -> Result<Vec<PathBuf>> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -42,18 +54,64 @@ impl Changelist {
             &mut random,
         )
         .map_err(|_| Error::InvalidInput("no randomness for a change file name".into()))?;
-        let path = self.dir.join(format!("{nanos:020}_{}.change", hex::encode(random)));
-        let bytes = serde_json::to_vec(change).map_err(|e| Error::InvalidInput(e.to_string()))?;
-        crate::atomic_file::write(&path, &bytes, crate::atomic_file::Access::Private, true)?;
-        Ok(path)
+        let group = format!("{nanos:020}_{}", hex::encode(random));
+        let n = changes.len();
+        let _lock = self.lock()?;
+        let mut written = Vec::with_capacity(n);
+        for (i, change) in changes.iter().enumerate() {
+            let path = self.dir.join(format!("{group}-{:08}of{n:08}.change", i + 1));
+            let result = serde_json::to_vec(change)
+                .map_err(|e| Error::InvalidInput(e.to_string()))
+                .and_then(|bytes| crate::atomic_file::write(&path, &bytes, crate::atomic_file::Access::Private, true));
+            if let Err(e) = result {
+                for p in written {
+                    let _ = std::fs::remove_file(p);
+                }
+                return Err(e);
+            }
+            written.push(path);
+        }
+        Ok(written)
     }
 
-    /// Every staged change, oldest first. A file that cannot be read is an error
-    /// that names it (nothing is dropped silently).
-    pub fn list(&self) -> Result<Vec<Staged>> {
+    /// Takes the repository's publish lock (`tuf/<gun>/publish.lock`): publishers and
+    /// stagers sharing a trust directory take turns (processes on other machines are
+    /// handled by the server's versions). Held until the file is dropped.
+    pub fn lock(&self) -> Result<std::fs::File> {
+        let dir = self.dir.parent().ok_or_else(|| Error::InvalidInput("changelist has no parent".into()))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let path = dir.join("publish.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        file.lock().map_err(|e| Error::io(&path, e))?;
+        Ok(file)
+    }
+
+    /// Removes the files of groups a killed writer left incomplete. Call it holding
+    /// the publish lock (a complete group is staged under it, so an incomplete one
+    /// seen then has no live writer). Returns how many files were removed.
+    pub fn remove_incomplete(&self) -> Result<usize> {
+        let (_, incomplete) = self.scan()?;
+        for path in &incomplete {
+            match std::fs::remove_file(path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(path, e)),
+            }
+        }
+        Ok(incomplete.len())
+    }
+
+    /// The change files, sorted: those of complete groups (and ungrouped files, as
+    /// notary and older versions name them), and those of incomplete groups.
+    fn scan(&self) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((vec![], vec![])),
             Err(e) => return Err(Error::io(&self.dir, e)),
         };
         let mut paths: Vec<PathBuf> = entries
@@ -61,6 +119,22 @@ impl Changelist {
             .filter(|p| p.extension().is_some_and(|x| x == "change"))
             .collect();
         paths.sort();
+        let mut members: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for p in &paths {
+            if let Some((group, _, _)) = group_of(p) {
+                *members.entry(group).or_default() += 1;
+            }
+        }
+        Ok(paths.into_iter().partition(|p| match group_of(p) {
+            Some((group, _, n)) => members.get(&group) == Some(&n),
+            None => true,
+        }))
+    }
+    /// Every staged change, oldest first, except those of incomplete groups (see
+    /// [`Changelist::stage_group`]). A file that cannot be read is an error that
+    /// names it (nothing is dropped silently).
+    pub fn list(&self) -> Result<Vec<Staged>> {
+        let (paths, _) = self.scan()?;
         paths
             .into_iter()
             .map(|path| {
@@ -91,6 +165,19 @@ impl Changelist {
     }
 }
 
+/// A grouped change file's group, index and group size
+/// (`<group>-<i>of<n>.change`); None for an ungrouped name.
+fn group_of(path: &Path) -> Option<(String, usize, usize)> {
+    let stem = path.file_stem()?.to_str()?;
+    let (group, position) = stem.rsplit_once('-')?;
+    let (i, n) = position.split_once("of")?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(i) || !digits(n) {
+        return None;
+    }
+    Some((group.to_owned(), i.parse().ok()?, n.parse().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +198,30 @@ mod tests {
         let rest = cl.list().unwrap();
         assert_eq!(rest.len(), 1);
         assert_eq!(rest[0].change, b);
+    }
+
+    #[test]
+    fn an_incomplete_group_is_not_listed_and_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let cl = Changelist::open(dir.path(), "example.com/app").unwrap();
+        let a = Change::add_target("targets/releases", "v1", &FileMeta::for_bytes(b"1"));
+        let b = Change::add_target("targets/alice", "v1", &FileMeta::for_bytes(b"1"));
+        let c = Change::add_target("targets", "v2", &FileMeta::for_bytes(b"2"));
+        let torn = cl.stage_group(&[a.clone(), b.clone()]).unwrap();
+        let whole = cl.stage_group(&[a.clone(), b.clone()]).unwrap();
+        cl.stage(&c).unwrap();
+        // notary's own names (no group) are listed as they are.
+        std::fs::write(
+            cl.dir().join("99999999999999999999_0b3c4d5e-aaaa-bbbb-cccc-0123456789ab.change"),
+            serde_json::to_vec(&c).unwrap(),
+        )
+        .unwrap();
+        std::fs::remove_file(&torn[1]).unwrap(); // killed before its second file
+        let listed: Vec<Change> = cl.list().unwrap().into_iter().map(|s| s.change).collect();
+        assert_eq!(listed, vec![a, b, c.clone(), c]);
+        assert_eq!(cl.remove_incomplete().unwrap(), 1);
+        assert!(!torn[0].exists() && whole.iter().all(|p| p.exists()));
+        assert_eq!(cl.list().unwrap().len(), 4);
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub use change::{Action, Change, DelegationEdit, Kind};
 pub use changelist::{Changelist, Staged};
 pub use draft::Draft;
 pub use keys::StoreKeys;
-pub use roles::signable_roles;
+pub use roles::{NO_SIGNABLE_ROLE, signable_roles};
 
 use crate::client::{Client, Repository};
 use crate::crypto::keyid::canonical_key_id;
@@ -159,7 +159,9 @@ fn load_roles(repo: &mut Repository<'_>, draft: &mut Draft, staged: &[Staged]) -
 /// Publishes every staged change of the client's repository with `keys`.
 pub fn publish(client: &Client, keys: &dyn KeySource) -> Result<Outcome> {
     let changelist = Changelist::open(client.trust_dir(), client.gun())?;
-    let _lock = lock(&changelist)?;
+    let _lock = changelist.lock()?;
+    // Changes are staged under this lock: a group still incomplete now lost its writer.
+    changelist.remove_incomplete()?;
     for attempt in 1..=MAX_ATTEMPTS {
         let staged = changelist.list()?;
         if staged.is_empty() {
@@ -244,20 +246,4 @@ fn backoff(attempt: u32) {
         crate::crypto::backend::rand::SecureRandom::fill(&crate::crypto::backend::rand::SystemRandom::new(), &mut b);
     let base = 20u64 * u64::from(attempt.min(10));
     std::thread::sleep(Duration::from_millis(base + u64::from(b[0]) % 100));
-}
-
-/// Holds the repository's publish lock, so publishers sharing a trust directory
-/// take turns (processes on other machines are handled by the server's versions).
-fn lock(changelist: &Changelist) -> Result<std::fs::File> {
-    let dir = changelist.dir().parent().ok_or_else(|| Error::InvalidInput("changelist has no parent".into()))?;
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let path = dir.join("publish.lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
-    file.lock().map_err(|e| Error::io(&path, e))?;
-    Ok(file)
 }
