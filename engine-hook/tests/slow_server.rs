@@ -12,7 +12,6 @@
 #[path = "../../trust-cli/tests/support/fault_proxy.rs"]
 #[allow(dead_code)] // shared with trust-cli's fault tests; this file uses a part of it
 mod fault_proxy;
-#[allow(dead_code)] // shared with the other test files; this one uses a part of it
 mod support;
 
 use std::io::Write;

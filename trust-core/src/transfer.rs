@@ -97,8 +97,12 @@ impl Transfer {
 
     /// Why sending failed (no answer, or no headers in time), without the URL.
     pub fn send_error(&self, e: &reqwest::Error) -> String {
-        if e.is_timeout() || self.past_deadline() {
+        if self.past_deadline() {
             return self.limits.deadline_reason();
+        }
+        if e.is_timeout() {
+            // Before the deadline, only the connect timeout fires.
+            return format!("could not connect within {}", seconds(self.limits.connect_timeout()));
         }
         crate::remote::notary::describe(e)
     }

@@ -163,6 +163,9 @@ pub fn hanging_listener() -> String {
     format!("http://{addr}/token")
 }
 
+/// An upstream answer: status, headers, body.
+type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
 struct Request {
     method: String,
     target: String,
@@ -240,11 +243,7 @@ fn serve<S: Read + Write>(stream: S, raw: &TcpStream, peers: &Peers<'_>) {
     }
 }
 
-fn forward(
-    client: &reqwest::blocking::Client,
-    upstream: &str,
-    request: &Request,
-) -> Option<(u16, Vec<(String, String)>, Vec<u8>)> {
+fn forward(client: &reqwest::blocking::Client, upstream: &str, request: &Request) -> Option<Answer> {
     let method = reqwest::Method::from_bytes(request.method.as_bytes()).ok()?;
     let mut builder = client.request(method, format!("{upstream}{}", request.target));
     for (k, v) in &request.headers {
