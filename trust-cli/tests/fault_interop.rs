@@ -181,3 +181,29 @@ fn a_hung_token_endpoint_fails_sign_within_the_deadline_and_the_next_sign_succee
     let on_server: Vec<String> = live.notary_list(&gun).into_iter().map(|[name, ..]| name).collect();
     assert_eq!(on_server, vec!["v1".to_owned()]);
 }
+
+#[test]
+#[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
+fn a_revoke_whose_upload_fails_stays_staged_and_the_next_revoke_removes_the_tag() {
+    let live = Live::from_env();
+    let (tmp, gun) = signed_repo(&live, "revoke-fault", &["v1", "v2"], "v1");
+    let admin = tmp.path().join("admin");
+    live.trust_ok(&admin, &["sign", &format!("{gun}:v2")]);
+    let proxy = FaultProxy::start_tls(&live.server, &live.ca);
+    let before = outside_changelists(&admin);
+    proxy.arm(Fault::UploadThenStatus(503), "POST ");
+
+    let (out, took) = trust_at(&live, &proxy.url(), &admin, &["revoke", &format!("{gun}:v1")]);
+    assert_fails("revoke with a refused upload", &out, &["503"]);
+    assert!(took < HANG_GUARD, "revoke took {took:?}");
+    assert_eq!(staged_changes(&admin, &gun).len(), 1, "the removal stays staged");
+    assert_eq!(outside_changelists(&admin), before, "cache and keys unchanged, no temporary files");
+    let on_server = |live: &Live| -> Vec<String> { live.notary_list(&gun).into_iter().map(|[n, ..]| n).collect() };
+    assert_eq!(on_server(&live), ["v1", "v2"], "nothing removed on the server yet");
+
+    proxy.disarm();
+    let (out, _) = trust_at(&live, &proxy.url(), &admin, &["revoke", &format!("{gun}:v1")]);
+    ok("revoke once the fault is gone", out);
+    assert_eq!(staged_changes(&admin, &gun), Vec::<PathBuf>::new(), "the changelist is empty again");
+    assert_eq!(on_server(&live), ["v2"]);
+}
