@@ -77,6 +77,7 @@ fn a_drip_fed_timestamp_fails_verify_in_seconds_with_the_default_limits_and_cach
 
     let (out, took) = trust_at(&live, &proxy.url(), &reader, &["verify", &format!("{gun}:v1")]);
     eprintln!("a verify drip-fed 1 byte/s failed after {:.1} s (whole process, wall clock)", took.as_secs_f64());
+    eprintln!("its message: {}", out.stderr.trim_end());
     assert_fails("drip-fed verify", &out, &["timestamp.json", "byte/s", "1024-byte/s floor (--min-rate)"]);
     assert!(took < HANG_GUARD, "verify took {took:?}");
     assert_eq!(proxy.faulted().len(), 1, "{:?}", proxy.faulted());

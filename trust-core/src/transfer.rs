@@ -198,10 +198,10 @@ impl<R: Read> Read for Paced<R> {
     }
 }
 
-/// `12 s`, `1.5 s`.
+/// `12 s`, `1.5 s` (tenths at most).
 fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();
-    if s.fract() == 0.0 { format!("{s:.0} s") } else { format!("{s} s") }
+    if s.fract() == 0.0 { format!("{s:.0} s") } else { format!("{s:.1} s") }
 }
 
 #[cfg(test)]
