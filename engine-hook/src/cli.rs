@@ -40,7 +40,7 @@ pub enum Command {
     /// Run as a containerd image verifier: -name REF -digest sha256:… -stdin-media-type MT
     #[command(disable_help_flag = true)]
     ContainerdVerifier {
-        /// containerd's flags (single dash, Go style) and --policy, --trust-dir, --tlscacert, --log, --timeout
+        /// containerd's flags (single dash, Go style) and --policy, --trust-dir, --tlscacert, --log, --timeout, --min-rate, --deadline
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0.., value_name = "FLAGS")]
         args: Vec<String>,
     },
@@ -58,9 +58,16 @@ pub struct TrustArgs {
     /// CA bundle to trust for trust servers [default: $DOCKER_CONFIG/tls/<host:port>/*.crt]
     #[arg(long, value_name = "FILE")]
     pub tlscacert: Option<PathBuf>,
-    /// Timeout of each request to a trust server, in seconds
+    /// Deadline of each request to a trust server, body included, in seconds
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub timeout: u64,
+    /// Lowest average rate a response body may arrive at once 10 s have passed (against
+    /// drip-fed downloads); 0 turns the floor off
+    #[arg(long, value_name = "BYTES_PER_SECOND", default_value_t = trust_core::transfer::DEFAULT_MIN_RATE)]
+    pub min_rate: u64,
+    /// Longest one whole verification may take before the request is denied, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = engine_hook::verify::DEFAULT_DEADLINE.as_secs())]
+    pub deadline: u64,
 }
 
 /// `serve`.

@@ -44,6 +44,10 @@ pub struct Args {
     pub log: Option<PathBuf>,
     /// `--timeout` in seconds.
     pub timeout: Option<u64>,
+    /// `--min-rate` in bytes per second.
+    pub min_rate: Option<u64>,
+    /// `--deadline` in seconds.
+    pub deadline: Option<u64>,
 }
 
 /// Whether `args` (without the program name) start as containerd calls a verifier:
@@ -84,6 +88,12 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
             "tlscacert" => out.tlscacert = Some(value.into()),
             "log" => out.log = Some(value.into()),
             "timeout" => out.timeout = Some(value.parse().map_err(|_| format!("-timeout: {value:?} is not seconds"))?),
+            "deadline" => {
+                out.deadline = Some(value.parse().map_err(|_| format!("-deadline: {value:?} is not seconds"))?)
+            }
+            "min-rate" => {
+                out.min_rate = Some(value.parse().map_err(|_| format!("-min-rate: {value:?} is not bytes per second"))?)
+            }
             other => return Err(format!("flag provided but not defined: -{other}")),
         }
         i += 1;

@@ -51,6 +51,8 @@ fn verifier_config(trust: &TrustArgs, cache_ttl: Duration) -> VerifierConfig {
         trust_dir: trust.trust_dir.clone(),
         ca_file: trust.tlscacert.clone(),
         timeout: Duration::from_secs(trust.timeout.max(1)),
+        min_rate: Some(trust.min_rate),
+        deadline: Duration::from_secs(trust.deadline.max(1)),
         max_timestamp_age: cache_ttl,
         now: None,
     }
@@ -229,6 +231,9 @@ fn containerd_verifier(raw: &[String]) -> ExitCode {
             .unwrap_or_else(|| PathBuf::from(engine_hook::verify::DEFAULT_TRUST_DIR)),
         tlscacert: args.tlscacert.clone(),
         timeout: args.timeout.unwrap_or(8),
+        min_rate: args.min_rate.unwrap_or(trust_core::transfer::DEFAULT_MIN_RATE),
+        // Within containerd's default per_verifier_timeout of 10 s.
+        deadline: args.deadline.unwrap_or(9),
     };
     let logger = match &args.log {
         Some(path) => Logger::file(path, LogFilter::All).unwrap_or_else(|e| {

@@ -111,14 +111,25 @@ pub struct VerifierConfig {
     pub trust_dir: PathBuf,
     /// A CA bundle for trust servers; `None`: `$DOCKER_CONFIG/tls/<host:port>/*.crt`.
     pub ca_file: Option<PathBuf>,
-    /// Per-request timeout.
+    /// The deadline of each request to a trust server, body included.
     pub timeout: Duration,
+    /// The lowest average body rate in bytes per second past the grace period (0: off);
+    /// `None`: [`trust_core::transfer::DEFAULT_MIN_RATE`].
+    pub min_rate: Option<u64>,
+    /// The longest one whole verification may take: past it the verification is
+    /// answered as a network failure (denied, fail closed) while it finishes in the
+    /// background.
+    pub deadline: Duration,
     /// The longest a fetched timestamp is reused without asking the server again
     /// (default zero: ask every time; the AuthZ server sets its `--cache-ttl`).
     pub max_timestamp_age: Duration,
     /// The time to verify at (tests); now when `None`.
     pub now: Option<DateTime<Utc>>,
 }
+
+/// The default deadline of one whole verification: within dockerd's 30 s
+/// authorization plugin call.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(20);
 
 /// The default trust directory of the hook.
 pub const DEFAULT_TRUST_DIR: &str = "/var/lib/trust-engine-hook";
@@ -129,6 +140,8 @@ impl Default for VerifierConfig {
             trust_dir: PathBuf::from(DEFAULT_TRUST_DIR),
             ca_file: None,
             timeout: Duration::from_secs(10),
+            min_rate: None,
+            deadline: DEFAULT_DEADLINE,
             max_timestamp_age: Duration::ZERO,
             now: None,
         }
@@ -136,12 +149,19 @@ impl Default for VerifierConfig {
 }
 
 /// Verification through trust-core. Clients (and their HTTP connections and tokens)
-/// are kept per server, pin and repository. Callers serialise work on one repository
-/// (the [`crate::cache::CachingVerifier`] does): trust-core's cache of one repository
-/// is not written by two threads at once.
+/// are kept per server, pin and repository. Each verification runs on its own thread
+/// under [`VerifierConfig::deadline`]; verifications of one repository take turns
+/// (one that outlived its deadline keeps its turn until it ends), so trust-core's
+/// cache of one repository is not written by two threads at once.
 pub struct TrustVerifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     config: VerifierConfig,
     clients: Mutex<HashMap<String, Arc<Client>>>,
+    /// One lock per repository trust data directory.
+    turns: Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>,
 }
 
 /// How many clients are kept before the map is emptied.
@@ -149,16 +169,27 @@ const MAX_CLIENTS: usize = 1024;
 
 impl std::fmt::Debug for TrustVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TrustVerifier").field("config", &self.config).finish()
+        f.debug_struct("TrustVerifier").field("config", &self.inner.config).finish()
     }
 }
 
 impl TrustVerifier {
     /// A verifier with `config`.
     pub fn new(config: VerifierConfig) -> Self {
-        TrustVerifier { config, clients: Mutex::new(HashMap::new()) }
+        TrustVerifier {
+            inner: Arc::new(Inner { config, clients: Mutex::new(HashMap::new()), turns: Mutex::new(HashMap::new()) }),
+        }
     }
 
+    /// Where trust data from `server` under `pin` is cached: one directory per server
+    /// and pin, so a changed pin or server starts from a fresh root (a root trusted on
+    /// first use is not kept once a pin applies).
+    pub fn trust_data_dir(&self, server: &str, pin: &Pin) -> PathBuf {
+        self.inner.trust_data_dir(server, pin)
+    }
+}
+
+impl Inner {
     /// The settings a `trust` command with the same flags would use.
     fn settings(&self, server: &str, trust_dir: PathBuf, pin: &Pin, gun: &str) -> Settings {
         Settings {
@@ -166,6 +197,7 @@ impl TrustVerifier {
             trust_dir: Some(trust_dir),
             ca_file: self.config.ca_file.clone(),
             timeout: Some(self.config.timeout),
+            min_rate: self.config.min_rate,
             client: ClientOptions {
                 pinning: trust_pinning(gun, pin),
                 now: self.config.now,
@@ -296,6 +328,46 @@ impl Verifier for TrustVerifier {
             Some(s) => s.clone(),
             None => trust_core::config::trust_server(&query.reference, None)?,
         };
+        let deadline = self.inner.config.deadline;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (inner, job, at) = (Arc::clone(&self.inner), query.clone(), server.clone());
+        std::thread::Builder::new()
+            .name("verify".into())
+            .spawn(move || {
+                let _ = tx.send(inner.verify_in_turn(&job, &at));
+            })
+            .map_err(|e| Failure { kind: ErrorKind::Io, message: format!("cannot start a verification: {e}") })?;
+        rx.recv_timeout(deadline).unwrap_or_else(|_| {
+            Err(Failure {
+                kind: ErrorKind::Network,
+                message: format!(
+                    "{server}: verifying {} did not finish within the hook's {} s deadline (--deadline); the \
+                     trust server or the network is too slow",
+                    query.reference,
+                    deadline.as_secs_f64()
+                ),
+            })
+        })
+    }
+}
+
+impl Inner {
+    /// [`Inner::verify`] once no other verification of the repository runs.
+    fn verify_in_turn(&self, query: &Query, server: &str) -> Result<Verification, Failure> {
+        let dir = self.trust_data_dir(server, &query.pin).join(query.reference.gun());
+        let turn = {
+            let mut turns = self.turns.lock().map_err(|_| Failure::from(poisoned()))?;
+            if turns.len() >= MAX_CLIENTS {
+                turns.retain(|_, t| Arc::strong_count(t) > 1);
+            }
+            Arc::clone(turns.entry(dir).or_default())
+        };
+        let _turn = turn.lock().unwrap_or_else(|p| p.into_inner());
+        self.verify(query, server)
+    }
+
+    fn verify(&self, query: &Query, server: &str) -> Result<Verification, Failure> {
+        let server = server.to_owned();
         match self.verify_with(query, &server, false) {
             Err(e) if e.kind() == ErrorKind::Network && query.allow_expired => {
                 self.verify_with(query, &server, true).map_err(|offline| {

@@ -33,6 +33,8 @@ fn verifier(trust_dir: &Path, now: &str) -> TrustVerifier {
         trust_dir: trust_dir.to_owned(),
         ca_file: None,
         timeout: Duration::from_secs(5),
+        min_rate: None,
+        deadline: Duration::from_secs(30),
         max_timestamp_age: Duration::from_secs(60),
         now: Some(at(now)),
     })

@@ -48,6 +48,17 @@ pub struct Global {
     /// CA bundle to trust for registries, added to $DOCKER_CONFIG/tls and /etc/docker/certs.d
     #[arg(long, global = true, value_name = "FILE")]
     pub registry_ca: Option<PathBuf>,
+    /// The most one request to a trust server, registry or token service may take, body
+    /// included (a server that sends nothing, or too slowly, fails after it)
+    #[arg(long, global = true, value_name = "SECONDS", env = "TRUST_TIMEOUT",
+          default_value_t = trust_core::transfer::DEFAULT_DEADLINE.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// The lowest average rate a response body may arrive at once 10 s have passed
+    /// (against drip-fed downloads); 0 turns the floor off
+    #[arg(long, global = true, value_name = "BYTES_PER_SECOND", env = "TRUST_MIN_RATE",
+          default_value_t = trust_core::transfer::DEFAULT_MIN_RATE)]
+    pub min_rate: u64,
     /// FIPS mode: only approved algorithms [default: $TRUST_FIPS, else $DOCKER_FIPS, else
     /// /proc/sys/crypto/fips_enabled]
     #[arg(long, global = true)]
@@ -65,6 +76,8 @@ impl Global {
             pinning_file: self.trust_pinning.clone(),
             insecure_registries: self.insecure_registries.clone(),
             registry_ca: self.registry_ca.clone(),
+            timeout: Some(std::time::Duration::from_secs(self.timeout)),
+            min_rate: Some(self.min_rate),
             client: ClientOptions {
                 max_timestamp_age: std::time::Duration::from_secs(self.max_age),
                 offline_ok: self.offline_ok,

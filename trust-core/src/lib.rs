@@ -40,6 +40,7 @@ pub mod session;
 pub mod settings;
 pub mod signing;
 mod tabwriter;
+pub mod transfer;
 pub mod trusted;
 pub mod wire;
 

@@ -12,6 +12,7 @@ use crate::publish::{KeySource, StoreKeys};
 use crate::reference::Reference;
 use crate::registry::{RegistryClient, RegistryOptions};
 use crate::remote::{self, RemoteOptions};
+use crate::transfer::TransferLimits;
 use crate::{Error, Result, config};
 
 /// Settings from flags and the environment. Empty fields take docker's defaults.
@@ -25,8 +26,12 @@ pub struct Settings {
     pub ca_file: Option<PathBuf>,
     /// `--trust-pinning`: a trust pinning file (notary's `trust_pinning`).
     pub pinning_file: Option<PathBuf>,
-    /// Per-request timeout; 30 s when None.
+    /// `--timeout`: the deadline of each request, body included;
+    /// [`crate::transfer::DEFAULT_DEADLINE`] when None.
     pub timeout: Option<Duration>,
+    /// `--min-rate`: the lowest average body rate in bytes per second past the grace
+    /// period (0 turns it off); [`crate::transfer::DEFAULT_MIN_RATE`] when None.
+    pub min_rate: Option<u64>,
     /// Options passed to every client.
     pub client: ClientOptions,
     /// `--insecure-registry`: registries reached without TLS checks (loopback ones
@@ -78,14 +83,18 @@ impl Settings {
         Ok(Box::new(StoreKeys::new(store, Box::new(passphrases))))
     }
 
+    /// The limits every download runs under: [`Self::timeout`] and [`Self::min_rate`]
+    /// over the defaults.
+    pub fn limits(&self) -> TransferLimits {
+        TransferLimits::with(self.timeout, self.min_rate)
+    }
+
     /// A client for the image registries (manifest digests and sizes).
     pub fn registry_client(&self) -> RegistryClient {
         let mut opts = RegistryOptions::new(config::docker_config_dir());
         opts.insecure_registries = self.insecure_registries.clone();
         opts.ca_file = self.registry_ca.clone();
-        if let Some(t) = self.timeout {
-            opts.timeout = t;
-        }
+        opts.limits = self.limits();
         RegistryClient::new(opts)
     }
 
@@ -95,9 +104,7 @@ impl Settings {
         let mut opts = RemoteOptions::new(config::docker_config_dir());
         opts.ca_file = self.ca_file.clone();
         opts.registry = Some(reference.domain().to_owned());
-        if let Some(t) = self.timeout {
-            opts.timeout = t;
-        }
+        opts.limits = self.limits();
         opts.file_server_passphrase = self.file_server_passphrase.clone();
         opts.fips = self.fips.enabled;
         let remote = remote::open(&server, &opts)?;

@@ -143,6 +143,23 @@ int trust_client_new(const char *server_url,
                      trust_client **out);
 
 /**
+ * Like `trust_client_new`, with the limits every download runs under (against
+ * servers that stall or drip-feed, which then fail with `TRUST_ERR_NETWORK`):
+ * `timeout_seconds` is the deadline of each request, body included (0: the default,
+ * 120 s); `min_rate` the lowest average rate in bytes per second a response body may
+ * arrive at once 10 s have passed (negative: the default, 1024; 0 turns it off).
+ *
+ * # Safety
+ * As for `trust_client_new`.
+ */
+int trust_client_new_with_limits(const char *server_url,
+                                 const char *trust_dir,
+                                 const char *ca_path,
+                                 uint32_t timeout_seconds,
+                                 int64_t min_rate,
+                                 trust_client **out);
+
+/**
  * Frees a client from `trust_client_new`. NULL is ignored.
  *
  * # Safety

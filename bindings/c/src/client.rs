@@ -19,6 +19,19 @@ pub struct TrustClient {
 impl TrustClient {
     /// A client with docker's defaults, overridden by the arguments that are `Some`.
     pub fn new(server_url: Option<&str>, trust_dir: Option<&str>, ca_path: Option<&str>) -> Result<Self, Failure> {
+        TrustClient::with_limits(server_url, trust_dir, ca_path, 0, -1)
+    }
+
+    /// [`TrustClient::new`] with the download limits: `timeout_seconds` the deadline of
+    /// each request (0: the default, 120 s), `min_rate` the lowest average body rate in
+    /// bytes per second past the 10 s grace period (negative: the default, 1024; 0: off).
+    pub fn with_limits(
+        server_url: Option<&str>,
+        trust_dir: Option<&str>,
+        ca_path: Option<&str>,
+        timeout_seconds: u32,
+        min_rate: i64,
+    ) -> Result<Self, Failure> {
         for (name, value) in [("server_url", server_url), ("trust_dir", trust_dir), ("ca_path", ca_path)] {
             if value == Some("") {
                 return Err(Failure::invalid(format!("{name} is empty (pass NULL for the default)")));
@@ -28,6 +41,8 @@ impl TrustClient {
         settings.server = server_url.map(str::to_owned);
         settings.trust_dir = trust_dir.map(PathBuf::from);
         settings.ca_file = ca_path.map(PathBuf::from);
+        settings.timeout = (timeout_seconds > 0).then(|| std::time::Duration::from_secs(timeout_seconds.into()));
+        settings.min_rate = u64::try_from(min_rate).ok();
         Ok(TrustClient { images: Images::new(settings) })
     }
 
@@ -76,6 +91,15 @@ mod tests {
             assert!(err.message.starts_with(name), "{}", err.message);
         }
         assert!(TrustClient::new(None, None, None).is_ok());
+    }
+
+    #[test]
+    fn limits_reach_the_settings() {
+        let limits = |t, r| TrustClient::with_limits(None, None, None, t, r).unwrap().images.settings().limits();
+        assert_eq!(limits(0, -1), trust_core::transfer::TransferLimits::default());
+        let set = limits(5, 0);
+        assert_eq!((set.deadline, set.min_rate), (std::time::Duration::from_secs(5), 0));
+        assert_eq!(limits(0, 4096).min_rate, 4096);
     }
 
     #[test]

@@ -21,7 +21,10 @@ use crate::errors::from_core;
 /// system's roots plus `$DOCKER_CONFIG/tls/<host:port>/*.crt`). Paths may be `str`
 /// or `os.PathLike`. `max_age` is how many seconds a fetched timestamp is reused
 /// without asking the server again (default 0, as the `trust` CLI: the server is
-/// asked every time, so a revocation is seen on the next call). `timeout` is the per-request timeout in seconds (default 30).
+/// asked every time, so a revocation is seen on the next call). `timeout` is the
+/// deadline of each request in seconds, body included (default 120); `min_rate` the lowest average rate in bytes per second a response
+/// body may arrive at once 10 s have passed (default 1024; 0 turns it off): a trust
+/// server or registry that stalls or drip-feeds fails with `NetworkError`.
 ///
 /// Key passphrases come from `DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE` and
 /// `DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE` (read at each call), the OS keyring
@@ -37,7 +40,7 @@ pub struct Client {
 #[pymethods]
 impl Client {
     #[new]
-    #[pyo3(signature = (*, server=None, trust_dir=None, ca=None, max_age=None, timeout=None))]
+    #[pyo3(signature = (*, server=None, trust_dir=None, ca=None, max_age=None, timeout=None, min_rate=None))]
     fn new(
         py: Python<'_>,
         server: Option<String>,
@@ -45,6 +48,7 @@ impl Client {
         ca: Option<PathBuf>,
         max_age: Option<f64>,
         timeout: Option<f64>,
+        min_rate: Option<u64>,
     ) -> PyResult<Self> {
         let mut settings = Settings::from_environment();
         settings.server = server;
@@ -54,6 +58,7 @@ impl Client {
             settings.client.max_timestamp_age = args::seconds(py, "max_age", seconds, false)?;
         }
         settings.timeout = timeout.map(|seconds| args::seconds(py, "timeout", seconds, true)).transpose()?;
+        settings.min_rate = min_rate;
         Ok(Client { images: Images::new(settings) })
     }
 

@@ -52,6 +52,7 @@ impl Authorizer {
         &self,
         repository: &str,
         challenges: &[Challenge],
+        limits: &crate::transfer::TransferLimits,
         token_client: impl Fn(&str) -> Result<&'c Client, Error>,
     ) -> Result<Option<Zeroizing<String>>, Error> {
         let creds = self.credentials();
@@ -59,7 +60,8 @@ impl Authorizer {
             let header = match challenge {
                 Challenge::Bearer { realm, service } => {
                     let scope = format!("repository:{repository}:pull");
-                    let token = auth::fetch_token(token_client(realm)?, realm, service.as_deref(), &scope, creds)?;
+                    let token =
+                        auth::fetch_token(token_client(realm)?, limits, realm, service.as_deref(), &scope, creds)?;
                     Some(Zeroizing::new(format!("Bearer {}", token.as_str())))
                 }
                 Challenge::Basic => creds.and_then(auth::basic_header),

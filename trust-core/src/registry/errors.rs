@@ -9,9 +9,6 @@ use reqwest::StatusCode;
 use super::endpoint::Endpoint;
 use crate::Error;
 
-/// Longest error body read for its message.
-const MAX_ERROR_BODY: u64 = 64 << 10;
-
 /// What a failed request was about, for messages.
 pub(crate) struct Context<'a> {
     /// The image as asked, e.g. `localhost:5000/a/b:v1`.
@@ -42,12 +39,12 @@ pub(crate) fn not_found(url: &str, cx: &Context<'_>) -> Error {
 pub(crate) fn status(
     url: &str,
     response: reqwest::blocking::Response,
+    transfer: &crate::transfer::Transfer,
     cx: &Context<'_>,
     had_credentials: bool,
 ) -> Error {
     let status = response.status();
-    let body =
-        crate::remote::read_limited(response, MAX_ERROR_BODY, "error", |e| Error::io("body", e)).unwrap_or_default();
+    let body = crate::remote::notary::error_body(response, url, transfer);
     let detail = match crate::remote::notary::errcode_message(&body) {
         Some(m) => format!("HTTP {status}: {m}"),
         None => format!("HTTP {status}"),
@@ -96,18 +93,8 @@ pub(crate) fn token(e: Error, cx: &Context<'_>) -> Error {
 
 /// A request that got no HTTP answer. `attempts` are the URLs tried with what went wrong
 /// (an insecure registry gets two: HTTPS, then plain HTTP).
-pub(crate) fn transport(
-    attempts: &[(String, reqwest::Error)],
-    timeout: std::time::Duration,
-    cx: &Context<'_>,
-) -> Error {
-    let why = |e: &reqwest::Error| {
-        let described = crate::remote::notary::describe(e);
-        match described.as_str() {
-            "timed out" => format!("timed out after {} s", timeout.as_secs_f64()),
-            _ => explain(&described, cx),
-        }
-    };
+pub(crate) fn transport(attempts: &[(String, String)], cx: &Context<'_>) -> Error {
+    let why = |described: &String| explain(described, cx);
     let Some(((first_url, first), rest)) = attempts.split_first() else {
         return Error::Network { url: cx.endpoint.domain.clone(), reason: "no request was sent".into() };
     };

@@ -52,7 +52,6 @@ mod transport;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
@@ -79,9 +78,9 @@ pub struct RegistryOptions {
     /// docker's `--insecure-registry` entries: `host[:port]` (matched exactly against the
     /// reference's domain) or CIDRs (matched against IP-literal hosts).
     pub insecure_registries: Vec<String>,
-    /// Per-request timeout, body included (the connect timeout is the smaller of this
-    /// and 10 s).
-    pub timeout: Duration,
+    /// The deadline and rate floor of every request, token requests included (the
+    /// connect timeout is the smaller of the deadline and 10 s).
+    pub limits: crate::transfer::TransferLimits,
     /// The `User-Agent` header.
     pub user_agent: String,
     /// An extra CA bundle trusted for registries, in addition to the system's roots and
@@ -90,12 +89,13 @@ pub struct RegistryOptions {
 }
 
 impl RegistryOptions {
-    /// Defaults for `docker_config`: no insecure registries, 30 s, `trust/<version>`, no CA file.
+    /// Defaults for `docker_config`: no insecure registries, the default
+    /// [`crate::transfer::TransferLimits`], `trust/<version>`, no CA file.
     pub fn new(docker_config: PathBuf) -> Self {
         RegistryOptions {
             docker_config,
             insecure_registries: Vec::new(),
-            timeout: Duration::from_secs(30),
+            limits: crate::transfer::TransferLimits::default(),
             user_agent: format!("trust/{}", env!("CARGO_PKG_VERSION")),
             ca_file: None,
         }
@@ -127,7 +127,7 @@ impl RegistryClient {
     /// A client with `opts`. Does no I/O.
     pub fn new(opts: RegistryOptions) -> Self {
         let settings = ClientSettings {
-            timeout: opts.timeout,
+            limits: opts.limits,
             user_agent: opts.user_agent.clone(),
             ca_file: opts.ca_file.clone(),
             docker_config: opts.docker_config.clone(),
@@ -159,11 +159,11 @@ impl RegistryClient {
         };
         let connection = self.connection(&endpoint)?;
         let path = format!("/v2/{}/manifests/{target}", reference.path());
-        let (url, response) = connection.get(&path, &manifest::accept_header(), &cx)?;
+        let (url, response, transfer) = connection.get(&path, &manifest::accept_header(), &cx)?;
         match response.status() {
             StatusCode::NOT_FOUND => Err(errors::not_found(&url, &cx)),
-            status if status.is_success() => read(&url, response, &image, reference.digest()),
-            _ => Err(errors::status(&url, response, &cx, connection.has_credentials())),
+            status if status.is_success() => read(&url, response, &transfer, &image, reference.digest()),
+            _ => Err(errors::status(&url, response, &transfer, &cx, connection.has_credentials())),
         }
     }
 
@@ -197,6 +197,7 @@ impl RegistryClient {
 fn read(
     url: &str,
     response: reqwest::blocking::Response,
+    transfer: &crate::transfer::Transfer,
     image: &str,
     requested_digest: Option<&str>,
 ) -> Result<Manifest, Error> {
@@ -206,8 +207,6 @@ fn read(
     }
     let headers: HeaderMap = response.headers().clone();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let network =
-        |e: std::io::Error| Error::Network { url: url.to_owned(), reason: format!("reading the manifest: {e}") };
-    let body = crate::remote::read_limited(response, MAX_MANIFEST_SIZE, &role, network)?;
+    let body = transfer.read_body(response, MAX_MANIFEST_SIZE, &role, url, "the manifest")?;
     manifest::check(image, requested_digest, header(CONTENT_TYPE.as_str()), header("docker-content-digest"), &body)
 }

@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
@@ -17,17 +16,15 @@ use super::certs::{self, RegistryTls};
 use super::endpoint::Endpoint;
 use super::errors::{self, Context};
 use crate::Error;
-
-/// Upper bound on the connect timeout.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::transfer::{Transfer, TransferLimits};
 /// Redirects followed per request.
 const MAX_REDIRECTS: usize = 5;
 
 /// How HTTP clients are built.
 #[derive(Debug, Clone)]
 pub(crate) struct ClientSettings {
-    /// Per-request timeout, body included.
-    pub timeout: Duration,
+    /// The deadline and rate floor of every request.
+    pub limits: TransferLimits,
     /// The `User-Agent` header.
     pub user_agent: String,
     /// An extra CA bundle.
@@ -82,21 +79,21 @@ impl Connection {
 
     /// GETs `path` (e.g. `/v2/a/b/manifests/v1`) of `repository` with `accept`. A 401
     /// with a challenge that can be answered is answered once and the request retried.
-    /// Returns the URL that answered and the response.
-    pub fn get(&self, path: &str, accept: &str, cx: &Context<'_>) -> Result<(String, Response), Error> {
+    /// Returns the URL that answered, the response and the [`Transfer`] its body is read with.
+    pub fn get(&self, path: &str, accept: &str, cx: &Context<'_>) -> Result<(String, Response, Transfer), Error> {
         let cached = self.auth.cached(cx.repository);
-        let (url, response) = self.send(path, accept, cached.as_ref(), cx)?;
+        let (url, response, transfer) = self.send(path, accept, cached.as_ref(), cx)?;
         if response.status() != StatusCode::UNAUTHORIZED {
-            return Ok((url, response));
+            return Ok((url, response, transfer));
         }
         let challenges = crate::remote::auth::challenges(response.headers());
         let header = self
             .auth
-            .answer(cx.repository, &challenges, |realm| self.token_client(realm))
+            .answer(cx.repository, &challenges, &self.settings.limits, |realm| self.token_client(realm))
             .map_err(|e| errors::token(e, cx))?;
         match header {
             Some(header) => self.send(path, accept, Some(&header), cx),
-            None => Ok((url, response)),
+            None => Ok((url, response, transfer)),
         }
     }
 
@@ -107,13 +104,14 @@ impl Connection {
         accept: &str,
         authorization: Option<&Zeroizing<String>>,
         cx: &Context<'_>,
-    ) -> Result<(String, Response), Error> {
+    ) -> Result<(String, Response, Transfer), Error> {
         let chosen = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let bases = chosen.map_or_else(|| self.endpoint.base_urls(), |b| vec![b]);
         let mut failures = Vec::new();
         for base in bases {
             let url = format!("{base}{path}");
-            let mut request = self.client.get(&url).header(ACCEPT, accept);
+            let transfer = self.settings.limits.start();
+            let mut request = transfer.apply(self.client.get(&url).header(ACCEPT, accept));
             if let Some(value) = authorization {
                 let mut value = HeaderValue::from_str(value).map_err(|_| Error::Network {
                     url: url.clone(),
@@ -125,12 +123,12 @@ impl Connection {
             match request.send() {
                 Ok(response) => {
                     *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Some(base);
-                    return Ok((url, response));
+                    return Ok((url, response, transfer));
                 }
-                Err(e) => failures.push((url, e)),
+                Err(e) => failures.push((url, transfer.send_error(&e))),
             }
         }
-        Err(errors::transport(&failures, self.settings.timeout, cx))
+        Err(errors::transport(&failures, cx))
     }
 
     /// The client that asks `realm` for a token: the registry's own for a realm on the
@@ -162,8 +160,8 @@ fn build(
 ) -> Result<Client, Error> {
     crate::crypto::tls::ensure_provider().map_err(|reason| Error::Network { url: endpoint.domain.clone(), reason })?;
     let mut builder = Client::builder()
-        .timeout(settings.timeout)
-        .connect_timeout(settings.timeout.min(CONNECT_TIMEOUT))
+        .timeout(settings.limits.deadline)
+        .connect_timeout(settings.limits.connect_timeout())
         .user_agent(settings.user_agent.as_str())
         .https_only(https_only)
         .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS));

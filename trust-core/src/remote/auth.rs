@@ -96,6 +96,7 @@ struct TokenResponse {
 /// loopback host, so credentials never travel in clear over a network.
 pub(crate) fn fetch_token(
     client: &Client,
+    limits: &crate::transfer::TransferLimits,
     realm: &str,
     service: Option<&str>,
     scope: &str,
@@ -120,12 +121,12 @@ pub(crate) fn fetch_token(
         }
         None => client.get(url).query(&params),
     };
-    let response = request.send().map_err(|e| network(realm, super::notary::describe(&e)))?;
+    let transfer = limits.start();
+    let response = transfer.apply(request).send().map_err(|e| network(realm, transfer.send_error(&e)))?;
     let status = response.status();
-    let body = super::read_limited(response, MAX_TOKEN_RESPONSE, "token", |e| {
-        network(realm, format!("reading the token response: {e}"))
-    })
-    .map(Zeroizing::new)?;
+    let bare = realm.split('?').next().unwrap_or(realm);
+    let body =
+        transfer.read_body(response, MAX_TOKEN_RESPONSE, "token", bare, "the token response").map(Zeroizing::new)?;
     if !status.is_success() {
         let detail = super::notary::errcode_message(&body).map(|m| format!(": {m}")).unwrap_or_default();
         return Err(network(realm, format!("token request failed: HTTP {status}{detail}")));
@@ -203,7 +204,8 @@ mod tests {
         // no TLS provider until this installs one.
         crate::crypto::tls::ensure_provider().unwrap();
         let client = Client::new();
-        let e = fetch_token(&client, "http://auth.example.com/token?x=secret", None, "s", None).err();
+        let limits = crate::transfer::TransferLimits::default();
+        let e = fetch_token(&client, &limits, "http://auth.example.com/token?x=secret", None, "s", None).err();
         let e = e.map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(e, "http://auth.example.com/token: token realm must be an https URL");
     }

@@ -79,7 +79,7 @@ pub type Fetched = (Vec<u8>, Option<Duration>);
 
 /// Where metadata comes from. Implementations enforce `max_len` on every download (read at
 /// most `max_len + 1` bytes, never trust `Content-Length`, never allocate by a declared
-/// size) and a timeout.
+/// size) and the [`crate::transfer::TransferLimits`] of their options.
 pub trait Remote: Send + Sync {
     /// The bytes of `file` of repository `gun`, or `Ok(None)` when the server says the
     /// file does not exist (HTTP 404 / missing file). More than `max_len` bytes is an
@@ -124,8 +124,9 @@ pub struct RemoteOptions {
     /// The registry whose credentials answer the server's auth challenges (the GUN's
     /// domain, e.g. `docker.io` or `localhost:5000`); `None` for anonymous access.
     pub registry: Option<String>,
-    /// Per-request timeout (the connect timeout is the smaller of this and 10 s).
-    pub timeout: Duration,
+    /// The deadline and rate floor of every request (the connect timeout is the
+    /// smaller of the deadline and 10 s).
+    pub limits: crate::transfer::TransferLimits,
     /// The `User-Agent` header.
     pub user_agent: String,
     /// The passphrase of a file remote's own snapshot and timestamp keys (the CLI
@@ -137,13 +138,14 @@ pub struct RemoteOptions {
 }
 
 impl RemoteOptions {
-    /// Defaults for `docker_config`: no CA file, anonymous, 30 s, `trust/<version>`.
+    /// Defaults for `docker_config`: no CA file, anonymous, the default
+    /// [`crate::transfer::TransferLimits`], `trust/<version>`.
     pub fn new(docker_config: PathBuf) -> Self {
         RemoteOptions {
             ca_file: None,
             docker_config,
             registry: None,
-            timeout: Duration::from_secs(30),
+            limits: crate::transfer::TransferLimits::default(),
             user_agent: format!("trust/{}", env!("CARGO_PKG_VERSION")),
             file_server_passphrase: None,
             fips: false,

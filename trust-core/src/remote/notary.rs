@@ -14,9 +14,10 @@ use zeroize::Zeroizing;
 
 use super::auth::{self, Challenge};
 use super::credentials::{self, Credentials};
-use super::{Fetched, Remote, RemoteFile, RemoteOptions, read_limited, too_large};
+use super::{Fetched, Remote, RemoteFile, RemoteOptions, too_large};
 use crate::Error;
 use crate::reference::check_gun;
+use crate::transfer::Transfer;
 
 /// What a request needs the token to allow.
 #[derive(Debug, Clone, Copy)]
@@ -38,8 +39,6 @@ impl Access {
 const MAX_KEY_BODY: u64 = 64 << 10;
 /// Longest error body read for its message.
 const MAX_ERROR_BODY: u64 = 64 << 10;
-/// Upper bound on the connect timeout.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Metadata from a notary-server.
 pub struct NotaryRemote {
@@ -90,8 +89,8 @@ impl NotaryRemote {
         let tls = super::tls::load(&self.parsed, &self.opts)?;
         crate::crypto::tls::ensure_provider().map_err(|reason| Error::Network { url: self.url.clone(), reason })?;
         let mut builder = Client::builder()
-            .timeout(self.opts.timeout)
-            .connect_timeout(self.opts.timeout.min(CONNECT_TIMEOUT))
+            .timeout(self.opts.limits.deadline)
+            .connect_timeout(self.opts.limits.connect_timeout())
             .user_agent(self.opts.user_agent.as_str())
             .https_only(self.parsed.scheme() == "https")
             .redirect(reqwest::redirect::Policy::limited(5));
@@ -107,27 +106,28 @@ impl NotaryRemote {
     }
 
     /// GETs `url`, answering one auth challenge and retrying once.
-    fn get(&self, gun: &str, url: &str) -> Result<Response, Error> {
+    fn get(&self, gun: &str, url: &str) -> Result<(Response, Transfer), Error> {
         self.request(gun, Access::Pull, url, |client| client.get(url))
     }
 
     /// Sends the request `make` builds, answering one auth challenge (for `access`)
-    /// and retrying once.
+    /// and retrying once. The [`Transfer`] times the request that answered; its body is
+    /// read with it.
     fn request(
         &self,
         gun: &str,
         access: Access,
         url: &str,
         make: impl Fn(&Client) -> RequestBuilder,
-    ) -> Result<Response, Error> {
+    ) -> Result<(Response, Transfer), Error> {
         let key = format!("{}|{gun}", access.scope());
         let cached = self.cached_authorization(&key);
-        let response = self.send(url, &make, cached.as_deref().map(String::as_str))?;
+        let (response, transfer) = self.send(url, &make, cached.as_deref().map(String::as_str))?;
         if response.status() != StatusCode::UNAUTHORIZED {
-            return Ok(response);
+            return Ok((response, transfer));
         }
         let Some(header) = self.authorize(gun, access, &auth::challenges(response.headers()))? else {
-            return Ok(response);
+            return Ok((response, transfer));
         };
         self.lock_authorization().insert(key, header.clone());
         self.send(url, &make, Some(header.as_str()))
@@ -138,8 +138,9 @@ impl NotaryRemote {
         url: &str,
         make: &impl Fn(&Client) -> RequestBuilder,
         authorization: Option<&str>,
-    ) -> Result<Response, Error> {
-        let mut request = make(self.client()?);
+    ) -> Result<(Response, Transfer), Error> {
+        let transfer = self.opts.limits.start();
+        let mut request = transfer.apply(make(self.client()?));
         if let Some(value) = authorization {
             let mut value = HeaderValue::from_str(value).map_err(|_| Error::Network {
                 url: url.to_owned(),
@@ -148,8 +149,8 @@ impl NotaryRemote {
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
-        request.send().map_err(|e| {
-            let mut reason = describe(&e);
+        let response = request.send().map_err(|e| {
+            let mut reason = transfer.send_error(&e);
             if reason.contains("invalid peer certificate") {
                 reason.push_str(&match &self.opts.ca_file {
                     Some(ca) => format!(" (the CA in {} did not sign this server's certificate)", ca.display()),
@@ -160,7 +161,8 @@ impl NotaryRemote {
                 });
             }
             Error::Network { url: url.to_owned(), reason }
-        })
+        })?;
+        Ok((response, transfer))
     }
 
     /// The `Authorization` value answering `challenges`, or `None` when none can be met.
@@ -175,7 +177,8 @@ impl NotaryRemote {
             match challenge {
                 Challenge::Bearer { realm, service } => {
                     let scope = format!("repository:{gun}:{}", access.scope());
-                    let token = auth::fetch_token(self.client()?, realm, service.as_deref(), &scope, creds)?;
+                    let token =
+                        auth::fetch_token(self.client()?, &self.opts.limits, realm, service.as_deref(), &scope, creds)?;
                     return Ok(Some(Zeroizing::new(format!("Bearer {}", token.as_str()))));
                 }
                 Challenge::Basic => {
@@ -212,20 +215,19 @@ impl Remote for NotaryRemote {
         check_gun(gun)?;
         let role = file.role();
         let url = format!("{}/v2/{}/_trust/tuf/{}", self.url, encode_path(gun), encode_path(&file.name()?));
-        let response = self.get(gun, &url)?;
+        let (response, transfer) = self.get(gun, &url)?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
         if !status.is_success() {
-            return Err(http_error(&url, response));
+            return Err(http_error(&url, response, &transfer));
         }
         if response.content_length().is_some_and(|n| n > max_len) {
             return Err(too_large(role, max_len));
         }
         let max_age = max_age(response.headers());
-        let network = |e: std::io::Error| Error::Network { url: url.clone(), reason: format!("reading the body: {e}") };
-        read_limited(response, max_len, role, network).map(|bytes| Some((bytes, max_age)))
+        transfer.read_body(response, max_len, role, &url, "the body").map(|bytes| Some((bytes, max_age)))
     }
 
     fn url(&self) -> &str {
@@ -244,22 +246,21 @@ impl Remote for NotaryRemote {
             }
             client.post(&url).multipart(form)
         };
-        let response = self.request(gun, Access::Push, &url, make)?;
+        let (response, transfer) = self.request(gun, Access::Push, &url, make)?;
         if response.status().is_success() {
             return Ok(());
         }
-        Err(publish_error(&url, response))
+        Err(publish_error(&url, response, &transfer))
     }
 
     fn server_key(&self, gun: &str, role: &str) -> Result<crate::wire::PublicKey, Error> {
         check_gun(gun)?;
         let url = format!("{}/v2/{}/_trust/tuf/{role}.key", self.url, encode_path(gun));
-        let response = self.request(gun, Access::Push, &url, |client| client.get(&url))?;
+        let (response, transfer) = self.request(gun, Access::Push, &url, |client| client.get(&url))?;
         if !response.status().is_success() {
-            return Err(http_error(&url, response));
+            return Err(http_error(&url, response, &transfer));
         }
-        let network = |e: std::io::Error| Error::Network { url: url.clone(), reason: format!("reading the body: {e}") };
-        let body = read_limited(response, MAX_KEY_BODY, role, network)?;
+        let body = transfer.read_body(response, MAX_KEY_BODY, role, &url, "the body")?;
         serde_json::from_slice(&body).map_err(|e| Error::Network {
             url: url.clone(),
             reason: format!("the server's {role} key is not a key: {e}"),
@@ -269,9 +270,9 @@ impl Remote for NotaryRemote {
 
 /// A refused upload: notary's `VERSION` code (another signer published first) is a
 /// conflict the publisher retries; anything else says what the server said.
-fn publish_error(url: &str, response: Response) -> Error {
+fn publish_error(url: &str, response: Response, transfer: &Transfer) -> Error {
     let status = response.status();
-    let body = read_limited(response, MAX_ERROR_BODY, "error", |e| Error::io("body", e)).unwrap_or_default();
+    let body = error_body(response, url, transfer);
     let code = serde_json::from_slice::<ErrcodeBody>(&body)
         .ok()
         .and_then(|b| b.errors.into_iter().next())
@@ -299,9 +300,9 @@ fn max_age(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 }
 
 /// An unexpected HTTP status, with notary's errcode message when the body has one.
-fn http_error(url: &str, response: Response) -> Error {
+fn http_error(url: &str, response: Response, transfer: &Transfer) -> Error {
     let status = response.status();
-    let body = read_limited(response, MAX_ERROR_BODY, "error", |e| Error::io("body", e)).unwrap_or_default();
+    let body = error_body(response, url, transfer);
     let mut reason = format!("HTTP {status}");
     if let Some(message) = errcode_message(&body) {
         reason.push_str(": ");
@@ -311,6 +312,11 @@ fn http_error(url: &str, response: Response) -> Error {
         reason.push_str(" (check the credentials for the registry, e.g. `docker login`)");
     }
     Error::Network { url: url.to_owned(), reason }
+}
+
+/// An error answer's body, for its message; empty when it cannot be read in time.
+pub(crate) fn error_body(response: Response, url: &str, transfer: &Transfer) -> Vec<u8> {
+    transfer.read_body(response, MAX_ERROR_BODY, "error", url, "the error").unwrap_or_default()
 }
 
 #[derive(Deserialize)]

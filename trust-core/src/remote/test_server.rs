@@ -46,12 +46,14 @@ pub(crate) struct Response {
     pub body: Vec<u8>,
     /// Send no `Content-Length`: the body ends when the connection closes.
     pub close_delimited: bool,
+    /// Send the body one byte at a time, this long apart (a slow-retrieval attack).
+    pub drip: Option<Duration>,
 }
 
 impl Response {
     /// A response with `status` and `body`.
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
-        Response { status, headers: Vec::new(), body: body.into(), close_delimited: false }
+        Response { status, headers: Vec::new(), body: body.into(), close_delimited: false, drip: None }
     }
 
     /// Adds a header.
@@ -165,7 +167,20 @@ fn serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Request>>) {
     }
     head.push_str("\r\n");
     let mut stream = stream;
-    let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&response.body));
+    let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.flush());
+    match response.drip {
+        None => {
+            let _ = stream.write_all(&response.body);
+        }
+        Some(pause) => {
+            for byte in &response.body {
+                std::thread::sleep(pause);
+                if stream.write_all(&[*byte]).and_then(|_| stream.flush()).is_err() {
+                    break;
+                }
+            }
+        }
+    }
     let _ = stream.flush();
 }
 

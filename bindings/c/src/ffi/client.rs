@@ -35,6 +35,27 @@ pub unsafe extern "C" fn trust_client_new(
     ca_path: *const c_char,
     out: *mut *mut TrustClient,
 ) -> c_int {
+    // SAFETY: the caller's guarantees are those `trust_client_new_with_limits` needs.
+    unsafe { trust_client_new_with_limits(server_url, trust_dir, ca_path, 0, -1, out) }
+}
+
+/// Like `trust_client_new`, with the limits every download runs under (against
+/// servers that stall or drip-feed, which then fail with `TRUST_ERR_NETWORK`):
+/// `timeout_seconds` is the deadline of each request, body included (0: the default,
+/// 120 s); `min_rate` the lowest average rate in bytes per second a response body may
+/// arrive at once 10 s have passed (negative: the default, 1024; 0 turns it off).
+///
+/// # Safety
+/// As for `trust_client_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn trust_client_new_with_limits(
+    server_url: *const c_char,
+    trust_dir: *const c_char,
+    ca_path: *const c_char,
+    timeout_seconds: u32,
+    min_rate: i64,
+    out: *mut *mut TrustClient,
+) -> c_int {
     guard::run(|| {
         // SAFETY: the caller guarantees `out` is NULL or writable, used by nobody else.
         let slot = unsafe { self::out(out, "out") }?;
@@ -43,7 +64,8 @@ pub unsafe extern "C" fn trust_client_new(
         let (server, dir, ca) = unsafe {
             (optional(server_url, "server_url")?, optional(trust_dir, "trust_dir")?, optional(ca_path, "ca_path")?)
         };
-        *slot = Box::into_raw(Box::new(TrustClient::new(server, dir, ca)?));
+        let client = TrustClient::with_limits(server, dir, ca, timeout_seconds, min_rate)?;
+        *slot = Box::into_raw(Box::new(client));
         Ok(())
     })
 }

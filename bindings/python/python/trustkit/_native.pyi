@@ -19,8 +19,10 @@ class Client:
     None for ``~/.docker/trust`` (or ``$DOCKER_CONFIG/trust``). ``ca``: CA bundle for
     the trust server, None for the system's roots plus ``$DOCKER_CONFIG/tls/<host:port>/``.
     ``max_age``: seconds a fetched timestamp is reused without asking the server
-    (default 0: the server is asked every time). ``timeout``: per-request timeout in seconds
-    (default 30).
+    (default 0: the server is asked every time). ``timeout``: deadline of each request in
+    seconds, body included (default 120). ``min_rate``: lowest average body rate in
+    bytes per second once 10 s have passed (default 1024; 0 turns it off); a server
+    that stalls or drip-feeds fails with ``NetworkError``.
 
     Immutable and thread-safe; every method releases the GIL during network and
     crypto work.
@@ -34,6 +36,7 @@ class Client:
         ca: Optional[_Path] = None,
         max_age: Optional[float] = None,
         timeout: Optional[float] = None,
+        min_rate: Optional[int] = None,
     ) -> "Client": ...
     @property
     def server(self) -> Optional[str]:

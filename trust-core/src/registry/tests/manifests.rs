@@ -177,10 +177,32 @@ fn timeout() {
         manifest_reply(OCI_MANIFEST, body(OCI_MANIFEST))
     });
     let dir = tmp();
-    let registry = client(RegistryOptions { timeout: Duration::from_millis(300), ..opts(dir.path()) });
+    let limits = crate::transfer::TransferLimits { deadline: Duration::from_millis(300), ..Default::default() };
+    let registry = client(RegistryOptions { limits, ..opts(dir.path()) });
     let started = std::time::Instant::now();
     let (kind, msg) = failure(registry.manifest(&reference(&server, "a/b:v1")));
     assert!(started.elapsed() < Duration::from_millis(1400), "{:?}", started.elapsed());
     assert_eq!(kind, ErrorKind::Network);
-    assert!(msg.contains("(plain HTTP, allowed for this insecure registry): timed out after 0.3 s"), "{msg}");
+    assert!(
+        msg.contains("(plain HTTP, allowed for this insecure registry): no complete answer within the 0.3 s deadline"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_drip_fed_manifest_fails_under_the_floor() {
+    let server = TestServer::start(|_| {
+        let reply = manifest_reply(OCI_MANIFEST, body(OCI_MANIFEST));
+        crate::remote::test_server::Response { drip: Some(Duration::from_millis(50)), ..reply }
+    });
+    let dir = tmp();
+    let limits =
+        crate::transfer::TransferLimits { min_rate: 1024, grace: Duration::from_millis(300), ..Default::default() };
+    let registry = client(RegistryOptions { limits, ..opts(dir.path()) });
+    let started = std::time::Instant::now();
+    let (kind, msg) = failure(registry.manifest(&reference(&server, "a/b:v1")));
+    assert_eq!(kind, ErrorKind::Network);
+    assert!(msg.contains("/v2/a/b/manifests/v1: the body arrived at "), "{msg}");
+    assert!(msg.contains("under the 1024-byte/s floor (--min-rate)"), "{msg}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
 }

@@ -34,7 +34,7 @@ fn tmp() -> tempfile::TempDir {
 fn opts(docker_config: &Path) -> RegistryOptions {
     RegistryOptions {
         user_agent: "trust-test/1".into(),
-        timeout: Duration::from_secs(10),
+        limits: crate::transfer::TransferLimits { deadline: Duration::from_secs(10), ..Default::default() },
         ..RegistryOptions::new(docker_config.to_path_buf())
     }
 }

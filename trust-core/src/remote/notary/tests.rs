@@ -279,10 +279,66 @@ fn connection_failures_and_timeouts() {
         std::thread::sleep(Duration::from_millis(1500));
         Reply::new(200, "late")
     });
-    let o = RemoteOptions { timeout: Duration::from_millis(300), ..opts(dir.path()) };
+    let o = RemoteOptions { limits: limits(300, 0, 0), ..opts(dir.path()) };
     let (kind, msg) = message(remote(&server, &o).fetch(GUN, &RemoteFile::Current("root"), 100));
     assert_eq!(kind, Some(ErrorKind::Network));
-    assert!(msg.ends_with("timed out"), "{msg}");
+    assert!(
+        msg.ends_with("no complete answer within the 0.3 s deadline per request (raise it with --timeout)"),
+        "{msg}"
+    );
+}
+
+fn limits(deadline_ms: u64, min_rate: u64, grace_ms: u64) -> crate::transfer::TransferLimits {
+    crate::transfer::TransferLimits {
+        deadline: Duration::from_millis(deadline_ms),
+        min_rate,
+        grace: Duration::from_millis(grace_ms),
+    }
+}
+
+/// A timestamp sent one byte every 50 ms: 20 bytes/s.
+fn dripping() -> TestServer {
+    TestServer::start(|_| Reply { drip: Some(Duration::from_millis(50)), ..Reply::new(200, vec![b' '; 400]) })
+}
+
+#[test]
+fn a_drip_fed_body_fails_under_the_floor_naming_url_and_rate() {
+    let (server, dir) = (dripping(), tmp());
+    let o = RemoteOptions { limits: limits(30_000, 1024, 300), ..opts(dir.path()) };
+    let started = std::time::Instant::now();
+    let (kind, msg) = message(remote(&server, &o).fetch(GUN, &RemoteFile::Current("timestamp"), 1000));
+    assert_eq!(kind, Some(ErrorKind::Network));
+    let url = format!("{}{TUF}/timestamp.json", server.url());
+    assert!(msg.starts_with(&format!("{url}: the body arrived at ")), "{msg}");
+    assert!(msg.contains("under the 1024-byte/s floor (--min-rate)"), "{msg}");
+    // Hang guard: 400 bytes at 20 bytes/s would take 20 s.
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+}
+
+#[test]
+fn the_deadline_covers_the_whole_body() {
+    // No floor: only the per-request deadline can stop the drip.
+    let (server, dir) = (dripping(), tmp());
+    let o = RemoteOptions { limits: limits(700, 0, 0), ..opts(dir.path()) };
+    let started = std::time::Instant::now();
+    let (kind, msg) = message(remote(&server, &o).fetch(GUN, &RemoteFile::Current("timestamp"), 1000));
+    assert_eq!(kind, Some(ErrorKind::Network));
+    assert!(
+        msg.ends_with("no complete answer within the 0.7 s deadline per request (raise it with --timeout)"),
+        "{msg}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+}
+
+#[test]
+fn a_slow_but_steady_body_within_the_limits_arrives() {
+    let server =
+        TestServer::start(|_| Reply { drip: Some(Duration::from_millis(5)), ..Reply::new(200, vec![b' '; 100]) });
+    let dir = tmp();
+    // 100 bytes at ~200 bytes/s: over a 100 ms grace period, above a 50 bytes/s floor.
+    let o = RemoteOptions { limits: limits(10_000, 50, 100), ..opts(dir.path()) };
+    let got = remote(&server, &o).fetch(GUN, &RemoteFile::Current("timestamp"), 1000);
+    assert_eq!(got.ok().flatten().map(|b| b.len()), Some(100));
 }
 
 #[test]
