@@ -153,6 +153,37 @@ fn a_sign_that_meets_a_fault_stays_staged_and_the_next_sign_publishes_everything
     assert_eq!(on_server, tags.map(String::from).to_vec(), "every staged tag was published");
 }
 
+/// The server applies the upload, but the answer is lost (an error instead): the
+/// change stays staged, and publishing it again with the next command is harmless.
+#[test]
+#[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
+fn a_sign_whose_applied_upload_is_answered_with_an_error_stays_staged_and_lands_once() {
+    let live = Live::from_env();
+    let tags = ["t0", "t1", "t2"];
+    let (tmp, gun) = signed_repo(&live, "applied-then-error", &tags, "t0");
+    let admin = tmp.path().join("admin");
+    let proxy = FaultProxy::start_tls(&live.server, &live.ca);
+    let before = outside_changelists(&admin);
+    proxy.arm(Fault::AppliedThenStatus(502), "POST ");
+    let (out, took) = trust_at(&live, &proxy.url(), &admin, &["sign", &format!("{gun}:t1")]);
+    assert_fails("sign whose applied upload is answered 502", &out, &["502", "stay staged"]);
+    assert!(took < HANG_GUARD, "sign took {took:?}");
+    assert!(!out.stdout.contains("Successfully signed"), "{out:?}");
+    assert_eq!(staged_changes(&admin, &gun).len(), 1, "the change stays staged");
+    assert_eq!(outside_changelists(&admin), before, "cache and keys unchanged, no temporary files");
+    let on_server: Vec<String> = live.notary_list(&gun).into_iter().map(|[name, ..]| name).collect();
+    assert_eq!(on_server, ["t0", "t1"], "the server applied the upload");
+
+    proxy.disarm();
+    let (out, _) = trust_at(&live, &proxy.url(), &admin, &["sign", &format!("{gun}:t2")]);
+    ok("sign once the fault is gone", out);
+    assert_eq!(staged_changes(&admin, &gun), Vec::<PathBuf>::new(), "the changelist is empty again");
+    let on_server: Vec<String> = live.notary_list(&gun).into_iter().map(|[name, ..]| name).collect();
+    assert_eq!(on_server, tags.map(String::from).to_vec());
+    let verified = live.trust_ok(&tmp.path().join("reader"), &["verify", &format!("{gun}:t1")]);
+    assert!(verified.stdout.starts_with("sha256:"), "{verified:?}");
+}
+
 #[test]
 #[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
 fn a_hung_token_endpoint_fails_sign_within_the_deadline_and_the_next_sign_succeeds() {

@@ -100,6 +100,9 @@ struct Freshen {
     reuse: bool,
     /// A cached timestamp from the same server answers when the server cannot be reached.
     offline: bool,
+    /// Only to stage a change: a cached timestamp from any server may stand in (the
+    /// publish itself starts again from the server's verified state).
+    staging: bool,
 }
 
 impl Client {
@@ -218,7 +221,7 @@ impl Client {
     /// ([`ClientOptions::max_timestamp_age`]); when it cannot be reached, cached
     /// trust data answers only with [`ClientOptions::offline_ok`].
     pub fn update(&self) -> Result<Repository<'_>> {
-        self.update_with(Freshen { reuse: true, offline: self.options.offline_ok })
+        self.update_with(Freshen { reuse: true, offline: self.options.offline_ok, staging: false })
     }
 
     /// For a command that stages a change before it publishes: always asks the
@@ -228,14 +231,14 @@ impl Client {
     /// server answers, so that the change is staged and published by a later command.
     /// (The publish itself starts from [`Client::update_from_server`].)
     pub fn update_for_staging(&self) -> Result<Repository<'_>> {
-        self.update_with(Freshen { reuse: false, offline: true })
+        self.update_with(Freshen { reuse: false, offline: true, staging: true })
     }
 
     /// Like [`Client::update`], always asking the server for its current timestamp
     /// and never falling back to cached trust data (before a publish, which must
     /// start from the newest state).
     pub fn update_from_server(&self) -> Result<Repository<'_>> {
-        self.update_with(Freshen { reuse: false, offline: false })
+        self.update_with(Freshen { reuse: false, offline: false, staging: false })
     }
 
     fn update_with(&self, freshen: Freshen) -> Result<Repository<'_>> {
@@ -340,10 +343,16 @@ impl Client {
         }
         if !from_here {
             let origin = self.freshness.origin().unwrap_or_else(|| "an unrecorded server".into());
-            return Err(e.noted(format!(
-                "the cached trust data came from {origin}, not {}; it only guards against rollbacks and cannot answer",
-                self.remote.url()
-            )));
+            if !freshen.staging {
+                return Err(e.noted(format!(
+                    "the cached trust data came from {origin}, not {}; it only guards against rollbacks and cannot answer",
+                    self.remote.url()
+                )));
+            }
+            warnings.push(format!(
+                "could not reach the trust server ({e}); staging from cached trust data that came from {origin}"
+            ));
+            return Ok(raw);
         }
         warnings.push(format!("could not reach the trust server ({e}); using cached trust data"));
         Ok(raw)

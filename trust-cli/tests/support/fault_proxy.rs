@@ -35,6 +35,9 @@ pub enum Fault {
     /// Read the whole request body (an upload), then answer this status without
     /// forwarding.
     UploadThenStatus(u16),
+    /// Forward it (the server applies an upload), then answer this status instead of
+    /// the server's answer: the client cannot tell that its update landed.
+    AppliedThenStatus(u16),
     /// Answer 401 with a bearer challenge whose realm is this URL.
     Challenge(String),
 }
@@ -215,6 +218,11 @@ fn serve<S: Read + Write>(stream: S, raw: &TcpStream, peers: &Peers<'_>) {
         let _ = write_response(out, 502, &[], b"");
         return;
     };
+    if let Fault::AppliedThenStatus(code) = fault {
+        let json = [("Content-Type".to_owned(), "application/json".to_owned())];
+        let _ = write_response(out, code, &json, b"{\"errors\":[]}");
+        return;
+    }
     match fault {
         Fault::Drip(pause) => {
             let _ = write_head(out, status, &headers, body.len());
