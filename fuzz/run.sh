@@ -16,6 +16,8 @@
 # Environment:
 #   FUZZ_JOBS=N        run N fuzzing processes per target in parallel (libFuzzer
 #                      -fork=N; use at most the number of cores)
+#   FUZZ_PARALLEL=N    fuzz N targets at a time (default 1; times FUZZ_JOBS, at
+#                      most the number of cores)
 #   FUZZ_WORK_DIR=DIR  keep the working corpora in DIR/<target> (reused by the
 #                      next run) instead of a temporary directory
 #   FUZZ_ARGS="..."    extra libFuzzer flags, e.g. "-max_len=65536"
@@ -70,17 +72,17 @@ else
 	trap 'rm -rf "$WORK"' EXIT
 fi
 
-failed=()
-summary=()
-for t in "${TARGETS[@]}"; do
-	corpus=$WORK/$t
+# run_target T: fuzzes T on its own copy of the corpus; writes its summary line
+# to $WORK/T.line and, on a failure, its log's last lines to $WORK/T.failure.
+run_target() {
+	local t=$1 corpus=$WORK/$1 log=$WORK/$1.log rc runs speed cov line
 	mkdir -p "$corpus" "artifacts/$t"
 	for seeds in "corpus/$t" "regressions/$t"; do
 		if [[ -d $seeds ]] && compgen -G "$seeds/*" >/dev/null; then
 			cp "$seeds"/* "$corpus"/ # named by content: an existing file is the same
 		fi
 	done
-	args=(
+	local args=(
 		"-max_total_time=$SECONDS_PER_TARGET"
 		-rss_limit_mb=2048
 		-malloc_limit_mb=256
@@ -94,7 +96,6 @@ for t in "${TARGETS[@]}"; do
 	[[ -f dict/$t.dict ]] && args+=("-dict=dict/$t.dict")
 	# shellcheck disable=SC2206
 	args+=(${FUZZ_ARGS:-})
-	log=$WORK/$t.log
 	echo "== $t: ${SECONDS_PER_TARGET} s on $(find "$corpus" -type f | wc -l) inputs"
 	set +e
 	"target/$TRIPLE/release/$t" "${args[@]}" "$corpus" >"$log" 2>&1
@@ -105,15 +106,44 @@ for t in "${TARGETS[@]}"; do
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -n1 || true)
 	line=$(printf '%-14s %10s runs %7s exec/s  %s' "$t" "${runs:-?}" "${speed:-?}" "${cov:-no coverage line}")
 	if ((rc != 0)); then
-		failed+=("$t")
 		line+="  FAILED (exit $rc)"
-		echo "-- last lines of $log:"
-		tail -n 60 "$log"
-		echo "-- reproducer(s) in fuzz/artifacts/$t/:"
-		ls -l "artifacts/$t"
+		{
+			echo "-- last lines of $log:"
+			tail -n 60 "$log"
+			echo "-- reproducer(s) in fuzz/artifacts/$t/:"
+			ls -l "artifacts/$t"
+		} >"$WORK/$t.failure"
 	fi
+	echo "$line" >"$WORK/$t.line"
 	echo "$line"
-	summary+=("$line")
+}
+
+# FUZZ_PARALLEL targets at a time (each is one process on one core; CI runs two).
+PARALLEL=${FUZZ_PARALLEL:-1}
+[[ $PARALLEL =~ ^[1-9][0-9]*$ ]] || {
+	echo "FUZZ_PARALLEL must be a positive number, got '$PARALLEL'" >&2
+	exit 2
+}
+running=0
+for t in "${TARGETS[@]}"; do
+	run_target "$t" &
+	running=$((running + 1))
+	if ((running >= PARALLEL)); then
+		wait -n || true
+		running=$((running - 1))
+	fi
+done
+wait
+
+failed=()
+summary=()
+for t in "${TARGETS[@]}"; do
+	if [[ -f $WORK/$t.failure ]]; then
+		failed+=("$t")
+		cat "$WORK/$t.failure"
+	fi
+	summary+=("$(cat "$WORK/$t.line" 2>/dev/null || echo "$t: no result (the run did not finish)")")
+	[[ -f $WORK/$t.line ]] || failed+=("$t")
 done
 
 echo

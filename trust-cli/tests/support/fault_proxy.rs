@@ -79,6 +79,9 @@ impl FaultProxy {
     }
 
     fn start_with(upstream: &str, ca: Option<&Path>, tls: Option<Arc<rustls::ServerConfig>>) -> FaultProxy {
+        // The fips build's reqwest brings no TLS provider of its own; the proxy (a test
+        // tool, not the code under test) uses ring in both builds.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::blocking::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(60))
