@@ -368,9 +368,6 @@ impl Client {
         freshen: Freshen,
     ) -> Result<Option<Duration>> {
         let cached_ts = self.cache.load("timestamp")?;
-        if let Some(raw) = &cached_ts {
-            self.floor_from_cache(set, "timestamp", raw, warnings);
-        }
         let limit = self.options.limits.max_timestamp_bytes;
         let mut fetched_for = None;
         let reusable = if freshen.reuse { self.fresh_cached_timestamp(cached_ts.as_ref()) } else { None };
@@ -393,9 +390,16 @@ impl Client {
                 raw
             }
             Ok(None) => return Err(self.not_found()),
-            Err(e) if e.kind() == ErrorKind::Network => self.offline_timestamp(e, cached_ts, freshen, warnings)?,
+            Err(e) if e.kind() == ErrorKind::Network => {
+                self.offline_timestamp(e, cached_ts.clone(), freshen, warnings)?
+            }
             Err(e) => return Err(e),
         };
+        // The cached copy's version is the floor; when the server sent those same
+        // bytes, verifying them below already covers it (a file is no rollback of itself).
+        if let Some(raw) = cached_ts.as_ref().filter(|raw| **raw != ts) {
+            self.floor_from_cache(set, "timestamp", raw, warnings);
+        }
         set.update_timestamp(ts)?;
         let pin = set.snapshot_pin()?.clone();
         if !self.load_pinned(set, "snapshot", &pin, TrustedSet::update_snapshot, warnings)? {
