@@ -233,7 +233,7 @@ _, sec1, _ = der_read(info, j)  # the SEC1 ECPrivateKey inside notary's PKCS#8
 add("key_file", pem("EC PRIVATE KEY", sec1))
 add("key_file", pem("EC PARAMETERS", bytes.fromhex("06082a8648ce3d030107")) + pem("EC PRIVATE KEY", sec1))
 add("key_file", legacy("EC PRIVATE KEY", sec1, 32, iv))
-for der_path in sorted(glob.glob("trust-core/src/crypto/testdata/*.pk8.der")):
+for der_path in sorted(glob.glob("trust-tuf/src/crypto/testdata/*.pk8.der")):
     standard = read(der_path)
     add("key_file", pem("PRIVATE KEY", standard))
     add("key_file", pem("ENCRYPTED PRIVATE KEY", pbes2(standard, "sha1", 32, salt, iv)))
@@ -247,7 +247,7 @@ for der_path in sorted(glob.glob("trust-core/src/crypto/testdata/*.pk8.der")):
 
 # ---- x509_root: flags byte (0x40 + key type, capture time), then the bytes ----
 KEYTYPE_FLAGS = {"ecdsa": 0x40, "rsa": 0x41, "ed25519": 0x42, "rsa-x509": 0x43, "ecdsa-x509": 0x44}
-for path in sorted(glob.glob("fixtures/*/keys/*") + glob.glob("trust-core/src/crypto/testdata/*.crt")):
+for path in sorted(glob.glob("fixtures/*/keys/*") + glob.glob("trust-tuf/src/crypto/testdata/*.crt")):
     data = read(path)
     flags = 0x44 if path.endswith(".crt") else 0x40
     add("x509_root", bytes([flags]) + data)

@@ -253,7 +253,13 @@ mod tests {
     }
 
     fn query(r: &str) -> Query {
-        Query { reference: Reference::parse(r).unwrap(), server: None, pin: Pin::Tofu, allow_expired: false }
+        Query {
+            reference: Reference::parse(r).unwrap(),
+            server: None,
+            pin: Pin::Tofu,
+            allow_expired: false,
+            bundle: None,
+        }
     }
 
     fn ok(expires_in: i64) -> Result<Verification, Failure> {

@@ -63,7 +63,7 @@ pub struct TrustArgs {
     pub timeout: u64,
     /// Lowest average rate a response body may arrive at once 10 s have passed (against
     /// drip-fed downloads); 0 turns the floor off
-    #[arg(long, value_name = "BYTES_PER_SECOND", default_value_t = trust_core::transfer::DEFAULT_MIN_RATE)]
+    #[arg(long, value_name = "BYTES_PER_SECOND", default_value_t = trust_core::http::transfer::DEFAULT_MIN_RATE)]
     pub min_rate: u64,
     /// Longest one whole verification may take before the request is denied, in seconds
     #[arg(long, value_name = "SECONDS", default_value_t = engine_hook::verify::DEFAULT_DEADLINE.as_secs())]

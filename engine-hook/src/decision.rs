@@ -213,6 +213,7 @@ fn check_reference_in(
         server: scope.scope.server.clone(),
         pin: pin.pin,
         allow_expired: policy.allow_expired_cached_trust_data,
+        bundle: scope.scope.bundle.clone(),
     };
     match verifier.verify(&query) {
         Ok(v) => judge(reference, &v, scope),

@@ -23,7 +23,6 @@ pub mod containerd;
 pub mod decision;
 pub mod engine;
 pub mod error;
-pub mod expired;
 pub mod http;
 pub mod log;
 pub mod pattern;

@@ -231,7 +231,7 @@ fn containerd_verifier(raw: &[String]) -> ExitCode {
             .unwrap_or_else(|| PathBuf::from(engine_hook::verify::DEFAULT_TRUST_DIR)),
         tlscacert: args.tlscacert.clone(),
         timeout: args.timeout.unwrap_or(8),
-        min_rate: args.min_rate.unwrap_or(trust_core::transfer::DEFAULT_MIN_RATE),
+        min_rate: args.min_rate.unwrap_or(trust_core::http::transfer::DEFAULT_MIN_RATE),
         // Within containerd's default per_verifier_timeout of 10 s.
         deadline: args.deadline.unwrap_or(9),
     };

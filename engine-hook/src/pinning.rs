@@ -73,6 +73,13 @@ pub fn pin_for(policy: &Policy, gun: &str, scope: ScopeRef<'_>) -> PinChoice {
             source: "trust-pinning.official-library-images".into(),
         };
     }
+    if let (Some(_), Some(pattern)) = (&scope.scope.bundle, scope.pattern) {
+        // Never trust on first use: the bundle's manifest pins the root.
+        return PinChoice {
+            pin: Pin::Tofu,
+            source: format!("scopes[{pattern:?}].bundle: the bundle manifest's root keys"),
+        };
+    }
     match (scope.scope.tofu, scope.pattern) {
         (true, Some(pattern)) => PinChoice { pin: Pin::Tofu, source: format!("scopes[{pattern:?}].tofu") },
         _ => PinChoice { pin: Pin::Refuse, source: "nothing pins this repository and TOFU is off".into() },

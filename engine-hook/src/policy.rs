@@ -14,12 +14,18 @@
 //!     "allow-expired-cached-trust-data": false,
 //!     "scopes": {
 //!       "registry.example.com/team/*": {"signers": ["alice", "bob"], "threshold": 2,
-//!                                       "server": "https://notary.example.com", "tofu": false}
+//!                                       "server": "https://notary.example.com", "tofu": false},
+//!       "docker.io/library/*": {"bundle": "/var/lib/trust/docker-io.tar.gz", "frozen": true}
 //!     },
 //!     "operations": {"load": "deny", "build": "allow", "service": "verify"}
 //!   }
 //! }
 //! ```
+//!
+//! A scope with a `bundle` verifies from that trust-data bundle (`trust export`), with
+//! no network: its manifest pins each repository's root unless `trust-pinning` does;
+//! `frozen` checks expiry as of the export. The bundle is opened once, when the policy
+//! is loaded; any bundle error denies.
 //!
 //! The file may be a whole `daemon.json` (other settings are ignored) or the bare
 //! section. Unknown keys inside the section are errors: a typo in a security policy
@@ -27,7 +33,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -163,7 +169,31 @@ pub struct Scope {
     pub server: Option<String>,
     /// Trust a repository's first root on first use when nothing pins it.
     pub tofu: bool,
+    /// Verify from this trust-data bundle instead of a trust server (no network).
+    pub bundle: Option<ScopeBundle>,
 }
+
+/// A scope's `"bundle"` and `"frozen"`: where its trust data is, and as of when
+/// expiry is checked.
+#[derive(Debug, Clone)]
+pub struct ScopeBundle {
+    /// The bundle (directory or archive), an absolute path.
+    pub path: PathBuf,
+    /// Check expiry as of each repository's export instead of now.
+    pub frozen: bool,
+    /// The bundle, opened and its manifest parsed once when the policy is loaded
+    /// ([`Policy::load`]); `None` after [`Policy::from_json`] alone, and then every
+    /// verification from it fails (closed).
+    pub opened: Option<trust_core::bundle::Bundle>,
+}
+
+impl PartialEq for ScopeBundle {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.frozen == other.frozen && self.opened.is_some() == other.opened.is_some()
+    }
+}
+
+impl Eq for ScopeBundle {}
 
 /// A scope and the pattern that selected it (`None`: the default scope).
 #[derive(Debug, Clone, Copy)]
@@ -232,6 +262,9 @@ struct RawScope {
     server: Option<String>,
     #[serde(default)]
     tofu: bool,
+    bundle: Option<PathBuf>,
+    #[serde(default)]
+    frozen: bool,
 }
 
 impl Policy {
@@ -244,7 +277,22 @@ impl Policy {
         if bytes.len() as u64 > MAX_POLICY_BYTES {
             return Err(Error::policy(path, format!("larger than {MAX_POLICY_BYTES} bytes")));
         }
-        Policy::from_json(&bytes).map_err(|message| Error::policy(path, message))
+        let mut policy = Policy::from_json(&bytes).map_err(|message| Error::policy(path, message))?;
+        policy.open_bundles().map_err(|message| Error::policy(path, message))?;
+        Ok(policy)
+    }
+
+    /// Opens every scope's bundle and parses its manifest (once, here: requests
+    /// reuse it). The error names the scope and what is wrong with its bundle.
+    pub fn open_bundles(&mut self) -> Result<(), String> {
+        for (pattern, scope) in &mut self.scopes {
+            if let Some(b) = &mut scope.bundle {
+                let opened = trust_core::bundle::Bundle::open(&b.path)
+                    .map_err(|e| format!("{SECTION}.scopes[{pattern:?}].bundle: {e}"))?;
+                b.opened = Some(opened);
+            }
+        }
+        Ok(())
     }
 
     /// Parses and validates a policy: a `daemon.json` with a `content-trust` section,
@@ -303,8 +351,13 @@ impl Policy {
             };
             operations.insert(op, choice);
         }
+        if pins.official_library_images {
+            warnings
+                .push(format!("trust-pinning.official-library-images: {}", trust_core::retired::OFFICIAL_IMAGES_NOTE));
+        }
         let any_pin = pins.official_library_images || !root_keys.is_empty() || !cert_ids.is_empty();
-        let any_tofu = scopes.values().any(|s| s.tofu);
+        // A bundle's manifest pins the roots of the repositories it holds.
+        let any_tofu = scopes.values().any(|s| s.tofu || s.bundle.is_some());
         if mode != Mode::Disabled && !any_pin && !any_tofu {
             return Err(format!(
                 "{SECTION}: no trust pinning: set trust-pinning.official-library-images, root-keys or cert-ids, \
@@ -411,7 +464,24 @@ fn check_scope(where_: &str, raw: RawScope) -> Result<Scope, String> {
         let probe = trust_core::reference::Reference::parse("example.com/probe").map_err(|e| e.to_string())?;
         trust_core::config::trust_server(&probe, Some(url)).map_err(|e| format!("{where_}.server: {e}"))?;
     }
-    Ok(Scope { signers, threshold, server: raw.server.map(|s| s.trim_end_matches('/').to_owned()), tofu: raw.tofu })
+    let bundle = match raw.bundle {
+        Some(_) if raw.server.is_some() => {
+            return Err(format!("{where_}: a scope takes its trust data from a \"server\" or a \"bundle\", not both"));
+        }
+        Some(path) if !path.is_absolute() => {
+            return Err(format!("{where_}.bundle: {} is not an absolute path", path.display()));
+        }
+        Some(path) => Some(ScopeBundle { path, frozen: raw.frozen, opened: None }),
+        None if raw.frozen => return Err(format!("{where_}.frozen needs a \"bundle\"")),
+        None => None,
+    };
+    Ok(Scope {
+        signers,
+        threshold,
+        server: raw.server.map(|s| s.trim_end_matches('/').to_owned()),
+        tofu: raw.tofu,
+        bundle,
+    })
 }
 
 #[cfg(test)]
@@ -457,6 +527,9 @@ mod tests {
             (r#"{"mode":"enforced","scopes":{"a.io/*":{"tofu":true,"signers":["a"],"threshold":2}}}"#, "more than"),
             (r#"{"mode":"enforced","scopes":{"a.io/*":{"tofu":true,"server":"http://x"}}}"#, "valid https URL"),
             (r#"{"mode":"enforced","scopes":{"a*b":{"tofu":true}}}"#, "only at the end"),
+            (r#"{"mode":"enforced","scopes":{"a.io/*":{"bundle":"/b","server":"https://x"}}}"#, "not both"),
+            (r#"{"mode":"enforced","scopes":{"a.io/*":{"bundle":"b"}}}"#, "not an absolute path"),
+            (r#"{"mode":"enforced","scopes":{"a.io/*":{"tofu":true,"frozen":true}}}"#, "frozen needs a \"bundle\""),
             (r#"{"mode":"enforced","scopes":{"a.io/*":{"tofu":true}},"operations":{"load":"maybe"}}"#, "\"maybe\""),
             (r#"{"mode":"enforced","scopes":{"a.io/*":{"tofu":true}},"operations":{"pull":"deny"}}"#, "unknown op"),
             (
@@ -473,5 +546,15 @@ mod tests {
     #[test]
     fn disabled_needs_no_pinning() {
         assert_eq!(parse(r#"{"mode":"disabled"}"#).unwrap().mode, Mode::Disabled);
+    }
+
+    #[test]
+    fn official_images_pin_warns_that_they_no_longer_verify() {
+        let p = parse(r#"{"mode":"enforced","trust-pinning":{"official-library-images":true}}"#).unwrap();
+        let warning = p.warnings.iter().find(|w| w.starts_with("trust-pinning.official-library-images")).unwrap();
+        assert!(warning.contains("expired from August 2025") && warning.contains("2026-12-08"), "{warning}");
+        let p = parse(&format!(r#"{{"mode":"enforced","trust-pinning":{{"root-keys":{{"docker.io/*":["{ID}"]}}}}}}"#))
+            .unwrap();
+        assert!(p.warnings.iter().all(|w| !w.contains("official")));
     }
 }

@@ -14,8 +14,12 @@ fn scope_line(scope: &Scope) -> String {
     } else {
         format!("signed by {} of: {}", scope.threshold, scope.signers.join(", "))
     };
-    let server = scope.server.as_deref().unwrap_or("DOCKER_CONTENT_TRUST_SERVER, else the registry's");
     let tofu = if scope.tofu { "TOFU on" } else { "TOFU off" };
+    if let Some(b) = &scope.bundle {
+        let expiry = if b.frozen { "expiry as of the export (frozen)" } else { "expiry as of now" };
+        return format!("{signers}; bundle {} (no server); {expiry}", b.path.display());
+    }
+    let server = scope.server.as_deref().unwrap_or("DOCKER_CONTENT_TRUST_SERVER, else the registry's");
     format!("{signers}; server {server}; {tofu}")
 }
 

@@ -13,8 +13,8 @@ use trust_core::pinning::Pin;
 use trust_core::reference::Reference;
 use trust_core::settings::Settings;
 
-use crate::expired;
 use crate::pinning::trust_pinning;
+use crate::policy::ScopeBundle;
 
 /// What to verify: a reference with a tag, a digest or both, and how to reach and
 /// trust its repository.
@@ -28,25 +28,20 @@ pub struct Query {
     pub pin: Pin,
     /// Use expired cached trust data when the server cannot be reached.
     pub allow_expired: bool,
+    /// Verify from this bundle (the scope's), not a trust server.
+    pub bundle: Option<ScopeBundle>,
 }
 
 impl Query {
     /// A key that identifies the query (for caches).
     pub fn key(&self) -> String {
-        format!("{}|{:?}|{:?}|{}", self.reference, self.server, self.pin, self.allow_expired)
+        let bundle = self.bundle.as_ref().map(|b| (&b.path, b.frozen));
+        format!("{}|{:?}|{:?}|{}|{bundle:?}", self.reference, self.server, self.pin, self.allow_expired)
     }
 }
 
-/// One signed release of the repository: a tag in `targets/releases` or `targets`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Release {
-    /// The tag.
-    pub tag: String,
-    /// Hex SHA-256 of the manifest.
-    pub digest_hex: String,
-    /// Delegation roles holding the same tag and digest, as docker names them (`alice`).
-    pub signers: Vec<String>,
-}
+/// One signed release of the repository (trust-core's).
+pub use trust_core::client::Release;
 
 /// What verification established.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +109,7 @@ pub struct VerifierConfig {
     /// The deadline of each request to a trust server, body included.
     pub timeout: Duration,
     /// The lowest average body rate in bytes per second past the grace period (0: off);
-    /// `None`: [`trust_core::transfer::DEFAULT_MIN_RATE`].
+    /// `None`: [`trust_core::http::transfer::DEFAULT_MIN_RATE`].
     pub min_rate: Option<u64>,
     /// The longest one whole verification may take: past it the verification is
     /// answered as a network failure (denied, fail closed) while it finishes in the
@@ -222,15 +217,11 @@ impl Inner {
     fn client(&self, query: &Query, server: &str, offline: bool) -> Result<Arc<Client>, trust_core::Error> {
         let gun = query.reference.gun();
         let dir = self.trust_data_dir(server, &query.pin);
-        let mut settings = self.settings(server, dir.clone(), &query.pin, &gun);
+        let settings = self.settings(server, dir.clone(), &query.pin, &gun);
         if offline {
-            // Cached data only, verified as of just before its earliest expiry.
-            let at = expired::verification_time(&dir, &gun, self.config.now.unwrap_or_else(Utc::now))?;
-            settings.client.now = Some(at);
-            // allow-expired-cached-trust-data is the hook's opt-in for cached answers.
-            settings.client.offline_ok = true;
-            let remote = Box::new(expired::OfflineRemote::new(server));
-            return Ok(Arc::new(Client::new(&gun, remote, &dir, settings.client)?));
+            // allow-expired-cached-trust-data: cached data only, verified as of just
+            // before its earliest expiry.
+            return Ok(Arc::new(Client::offline(&gun, server, &dir, settings.client)?));
         }
         let key = format!("{server}|{:?}|{gun}", query.pin);
         let mut clients = self.clients.lock().map_err(|_| poisoned())?;
@@ -247,83 +238,62 @@ impl Inner {
 
     fn verify_with(&self, query: &Query, server: &str, offline: bool) -> Result<Verification, trust_core::Error> {
         let client = self.client(query, server, offline)?;
-        let mut repo = client.update()?;
-        let reference = &query.reference;
-        let releases = match (reference.tag(), reference.digest()) {
-            (Some(tag), _) => vec![release_of_tag(&mut repo, tag)?],
-            (None, Some(digest)) => releases_of_digest(&mut repo, digest)?,
-            (None, None) => vec![release_of_tag(&mut repo, "latest")?],
-        };
-        let warnings = repo.warnings().to_vec();
-        let expires = earliest_expiry(&repo);
-        Ok(Verification {
-            gun: reference.gun(),
-            server: server.to_owned(),
-            releases,
-            expires,
-            offline,
-            warnings,
-            from_cache: false,
-        })
+        let repo = client.update()?;
+        verification(repo, &query.reference, server, offline)
     }
+
+    /// Verifies from the scope's bundle: no network, an ephemeral cache; the policy's
+    /// pin for the repository wins over the bundle manifest's.
+    fn verify_bundle(&self, query: &Query, bundle: &ScopeBundle) -> Result<Verification, trust_core::Error> {
+        let opened = bundle.opened.as_ref().ok_or_else(|| {
+            trust_core::Error::InvalidInput(format!(
+                "the bundle {} was not opened with the policy",
+                bundle.path.display()
+            ))
+        })?;
+        let gun = query.reference.gun();
+        let options = ClientOptions {
+            pinning: trust_pinning(&gun, &query.pin),
+            now: self.config.now,
+            ..ClientOptions::default()
+        };
+        let reader = opened.reader(&gun, options, bundle.frozen)?;
+        let repo = reader.update()?;
+        let source = format!("bundle {}", bundle.path.display());
+        verification(repo, &query.reference, &source, false).map_err(|e| reader.explain(e))
+    }
+}
+
+/// What `repo` establishes about `reference`: the tag's release (a digest given with
+/// it is judged by the decision), or every release of a bare digest.
+fn verification(
+    mut repo: Repository<'_>,
+    reference: &Reference,
+    server: &str,
+    offline: bool,
+) -> Result<Verification, trust_core::Error> {
+    let verified = repo.look_up(reference)?;
+    Ok(Verification {
+        gun: reference.gun(),
+        server: server.to_owned(),
+        releases: verified.releases,
+        expires: verified.expires,
+        offline,
+        warnings: verified.warnings,
+        from_cache: false,
+    })
 }
 
 fn poisoned() -> trust_core::Error {
     trust_core::Error::InvalidInput("internal error: a lock was poisoned".into())
 }
 
-/// The tag's release and the signers holding the same digest.
-fn release_of_tag(repo: &mut Repository<'_>, tag: &str) -> Result<Release, trust_core::Error> {
-    let found = repo.release(tag)?;
-    let digest_hex = found.digest_hex();
-    let info = repo.trust_info(Some(tag))?;
-    let signers = info.released.into_iter().find(|r| r.digest == digest_hex).map(|r| r.signers).unwrap_or_default();
-    Ok(Release { tag: tag.to_owned(), digest_hex, signers })
-}
-
-/// Every release whose digest is `digest` (`sha256:<hex>`), with its signers.
-fn releases_of_digest(repo: &mut Repository<'_>, digest: &str) -> Result<Vec<Release>, trust_core::Error> {
-    let gun = repo.gun().to_owned();
-    let hex = digest.strip_prefix("sha256:").ok_or_else(|| {
-        trust_core::Error::InvalidInput(format!("{digest}: only sha256 digests can be checked against trust data"))
-    })?;
-    let info = repo.trust_info(None)?;
-    let releases: Vec<Release> = info
-        .released
-        .into_iter()
-        .filter(|r| r.digest == hex)
-        .map(|r| Release { tag: r.tag, digest_hex: r.digest, signers: r.signers })
-        .collect();
-    if releases.is_empty() {
-        return Err(trust_core::Error::DigestNotSigned { gun, digest: digest.to_owned() });
-    }
-    Ok(releases)
-}
-
-/// The earliest expiry among the trusted metadata: root, timestamp, snapshot, targets
-/// and every delegation that was loaded.
-fn earliest_expiry(repo: &Repository<'_>) -> Option<DateTime<Utc>> {
-    let set = repo.trusted();
-    let mut times = vec![set.root().signed.expires.at()];
-    times.extend(set.timestamp().map(|t| t.signed.expires.at()));
-    times.extend(set.snapshot().map(|s| s.signed.expires.at()));
-    let mut queue: Vec<String> = vec!["targets".into()];
-    let mut seen = std::collections::HashSet::new();
-    while let Some(role) = queue.pop() {
-        if !seen.insert(role.clone()) {
-            continue;
-        }
-        let verified = if role == "targets" { set.targets() } else { set.delegation(&role) };
-        if let Some(v) = verified {
-            times.push(v.signed.expires.at());
-            queue.extend(v.signed.delegations.roles.iter().map(|r| r.name.clone()));
-        }
-    }
-    times.into_iter().min()
-}
-
 impl Verifier for TrustVerifier {
     fn verify(&self, query: &Query) -> Result<Verification, Failure> {
+        if let Some(bundle) = &query.bundle {
+            // Fails closed: any bundle error is a failure, never a fallback to a server.
+            return self.inner.verify_bundle(query, bundle).map_err(Failure::from);
+        }
         let server = match &query.server {
             Some(s) => s.clone(),
             None => trust_core::config::trust_server(&query.reference, None)?,

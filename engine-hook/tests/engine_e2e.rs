@@ -435,6 +435,7 @@ fn with_the_cache_off_concurrent_decisions_on_one_repository_do_not_queue() {
         server: None,
         pin: Pin::Tofu,
         allow_expired: false,
+        bundle: None,
     };
     let started = Instant::now();
     let threads: Vec<_> = (0..THREADS)

@@ -9,9 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../trust-cli/tests/support/fault_proxy.rs"]
-#[allow(dead_code)] // shared with trust-cli's fault tests; this file uses a part of it
-mod fault_proxy;
+use trust_test_support::fault_proxy;
 mod support;
 
 use std::io::Write;

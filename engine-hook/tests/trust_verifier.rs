@@ -41,7 +41,13 @@ fn verifier(trust_dir: &Path, now: &str) -> TrustVerifier {
 }
 
 fn query(reference: &str, server: &str, pin: Pin, allow_expired: bool) -> Query {
-    Query { reference: Reference::parse(reference).unwrap(), server: Some(server.into()), pin, allow_expired }
+    Query {
+        reference: Reference::parse(reference).unwrap(),
+        server: Some(server.into()),
+        pin,
+        allow_expired,
+        bundle: None,
+    }
 }
 
 #[test]

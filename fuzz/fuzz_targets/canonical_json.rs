@@ -1,4 +1,4 @@
-//! Canonical JSON (`trust_core::canonical`): any bytes in, no panic; and whenever
+//! Canonical JSON (`trust_tuf::canonical`): any bytes in, no panic; and whenever
 //! bytes canonicalise:
 //! - it is byte for byte what an independent canonical writer makes of the value
 //!   they parse to;
@@ -17,7 +17,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use trust_core::canonical;
+use trust_tuf::canonical;
 use trust_fuzz::independent_canonical;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,4 +1,4 @@
-//! Image references and GUNs (`trust_core::reference`): no panic on any string, and
+//! Image references and GUNs (`trust_tuf::reference`): no panic on any string, and
 //! for every reference that parses:
 //! - its fully qualified form parses back to the same reference (domain, path, tag,
 //!   digest) and prints the same (a fixed point);
@@ -9,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trust_core::reference::{Reference, check_gun};
+use trust_tuf::reference::{Reference, check_gun};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else {

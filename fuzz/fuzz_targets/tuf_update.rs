@@ -1,4 +1,4 @@
-//! The TUF state machine (`trust_core::trusted::TrustedSet`) fed arbitrary bytes for
+//! The TUF state machine (`trust_tuf::trusted::TrustedSet`) fed arbitrary bytes for
 //! each role, starting from a real trusted root captured from notary-server.
 //!
 //! Input: one selector byte (which fixture repository: its root is trusted, its
@@ -27,9 +27,9 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use trust_core::pinning::Pin;
-use trust_core::trusted::{Context, TrustedSet};
-use trust_core::wire::{self, Envelope, Root, Snapshot, Targets, Timestamp};
+use trust_tuf::pinning::Pin;
+use trust_tuf::trusted::{Context, TrustedSet};
+use trust_tuf::wire::{self, Envelope, Root, Snapshot, Targets, Timestamp};
 use trust_fuzz::{OracleKey, first_line, independent_signers, signed_value, split_parts};
 
 macro_rules! tuf {

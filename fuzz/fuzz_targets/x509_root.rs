@@ -14,11 +14,11 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use libfuzzer_sys::fuzz_target;
-use trust_core::crypto::default_provider;
-use trust_core::crypto::keyid::canonical_key_id;
-use trust_core::crypto::public_pem;
-use trust_core::crypto::x509::{Certificate, check_chains_to_ca, check_root_certificate};
-use trust_core::wire::{KeyType, PublicKey};
+use trust_tuf::crypto::default_provider;
+use trust_tuf::crypto::keyid::canonical_key_id;
+use trust_tuf::crypto::public_pem;
+use trust_tuf::crypto::x509::{Certificate, check_chains_to_ca, check_root_certificate};
+use trust_tuf::wire::{KeyType, PublicKey};
 
 /// The fixtures' capture time: their certificates are valid then.
 fn now() -> DateTime<Utc> {

@@ -14,6 +14,9 @@ TRUST_TEST_PASSPHRASE=${TRUST_TEST_PASSPHRASE:-trust-test-passphrase}
 
 PEERS_NOTARY_HOSTPORT=localhost:4443
 PEERS_NOTARY_LISTEN=127.0.0.1:4443
+# A second notary-server (same CA, own memory storage) for moving repositories.
+PEERS_NOTARY_B_HOSTPORT=localhost:4444
+PEERS_NOTARY_B_LISTEN=127.0.0.1:4444
 PEERS_REGISTRY_HOSTPORT=localhost:5000
 PEERS_REGISTRY_LISTEN=127.0.0.1:5000
 PEERS_DOCKER_BIN=/usr/bin/docker

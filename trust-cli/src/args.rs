@@ -9,7 +9,7 @@ use trust_core::settings::Settings;
 
 /// Sign, inspect and verify container images with Docker Content Trust (Notary v1).
 #[derive(Debug, Parser)]
-#[command(name = "trust", version, about, after_help = crate::exit::HELP)]
+#[command(name = "trust", version, about, after_help = crate::exit::help())]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -51,13 +51,13 @@ pub struct Global {
     /// The most one request to a trust server, registry or token service may take, body
     /// included (a server that sends nothing, or too slowly, fails after it)
     #[arg(long, global = true, value_name = "SECONDS", env = "TRUST_TIMEOUT",
-          default_value_t = trust_core::transfer::DEFAULT_DEADLINE.as_secs(),
+          default_value_t = trust_core::http::transfer::DEFAULT_DEADLINE.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
     /// The lowest average rate a response body may arrive at once 10 s have passed
     /// (against drip-fed downloads); 0 turns the floor off
     #[arg(long, global = true, value_name = "BYTES_PER_SECOND", env = "TRUST_MIN_RATE",
-          default_value_t = trust_core::transfer::DEFAULT_MIN_RATE)]
+          default_value_t = trust_core::http::transfer::DEFAULT_MIN_RATE)]
     pub min_rate: u64,
     /// FIPS mode: only approved algorithms [default: $TRUST_FIPS, else $DOCKER_FIPS, else
     /// /proc/sys/crypto/fips_enabled]
@@ -105,8 +105,15 @@ pub enum Command {
     Sign(SignArgs),
     /// Remove trust for an image
     Revoke(RevokeArgs),
+    /// Work with trust-data bundles (see `trust export`)
+    #[command(subcommand)]
+    Bundle(BundleCommand),
+    /// Copy a repository's trust data to another store (notary-server or file remote), re-signing only what it requires
+    Copy(crate::copy::CopyArgs),
     /// Audit trust data and local keys: algorithms, key sizes, certificates, expiries, key-file encryption
     Audit(crate::audit::AuditArgs),
+    /// Export repositories' verified trust data to a bundle (a directory or .tar/.tar.gz)
+    Export(crate::export::ExportArgs),
     /// Show the version, the crypto module and whether FIPS mode is on, and why
     Version,
 }
@@ -166,8 +173,50 @@ pub struct RevokeArgs {
     pub image: String,
 }
 
+/// Where `inspect` and `verify` read trust data from, instead of a trust server.
+#[derive(Debug, Args)]
+pub struct BundleSource {
+    /// Verify from this bundle (a directory or .tar/.tar.gz that `trust export` wrote)
+    /// instead of a trust server: no network, nothing cached
+    #[arg(long, value_name = "BUNDLE", env = "TRUST_BUNDLE", conflicts_with = "server")]
+    pub bundle: Option<PathBuf>,
+    /// With --bundle: check expiry as of the bundle's export time instead of now (a
+    /// revocation after the export is then not seen)
+    #[arg(long, env = "TRUST_FROZEN", requires = "bundle", value_parser = clap::builder::BoolishValueParser::new())]
+    pub frozen: bool,
+}
+
+impl BundleSource {
+    /// `settings` reading from the bundle, when one is named.
+    pub fn apply(&self, settings: &Settings) -> Settings {
+        Settings { bundle: self.bundle.clone(), frozen: self.frozen, ..settings.clone() }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Replace an installed bundle with a newer one, if its roots chain from the
+    /// installed ones, no role's version went down and it verifies in full
+    Update(BundleUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BundleUpdateArgs {
+    /// Check the new bundle's expiry as of its export time instead of now
+    #[arg(long, env = "TRUST_FROZEN", value_parser = clap::builder::BoolishValueParser::new())]
+    pub frozen: bool,
+    /// The installed bundle (directory or archive), replaced in its own form
+    #[arg(value_name = "BUNDLE")]
+    pub installed: PathBuf,
+    /// The newer bundle
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+}
+
 #[derive(Debug, Args)]
 pub struct InspectArgs {
+    #[command(flatten)]
+    pub source: BundleSource,
     /// Print the information in a human friendly format
     #[arg(long)]
     pub pretty: bool,
@@ -186,6 +235,8 @@ pub enum OutputFormat {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
+    #[command(flatten)]
+    pub source: BundleSource,
     /// Output format
     #[arg(long, short, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,

@@ -11,15 +11,15 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use trust_core::audit::render::{Format, render};
 use trust_core::audit::{Audit, AuditOptions, Severity};
 use trust_core::fips::FipsMode;
 use trust_core::keystore::KeyStore;
+use trust_core::output::audit::{Format, render};
 use trust_core::reference::Reference;
 use trust_core::settings::Settings;
 use trust_core::{Error, ErrorKind};
 
-use crate::exit::{Code, Failure, code_for};
+use crate::exit::{Code, Failure};
 
 /// Output formats of `trust audit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,7 +99,7 @@ fn describe(image: &str, e: &Error) -> Failure {
             Failure::new(Code::Verification, format!("trust data for {image} failed verification: {e}"))
         }
         ErrorKind::Network => Failure::new(Code::Network, format!("cannot get trust data for {image}: {e}")),
-        kind => Failure::new(code_for(kind), format!("{image}: {e}")),
+        kind => Failure::new(Code::of(kind), format!("{image}: {e}")),
     }
 }
 

@@ -3,23 +3,26 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use trust_core::output::inspect;
 use trust_core::reference::Reference;
 use trust_core::resolve::TrustInfo;
 use trust_core::settings::Settings;
-use trust_core::{Error, ErrorKind, inspect};
+use trust_core::{Error, ErrorKind};
 
 use crate::args::InspectArgs;
-use crate::exit::{Code, Failure, code_for};
+use crate::exit::{Code, Failure};
 
 /// Verified trust information for one image argument.
 fn lookup(settings: &Settings, image: &str) -> Result<TrustInfo, Failure> {
     let reference = Reference::parse(image)?;
     let fail = |e: Error| describe(image, e);
-    let client = settings.client_for(&reference).map_err(fail)?;
-    let mut repo = client.update().map_err(fail)?;
-    let info = repo.trust_info(reference.tag()).map_err(fail)?;
-    for w in repo.warnings() {
+    let reader = settings.reader_for(&reference).map_err(fail)?;
+    let (info, warnings) = reader.inspect(&reference).map_err(fail)?;
+    for w in &warnings {
         eprintln!("warning: {w}");
+    }
+    if let Some(p) = reader.provenance() {
+        eprintln!("{p}");
     }
     Ok(info)
 }
@@ -33,7 +36,7 @@ fn describe(image: &str, e: Error) -> Failure {
             Failure::new(Code::Verification, format!("trust data for {image} failed verification: {e}"))
         }
         ErrorKind::Network => Failure::new(Code::Network, format!("cannot get trust data for {image}: {e}")),
-        kind => Failure::new(code_for(kind), e.to_string()),
+        kind => Failure::new(Code::of(kind), e.to_string()),
     }
 }
 
@@ -43,6 +46,7 @@ fn write_out(out: &mut dyn Write, text: &[u8]) -> Result<(), Failure> {
 
 /// Runs `trust inspect`.
 pub fn run(settings: &Settings, args: &InspectArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
+    let settings = &args.source.apply(settings);
     if args.pretty {
         for (i, image) in args.images.iter().enumerate() {
             let info = lookup(settings, image)?;

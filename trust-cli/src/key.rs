@@ -47,6 +47,9 @@ pub enum KeyCommand {
     /// iterations, 16-byte salt, AES-256-CBC), keeping their passphrases; docker and
     /// notary cannot read migrated files
     Migrate(MigrateArgs),
+    /// Replace the root, targets, snapshot or timestamp key of a repository, publishing
+    /// a new root version listing the new key (as `notary key rotate`)
+    Rotate(crate::rotate::RotateArgs),
 }
 
 /// `trust key migrate`.
@@ -140,6 +143,11 @@ pub fn run(settings: &Settings, args: &KeyArgs, out: &mut dyn Write) -> Result<E
             passphrases(&trust_dir, args)?;
             list(&store, out)?
         }
+        KeyCommand::Rotate(a) => {
+            // Records --keyring/--no-keyring for the trust directory, as the other verbs do.
+            passphrases(&trust_dir, args)?;
+            return crate::rotate::run(settings, a, out);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -206,9 +214,8 @@ fn generate(
         Algorithm::Ecdsa => KeyAlgorithm::EcdsaP256,
         Algorithm::Ed25519 => KeyAlgorithm::Ed25519,
     };
-    let failed =
-        |e: Error| Failure::new(crate::exit::code_for(e.kind()), format!("failed to generate key for {name}: {e}"));
-    let key = PrivateKey::generate(algorithm).map_err(failed)?;
+    let failed = |e: Error| Failure::new(Code::of(e.kind()), format!("failed to generate key for {name}: {e}"));
+    let key = PrivateKey::generate(algorithm).map_err(Error::from).map_err(failed)?;
     let id = store.add(&key, name, None, source).map_err(failed)?;
     let written = encode_public_key(&key, name).and_then(|pem| {
         trust_core::atomic_file::write(&pub_path, pem.as_bytes(), trust_core::atomic_file::Access::Private, false)
@@ -217,7 +224,7 @@ fn generate(
         // Leave nothing behind: the key is useless without its public half.
         let _ = store.remove(&id);
         return Err(Failure::new(
-            crate::exit::code_for(e.kind()),
+            Code::of(e.kind()),
             format!("failed to write public key to {}: {e}", pub_path.display()),
         ));
     }
@@ -282,7 +289,7 @@ fn load(store: &KeyStore, source: &DockerPassphrases, args: &LoadArgs, out: &mut
     check_private(&args.file)?;
     let bytes = read_key_file(&args.file).map_err(|e| match e {
         Error::Key(_) => key_failure(format!("error importing key from {shown}: not a key file (larger than 1 MiB)")),
-        e => Failure::new(crate::exit::code_for(e.kind()), format!("refusing to load key from {e}")),
+        e => Failure::new(Code::of(e.kind()), format!("refusing to load key from {e}")),
     })?;
     let failed = |e: Error| key_failure(format!("error importing key from {shown}: {e}"));
     if is_public_key_file(&bytes) {
@@ -296,7 +303,7 @@ fn load(store: &KeyStore, source: &DockerPassphrases, args: &LoadArgs, out: &mut
     })?;
     // Docker would silently rewrite the role of a key already stored (a root key
     // loaded as "signer" would stop being found as the root key): refuse instead.
-    let id = canonical_key_id(&key.public_key()).map_err(failed)?;
+    let id = canonical_key_id(&key.public_key()).map_err(Error::from).map_err(failed)?;
     if let Some(existing) = store.list()?.into_iter().find(|k| k.id == id && k.role != args.name) {
         return Err(key_failure(format!(
             "error importing key from {shown}: key {id} is already stored with role {:?} ({})",

@@ -3,13 +3,21 @@
 //! The binary is thin: it parses arguments, opens clients through
 //! `trust_core::settings`, and formats what trust-core returns.
 
+// Doc comments on the argument structs are the `--help` text, where `<hex>` and
+// `<trust dir>` are the usual notation for a value, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 mod args;
 mod audit;
+mod bundle;
+mod copy;
 mod exit;
+mod export;
 mod inspect;
 mod key;
 mod publishing;
 mod revoke;
+mod rotate;
 mod sign;
 mod signer;
 mod verify;
@@ -19,7 +27,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, SignerCommand};
+use args::{BundleCommand, Cli, Command, SignerCommand};
 
 /// `trust version`: the version, the crypto module and FIPS mode with its source.
 fn version(settings: &trust_core::settings::Settings, out: &mut dyn Write) -> Result<ExitCode, exit::Failure> {
@@ -49,7 +57,10 @@ fn main() -> ExitCode {
         Command::Signer(SignerCommand::Remove(a)) => signer::remove(&settings, a, &mut out),
         Command::Sign(a) => sign::run(&settings, a, &mut out),
         Command::Revoke(a) => revoke::run(&settings, a, &mut out),
+        Command::Copy(a) => copy::run(&settings, a, &mut out),
         Command::Audit(a) => audit::run(&settings, a, &mut out),
+        Command::Bundle(BundleCommand::Update(a)) => bundle::update(&settings, a, &mut out),
+        Command::Export(a) => export::run(&settings, a, &mut out),
         Command::Version => version(&settings, &mut out),
     };
     let _ = out.flush();

@@ -1,20 +1,17 @@
-//! What the commands that change trust data share in the CLI: publishing a session
-//! with its warnings on stderr, and confirmations.
+//! What the commands that change trust data share in the CLI: a publish's warnings
+//! on stderr, and confirmations.
 
 use std::io::{IsTerminal, Write};
 
 use trust_core::publish::Outcome;
-use trust_core::session::Session;
 
 use crate::exit::{Code, Failure};
 
-/// Publishes everything staged for the session's repository, warnings on stderr.
-pub fn publish_staged(session: &Session) -> Result<Outcome, Failure> {
-    let outcome = session.publish()?;
+/// A publish's warnings, on stderr.
+pub fn print_warnings(outcome: &Outcome) {
     for w in &outcome.warnings {
         eprintln!("warning: {w}");
     }
-    Ok(outcome)
 }
 
 /// Asks `question` on a terminal; without one, refuses with what to pass instead.

@@ -4,38 +4,13 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use trust_core::publish::Change;
-use trust_core::reference::Reference;
-use trust_core::resolve::RELEASES_ROLE;
 use trust_core::settings::Settings;
-use trust_core::wire::{Envelope, PublicKey};
-use trust_core::{Error, ErrorKind};
+use trust_core::wire::PublicKey;
+use trust_core::workflow::{check_removable_signer, check_signer_name, signer_add, signer_remove};
 
 use crate::args::{SignerAddArgs, SignerRemoveArgs};
 use crate::exit::{Code, Failure};
-use crate::publishing::{confirm, publish_staged};
-use trust_core::session::Session;
-
-fn valid_signer_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-}
-
-fn check_name(name: &str) -> Result<(), Failure> {
-    if !valid_signer_name(name) {
-        return Err(Failure::new(
-            Code::Usage,
-            format!(
-                "signer name \"{name}\" must start with lowercase alphanumeric characters and can include \"-\" or \"_\" after the first character"
-            ),
-        ));
-    }
-    if name == "releases" {
-        return Err(Failure::new(Code::Usage, "releases is a reserved keyword, use a different signer name"));
-    }
-    Ok(())
-}
+use crate::publishing::{confirm, print_warnings};
 
 /// Reads the signers' public key files (PEM `PUBLIC KEY` or `CERTIFICATE`, ≤ 1 MiB).
 fn read_keys(paths: &[std::path::PathBuf]) -> Result<Vec<PublicKey>, Failure> {
@@ -57,29 +32,22 @@ fn read_keys(paths: &[std::path::PathBuf]) -> Result<Vec<PublicKey>, Failure> {
 
 /// Runs `trust signer add`.
 pub fn add(settings: &Settings, args: &SignerAddArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
-    check_name(&args.name)?;
+    check_signer_name(&args.name)?;
     let keys = read_keys(&args.keys)?;
-    let role = format!("targets/{}", args.name);
     let mut failed = Vec::new();
     for repo in &args.repositories {
         let _ = writeln!(out, "Adding signer \"{}\" to {repo}...", args.name);
-        let result = (|| -> Result<(), Failure> {
-            let session = Session::open(settings, &Reference::parse(repo)?)?;
-            // One group: a kill between the two leaves neither to publish.
-            let changes =
-                [role.as_str(), RELEASES_ROLE].map(|r| Change::add_delegation(r, keys.clone(), vec![String::new()]));
-            session.stage_all(&changes)?;
-            if publish_staged(&session)?.initialized {
-                let _ = writeln!(out, "Initializing signed repository for {repo}...");
-                let _ = writeln!(out, "Successfully initialized \"{repo}\"");
-            }
-            Ok(())
-        })();
-        match result {
-            Ok(()) => {
+        match signer_add(settings, repo, &args.name, &keys) {
+            Ok(outcome) => {
+                print_warnings(&outcome);
+                if outcome.initialized {
+                    let _ = writeln!(out, "Initializing signed repository for {repo}...");
+                    let _ = writeln!(out, "Successfully initialized \"{repo}\"");
+                }
                 let _ = writeln!(out, "Successfully added signer: {} to {repo}\n", args.name);
             }
-            Err(f) => {
+            Err(e) => {
+                let f = Failure::from(e);
                 eprintln!("{}\n", f.message);
                 failed.push((repo.clone(), f.code));
             }
@@ -98,63 +66,22 @@ fn finish(failed: Vec<(String, Code)>, what: &str) -> Result<ExitCode, Failure> 
     }
 }
 
-/// True when, without `keys` (canonical IDs), the releases role's current signatures
-/// would no longer meet its threshold (docker's "last signer" check).
-fn is_last_releases_signer(raw: &[u8], keys: &[String], threshold: u64) -> Result<bool, Error> {
-    let envelope = Envelope::parse(raw).map_err(|e| Error::malformed(RELEASES_ROLE, e))?;
-    let remaining = envelope.signatures.iter().filter(|s| !keys.contains(&s.keyid)).count() as u64;
-    Ok(remaining < threshold)
-}
-
 /// Runs `trust signer remove`: removes the signer's keys from `targets/releases` and
 /// deletes `targets/<name>` (docker's command has done nothing since 26.0).
 pub fn remove(settings: &Settings, args: &SignerRemoveArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
-    let role = format!("targets/{}", args.name);
-    if role == RELEASES_ROLE {
-        return Err(Failure::new(Code::Usage, "releases is a reserved keyword and cannot be removed"));
-    }
+    check_removable_signer(&args.name)?;
     let mut failed = Vec::new();
     for repo in &args.repositories {
         let _ = writeln!(out, "Removing signer \"{}\" from {repo}...", args.name);
-        let result = (|| -> Result<bool, Failure> {
-            let session = Session::open(settings, &Reference::parse(repo)?)?;
-            let mut view = session.current().map_err(|e| match e.kind() {
-                ErrorKind::NotSigned => {
-                    Failure::new(Code::NotSigned, format!("no signer {} for repository {repo}", args.name))
-                }
-                _ => e.into(),
-            })?;
-            let info = view.trust_info(None)?;
-            let signer = info.signers.iter().find(|s| s.role == role).ok_or_else(|| {
-                Failure::new(Code::NotSigned, format!("no signer {} for repository {repo}", args.name))
-            })?;
-            let releases = view.trusted().delegation(RELEASES_ROLE).map(|v| v.raw.clone());
-            let threshold = view.trusted().delegated_role(RELEASES_ROLE).map_or(1, |r| r.threshold);
-            if let Some(raw) = releases
-                && is_last_releases_signer(&raw, &signer.key_ids, threshold)?
-                && !args.force
-            {
-                let question = format!(
-                    "The signer \"{}\" signed the last released version of {repo}. Removing this signer will make {repo} unpullable. Are you sure you want to continue?",
-                    args.name
-                );
-                if !confirm(&question, out)? {
-                    let _ = writeln!(out, "\nAborting action.");
-                    return Ok(false);
-                }
-            }
-            session.stage_all(&[
-                Change::remove_delegation_keys(RELEASES_ROLE, signer.key_ids.clone()),
-                Change::delete_delegation(&role),
-            ])?;
-            publish_staged(&session)?;
-            Ok(true)
-        })();
-        match result {
-            Ok(true) => {
+        let mut ask = |question: &str| if args.force { Ok(true) } else { confirm(question, out) };
+        match signer_remove(settings, repo, &args.name, &mut ask) {
+            Ok(Some(outcome)) => {
+                print_warnings(&outcome);
                 let _ = writeln!(out, "Successfully removed {} from {repo}\n", args.name);
             }
-            Ok(false) => {}
+            Ok(None) => {
+                let _ = writeln!(out, "\nAborting action.");
+            }
             Err(f) => {
                 eprintln!("{}\n", f.message);
                 failed.push((repo.clone(), f.code));
@@ -170,12 +97,6 @@ mod tests {
 
     #[test]
     fn signer_names_as_docker() {
-        for ok in ["alice", "a1", "0x", "a-b_c"] {
-            assert!(valid_signer_name(ok), "{ok}");
-        }
-        for bad in ["", "Alice", "-a", "_a", "a.b", "a/b"] {
-            assert!(!valid_signer_name(bad), "{bad}");
-        }
-        assert_eq!(check_name("releases").unwrap_err().code, Code::Usage);
+        assert_eq!(Failure::from(check_signer_name("releases").unwrap_err()).code, Code::Usage);
     }
 }

@@ -3,39 +3,28 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use serde::Serialize;
-use trust_core::images::{signers_of, verified_target};
 use trust_core::reference::Reference;
 use trust_core::settings::Settings;
 
 use crate::args::{OutputFormat, VerifyArgs};
 use crate::exit::{Code, Failure};
 
-#[derive(Serialize)]
-struct Verified {
-    digest: String,
-    size: u64,
-    role: String,
-    signers: Vec<String>,
-}
-
 /// Runs `trust verify`.
 pub fn run(settings: &Settings, args: &VerifyArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
     let reference = Reference::parse(&args.image)?;
-    let client = settings.client_for(&reference)?;
-    let mut repo = client.update()?;
-    let found = verified_target(&mut repo, &reference)?;
-    let digest = format!("sha256:{}", found.digest_hex());
+    let reader = args.source.apply(settings).reader_for(&reference)?;
+    let verified = reader.verify(&reference)?;
     let text = match args.output {
-        OutputFormat::Text => format!("{digest}\n"),
+        OutputFormat::Text => format!("{}\n", verified.digest),
         OutputFormat::Json => {
-            let signers = signers_of(&mut repo, &found)?;
-            let v = Verified { digest, size: found.meta.length, role: found.role, signers };
-            serde_json::to_string_pretty(&v).map_err(|e| Failure::new(Code::Io, e.to_string()))? + "\n"
+            serde_json::to_string_pretty(&verified).map_err(|e| Failure::new(Code::Io, e.to_string()))? + "\n"
         }
     };
-    for w in repo.warnings() {
+    for w in &verified.warnings {
         eprintln!("warning: {w}");
+    }
+    if let Some(p) = reader.provenance() {
+        eprintln!("{p}");
     }
     out.write_all(text.as_bytes()).map_err(|e| Failure::new(Code::Io, format!("cannot write output: {e}")))?;
     Ok(ExitCode::SUCCESS)

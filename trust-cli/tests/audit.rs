@@ -3,15 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../trust-core/tests/common/mod.rs"]
-mod common;
-#[path = "support/outcome.rs"]
-mod outcome;
+use trust_test_support::builders;
+use trust_test_support::outcome;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::Repo;
+use builders::Repo;
 use outcome::{Outcome, run};
 use serde_json::Value;
 
@@ -34,7 +32,7 @@ fn audit(server: &str, trust_dir: &Path, args: &[&str]) -> Outcome {
 fn repo() -> Repo {
     let mut repo = Repo::live(GUN);
     let d = repo.add_delegation("targets/releases", &[""]);
-    d.targets.insert("v1".into(), common::target_json(b"v1"));
+    d.targets.insert("v1".into(), builders::target_json(b"v1"));
     repo.publish();
     repo
 }

@@ -3,15 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../trust-core/tests/common/mod.rs"]
-mod common;
-#[path = "support/outcome.rs"]
-mod outcome;
+use trust_test_support::builders;
+use trust_test_support::outcome;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::{Repo, snapshot_dir, target_json};
+use builders::{Repo, snapshot_dir, target_json};
 use outcome::{Outcome, run};
 
 fn trust(repo: &Repo, trust_dir: &Path, args: &[&str]) -> Outcome {
@@ -172,10 +170,10 @@ fn usage_errors_exit_2() {
 /// Snapshot, timestamp and a `targets/releases` signer: ECDSA, or Ed25519 for the signer.
 fn repo_with_ed25519_signer() -> Repo {
     let mut repo = Repo::live(GUN);
-    repo.snapshot_key = common::Key::ecdsa();
-    repo.timestamp_key = common::Key::ecdsa();
+    repo.snapshot_key = builders::Key::ecdsa();
+    repo.timestamp_key = builders::Key::ecdsa();
     let d = repo.add_delegation("targets/releases", &[""]);
-    d.keys = vec![common::Key::ed25519()];
+    d.keys = vec![builders::Key::ed25519()];
     d.targets.insert("v1".into(), target_json(b"v1"));
     repo.publish();
     repo

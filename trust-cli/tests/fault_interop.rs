@@ -1,5 +1,5 @@
 //! Hostile networks and faults against the real peers (tests/peers), through the
-//! project's own fault-injecting proxy (`support/fault_proxy.rs`) in front of
+//! project's own fault-injecting proxy (`trust_test_support::fault_proxy`) in front of
 //! notary-server or the registry: a drip-fed download fails within the limits, and
 //! server errors, resets, early closes, refused uploads and a hung token endpoint
 //! each fail with exit code 4 and a message naming what failed, keep staged changes,
@@ -11,21 +11,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/fault_proxy.rs"]
-mod fault_proxy;
-#[path = "support/live.rs"]
-#[allow(dead_code)] // shared with publish_interop.rs; this file uses a part of it
-mod live;
-#[allow(dead_code)] // shared with interop.rs; this file uses a part of it
-mod support;
+use trust_test_support::fault_proxy;
+use trust_test_support::interop;
+use trust_test_support::live;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fault_proxy::{Fault, FaultProxy};
+use interop::{Outcome, run, tempdir};
 use live::{Live, ok, snapshot, staged_changes};
-use support::{Outcome, run, tempdir};
 
 /// A hang guard, far above the limits' worst case: proves a command did not hang.
 const HANG_GUARD: Duration = Duration::from_secs(60);

@@ -7,18 +7,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use trust_test_support::interop;
 
 use std::fs;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Deserialize;
-use support::{
+use interop::{
     Mode, Peers, Repo, Target, UNREACHABLE_SERVER, assert_same_inspect, assert_same_stdout, metadata_dir, root_version,
     run_ok_bytes, tempdir, trust,
 };
+use serde::Deserialize;
 
 /// `trust verify -o json`.
 #[derive(Debug, Deserialize)]
@@ -251,7 +251,7 @@ fn verify_with_server_down_fails_closed_unless_offline_is_opted_into() {
     let peers = Peers::from_env();
     let repo = peers.repo("docker-signers");
     let image = repo.tagged("v2");
-    let forwarder = support::forwarder::Forwarder::to(&peers.server);
+    let forwarder = interop::forwarder::Forwarder::to(&peers.server);
     let (dir, reusing, notary_dir) = (tempdir(), tempdir(), tempdir());
     let online = trust(&forwarder.url, &peers.ca, dir.path(), &["verify", &image]);
     assert_eq!(online.code, 0, "{online:?}");

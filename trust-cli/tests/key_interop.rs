@@ -16,16 +16,8 @@ use std::process::Command;
 use base64::Engine as _;
 use trust_core::keystore::{DockerPassphrases, KeyStore, PASSPHRASE_VARS, Prompter, Zeroizing};
 use trust_core::{Error, Result};
-
-const ENV_HINT: &str = "the interop tests need the real peers: run .ci/run, or \
-    `tests/peers/start.sh STATE && source STATE/env`";
-
-fn var(name: &str) -> String {
-    match std::env::var(name) {
-        Ok(v) if !v.is_empty() => v,
-        _ => panic!("${name} is not set; {ENV_HINT}"),
-    }
-}
+use trust_test_support::env::PeersEnv;
+use trust_test_support::{Outcome, ok};
 
 /// The running peers, from `STATE/env`.
 struct Peers {
@@ -37,43 +29,31 @@ struct Peers {
     notary_bin: PathBuf,
 }
 
-#[derive(Debug)]
-struct Outcome {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
+/// Runs `cmd` with no passphrase variable but those it sets itself.
 fn run(cmd: &mut Command) -> Outcome {
     for name in PASSPHRASE_VARS {
         if !cmd.get_envs().any(|(k, _)| k == name) {
             cmd.env_remove(name);
         }
     }
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    Outcome {
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-        code: out.status.code().unwrap_or(-1),
-    }
+    trust_test_support::run(cmd)
 }
 
 fn run_ok(cmd: &mut Command) -> Outcome {
     let shown = format!("{cmd:?}");
-    let out = run(cmd);
-    assert_eq!(out.code, 0, "{shown}: {out:?}");
-    out
+    ok(&shown, run(cmd))
 }
 
 impl Peers {
     fn from_env() -> Peers {
+        let env = PeersEnv::from_env();
         Peers {
-            server: var("TRUST_TEST_SERVER"),
-            ca: var("TRUST_TEST_CA").into(),
-            passphrase: var("TRUST_TEST_PASSPHRASE"),
-            registry: var("TRUST_TEST_REGISTRY"),
-            docker_bin: var("DOCKER_BIN").into(),
-            notary_bin: var("NOTARY_BIN").into(),
+            server: env.server,
+            ca: env.ca,
+            passphrase: env.passphrase,
+            registry: env.registry,
+            docker_bin: env.docker_bin,
+            notary_bin: env.notary_bin,
         }
     }
 

@@ -11,19 +11,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/live.rs"]
-mod live;
-#[allow(dead_code)] // shared with interop.rs; this file uses a part of it
-mod support;
+use trust_test_support::interop;
+use trust_test_support::live;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use interop::{Mode, Outcome, assert_same_inspect, assert_same_stdout, tempdir};
 use live::{Live, Manifest, export_key, generate_key, ok, private_keys, snapshot, staged_changes};
 use serde_json::{Value, json};
-use support::{Mode, Outcome, assert_same_inspect, assert_same_stdout, tempdir};
 use tempfile::TempDir;
 
 /// A repository made by `trust` in a temp dir: trust dirs `admin` (root and
@@ -460,13 +458,13 @@ fn docker_content_trust_pull_takes_the_digest_trust_signed() {
 #[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
 fn a_sign_while_the_server_is_down_stays_staged_and_the_next_sign_publishes_it() {
     let live = Live::from_env();
-    let forwarder = support::forwarder::Forwarder::to(&live.server);
+    let forwarder = interop::forwarder::Forwarder::to(&live.server);
     let down = forwarder.url.trim_start_matches("https://");
     let repo = Repo::new(&live, "offline");
     let manifest = live.push_manifest(&repo.name, &["v1", "v2", "v3"]);
     let dir = repo.dir("admin");
     let sign_through =
-        |tag: &str| support::run(&mut live.trust_cmd_at(&forwarder.url, &dir, &["sign", &repo.tagged(tag)]));
+        |tag: &str| interop::run(&mut live.trust_cmd_at(&forwarder.url, &dir, &["sign", &repo.tagged(tag)]));
     ok("trust sign v1", sign_through("v1")); // initialises the repository
     forwarder.take_down();
 
@@ -550,7 +548,7 @@ fn a_wrong_passphrase_fails_with_exit_5_and_writes_nothing() {
     let before = snapshot(&alice);
     let mut cmd = live.trust_cmd(&alice, &["sign", &repo.tagged("v1")]);
     cmd.env("DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE", "not-the-passphrase");
-    let out = support::run(&mut cmd);
+    let out = interop::run(&mut cmd);
     assert_fails("sign with a wrong passphrase", &out, 5, &["DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE", "alice"]);
     assert_eq!(staged_changes(&alice, &repo.gun), Vec::<PathBuf>::new(), "no staged change");
     assert_eq!(live.notary_list(&repo.gun), Vec::<[String; 4]>::new(), "nothing published");
@@ -599,10 +597,10 @@ fn signer_add_refuses_a_key_notary_cannot_use_and_writes_nothing() {
     let tmp = tempdir();
     let ed25519 = tmp.path().join("ed25519.pub");
     let private = tmp.path().join("ed25519.key");
-    support::run_ok_bytes(
+    interop::run_ok_bytes(
         std::process::Command::new("openssl").args(["genpkey", "-algorithm", "ed25519", "-out"]).arg(&private),
     );
-    support::run_ok_bytes(
+    interop::run_ok_bytes(
         std::process::Command::new("openssl").args(["pkey", "-pubout", "-in"]).arg(&private).arg("-out").arg(&ed25519),
     );
     let not_a_key = tmp.path().join("not-a-key.pub");

@@ -9,20 +9,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[allow(dead_code)] // shared with the other interop tests; this file uses a part of it
-#[path = "support/live.rs"]
-mod live;
-#[allow(dead_code)] // shared with the other interop tests; this file uses a part of it
-mod support;
+use trust_test_support::interop;
+use trust_test_support::live;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use interop::{Outcome, tempdir};
 use live::{Live, Manifest, ok, snapshot, staged_changes};
 use serde_json::Value;
-use support::{Outcome, tempdir};
 use tempfile::TempDir;
 
 const DOCKER_NO_ROLE: &str = "no valid signing keys for delegation roles";

@@ -4,24 +4,23 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+use trust_test_support::builders;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use trust_core::trusted::{Context, TrustedSet};
 
 /// A published repository with `n` tags in targets.json, and its files.
 fn repo(n: usize) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut repo = common::Repo::new("example.com/bench/app");
+    let mut repo = builders::Repo::new("example.com/bench/app");
     for i in 0..n {
-        repo.targets.insert(format!("tag-{i}"), common::target_json(format!("manifest {i}").as_bytes()));
+        repo.targets.insert(format!("tag-{i}"), builders::target_json(format!("manifest {i}").as_bytes()));
     }
     repo.build()
 }
 
 /// A trusted set that has accepted root, timestamp and snapshot.
 fn trusted(files: &std::collections::BTreeMap<String, Vec<u8>>) -> TrustedSet {
-    let ctx = Context::new("example.com/bench/app", common::now());
+    let ctx = Context::new("example.com/bench/app", builders::now());
     let mut set = TrustedSet::from_trusted_root(files["root"].clone(), ctx).unwrap();
     set.update_timestamp(files["timestamp"].clone()).unwrap();
     set.update_snapshot(files["snapshot"].clone()).unwrap();

@@ -7,8 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+use trust_test_support::builders;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -16,14 +15,14 @@ fn main() {
     let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "remote".into()));
     let gun = args.next().unwrap_or_else(|| "example.com/bench/app".into());
     let signer = args.next();
-    let mut repo = common::Repo::new(&gun);
+    let mut repo = builders::Repo::new(&gun);
     // The CLI verifies against the clock, not the tests' fixed time.
     let now = chrono::Utc::now();
     repo.root_keys =
-        vec![common::Key::root(&gun, now - chrono::Duration::hours(1), now + chrono::Duration::days(3650))];
+        vec![builders::Key::root(&gun, now - chrono::Duration::hours(1), now + chrono::Duration::days(3650))];
     repo.timestamp_expires = (now + chrono::Duration::days(14)).to_rfc3339();
     let tags: Vec<(String, serde_json::Value)> =
-        (1..=n).map(|i| (format!("tag-{i}"), common::target_json(format!("manifest {i}").as_bytes()))).collect();
+        (1..=n).map(|i| (format!("tag-{i}"), builders::target_json(format!("manifest {i}").as_bytes()))).collect();
     match signer {
         Some(name) => {
             for role in ["targets/releases".to_string(), format!("targets/{name}")] {
@@ -35,8 +34,8 @@ fn main() {
     let files = repo.build();
     let tuf = dir.join("v2").join(&repo.gun).join("_trust/tuf");
     for (role, bytes) in &files {
-        common::write(&tuf.join(format!("{role}.json")), bytes);
+        builders::write(&tuf.join(format!("{role}.json")), bytes);
     }
-    common::write(&tuf.join("1.root.json"), &files["root"]);
+    builders::write(&tuf.join("1.root.json"), &files["root"]);
     println!("{}", repo.gun);
 }

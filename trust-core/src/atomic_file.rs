@@ -14,6 +14,15 @@ use std::path::{Path, PathBuf};
 
 use crate::{Error, Result};
 
+/// An exclusive lock on the lock file `path` (created, empty, if missing), for
+/// writers that take turns; held until the returned file is dropped.
+pub fn lock(path: &Path) -> Result<fs::File> {
+    let file =
+        fs::OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(|e| Error::io(path, e))?;
+    file.lock().map_err(|e| Error::io(path, e))?;
+    Ok(file)
+}
+
 /// Who may read what is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

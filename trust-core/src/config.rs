@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use crate::reference::Reference;
+use trust_tuf::reference::Reference;
 
 /// Docker Hub's trust server.
 pub const DOCKER_HUB_TRUST_SERVER: &str = "https://notary.docker.io";
@@ -69,7 +69,7 @@ fn trust_server_from(reference: &Reference, explicit: Option<&str>, from_env: Op
 fn checked_server_url(url: &str) -> Result<String, Error> {
     let valid = match reqwest::Url::parse(url) {
         Ok(u) if u.scheme() == "https" => u.host_str().is_some_and(|h| !h.is_empty()),
-        Ok(u) if u.scheme() == "http" => crate::remote::is_loopback(&u),
+        Ok(u) if u.scheme() == "http" => crate::http::is_loopback(&u),
         Ok(u) if u.scheme() == "file" => url.starts_with("file://") && u.to_file_path().is_ok(),
         _ => false,
     };

@@ -1,25 +1,11 @@
 //! The crate's one error type, with kinds that map to documented exit codes.
+//!
+//! [`ErrorKind`] is trust-tuf's; every [`trust_tuf::Error`] becomes the variant of the
+//! same name here, with the same message, so `?` works across the two crates.
 
 use std::path::PathBuf;
 
-/// What went wrong, coarsely: each kind maps to one exit code of the `trust` CLI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The repository or tag has no trust data (docker: "no signatures").
-    NotSigned,
-    /// Trust data exists but failed verification (signature, threshold, expiry,
-    /// rollback, hash, size, certificate, delegation rules).
-    Verification,
-    /// The trust server or registry could not be reached or answered with an error.
-    Network,
-    /// The caller's input was invalid (reference, URL, flags, configuration).
-    InvalidInput,
-    /// A local file could not be read or written.
-    Io,
-    /// A private key or passphrase problem.
-    Key,
-}
+pub use trust_tuf::ErrorKind;
 
 /// Errors from trust-core. Messages name what was wrong and, where it helps, what to do.
 /// They never contain key material or passphrases.
@@ -51,6 +37,14 @@ pub enum Error {
         gun: String,
         /// The digest, `sha256:<hex>`.
         digest: String,
+    },
+    /// A repository has no signer of that name (`trust signer remove`).
+    #[error("no signer {signer} for repository {repository}")]
+    SignerNotFound {
+        /// The signer's name (`alice`).
+        signer: String,
+        /// The repository as the caller named it.
+        repository: String,
     },
     /// A metadata file failed verification.
     #[error("{role}: {reason}")]
@@ -127,9 +121,10 @@ impl Error {
     /// The coarse kind of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::RepositoryNotFound { .. } | Error::TagNotSigned { .. } | Error::DigestNotSigned { .. } => {
-                ErrorKind::NotSigned
-            }
+            Error::RepositoryNotFound { .. }
+            | Error::TagNotSigned { .. }
+            | Error::DigestNotSigned { .. }
+            | Error::SignerNotFound { .. } => ErrorKind::NotSigned,
             Error::Verification { .. }
             | Error::BelowThreshold { .. }
             | Error::Expired { .. }
@@ -169,6 +164,22 @@ impl Error {
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }
+    }
+}
+
+impl From<trust_tuf::Error> for Error {
+    fn from(e: trust_tuf::Error) -> Self {
+        use trust_tuf::Error as Tuf;
+        match e {
+            Tuf::TagNotSigned { gun, tag } => Error::TagNotSigned { gun, tag },
+            Tuf::DigestNotSigned { gun, digest } => Error::DigestNotSigned { gun, digest },
+            Tuf::Verification { role, reason } => Error::Verification { role, reason },
+            Tuf::BelowThreshold { role, reason } => Error::BelowThreshold { role, reason },
+            Tuf::Expired { role, expires } => Error::Expired { role, expires },
+            Tuf::Malformed { role, reason } => Error::Malformed { role, reason },
+            Tuf::InvalidInput(message) => Error::InvalidInput(message),
+            Tuf::Key(message) => Error::Key(message),
+        }
     }
 }
 

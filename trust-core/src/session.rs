@@ -11,9 +11,9 @@ use std::path::PathBuf;
 
 use crate::client::{Client, Repository};
 use crate::publish::{self, Change, Changelist, KeySource, Outcome};
-use crate::reference::Reference;
 use crate::settings::Settings;
 use crate::{Error, ErrorKind, Result};
+use trust_tuf::reference::Reference;
 
 /// One repository being changed.
 pub struct Session {

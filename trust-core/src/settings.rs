@@ -4,16 +4,20 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::bundle::Bundle;
+use crate::bundle::export::Sources;
+use crate::client::reader::Reader;
 use crate::client::{Client, ClientOptions};
 use crate::fips::FipsMode;
+use crate::http::transfer::TransferLimits;
 use crate::keystore::{DockerPassphrases, KeyEncryption, KeyStore, OsKeyring, keyring_enabled};
-use crate::pinning::TrustPinning;
 use crate::publish::{KeySource, StoreKeys};
-use crate::reference::Reference;
 use crate::registry::{RegistryClient, RegistryOptions};
 use crate::remote::{self, RemoteOptions};
-use crate::transfer::TransferLimits;
 use crate::{Error, Result, config};
+use trust_tuf::pinning::TrustPinning;
+use trust_tuf::reference::Reference;
+use trust_tuf::trusted::Limits;
 
 /// Settings from flags and the environment. Empty fields take docker's defaults.
 #[derive(Debug, Clone, Default)]
@@ -27,10 +31,10 @@ pub struct Settings {
     /// `--trust-pinning`: a trust pinning file (notary's `trust_pinning`).
     pub pinning_file: Option<PathBuf>,
     /// `--timeout`: the deadline of each request, body included;
-    /// [`crate::transfer::DEFAULT_DEADLINE`] when None.
+    /// [`crate::http::transfer::DEFAULT_DEADLINE`] when None.
     pub timeout: Option<Duration>,
     /// `--min-rate`: the lowest average body rate in bytes per second past the grace
-    /// period (0 turns it off); [`crate::transfer::DEFAULT_MIN_RATE`] when None.
+    /// period (0 turns it off); [`crate::http::transfer::DEFAULT_MIN_RATE`] when None.
     pub min_rate: Option<u64>,
     /// Options passed to every client.
     pub client: ClientOptions,
@@ -43,6 +47,11 @@ pub struct Settings {
     pub file_server_passphrase: Option<zeroize::Zeroizing<String>>,
     /// FIPS mode and what decided it; it overrides `client.fips` for every client.
     pub fips: FipsMode,
+    /// `--bundle`: read trust data from this bundle (directory or archive) instead of
+    /// a trust server ([`Settings::reader_for`]).
+    pub bundle: Option<PathBuf>,
+    /// `--frozen`: check a bundle's expiry as of its export instead of now.
+    pub frozen: bool,
 }
 
 impl Settings {
@@ -100,20 +109,101 @@ impl Settings {
 
     /// A client for the repository of `reference`.
     pub fn client_for(&self, reference: &Reference) -> Result<Client> {
-        let server = self.server_for(reference)?;
+        self.client_with(reference, self.remote_for(reference)?)
+    }
+
+    /// A client for the repository of `reference` on the store at `server` (a
+    /// notary-server URL or `file://…`), whatever `--server` says.
+    pub fn client_at(&self, reference: &Reference, server: &str) -> Result<Client> {
+        self.client_with(reference, self.remote_at(reference, server)?)
+    }
+
+    /// The trust server of `reference`, opened (its credentials are the registry's,
+    /// `reference`'s domain). One remote may serve several clients of the same
+    /// server and registry ([`Settings::client_with`]), sharing its connections.
+    pub fn remote_for(&self, reference: &Reference) -> Result<Box<dyn remote::Remote>> {
+        self.remote_at(reference, &self.server_for(reference)?)
+    }
+
+    /// The store at `server` opened for `reference` (credentials of its registry).
+    pub fn remote_at(&self, reference: &Reference, server: &str) -> Result<Box<dyn remote::Remote>> {
         let mut opts = RemoteOptions::new(config::docker_config_dir());
         opts.ca_file = self.ca_file.clone();
         opts.registry = Some(reference.domain().to_owned());
         opts.limits = self.limits();
         opts.file_server_passphrase = self.file_server_passphrase.clone();
         opts.fips = self.fips.enabled;
-        let remote = remote::open(&server, &opts)?;
+        remote::open(server, &opts)
+    }
+
+    /// A client for the repository of `reference` on `remote` (from
+    /// [`Settings::remote_for`]).
+    pub fn client_with(&self, reference: &Reference, remote: Box<dyn remote::Remote>) -> Result<Client> {
+        Client::new(&reference.gun(), remote, &self.trust_dir(), self.client_options()?)
+    }
+
+    /// The options every client gets: FIPS mode and the pinning file applied.
+    pub fn client_options(&self) -> Result<ClientOptions> {
         let mut options = self.client.clone();
         options.fips = self.fips.enabled;
         if let Some(path) = &self.pinning_file {
             let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
             options.pinning = TrustPinning::from_json(&bytes)?;
         }
-        Client::new(&reference.gun(), remote, &self.trust_dir(), options)
+        Ok(options)
+    }
+
+    /// A reader of the repository of `reference` from `source`: a store's URL
+    /// (`https://…`, `file://…`), else a path to a bundle (a directory or archive
+    /// `trust export` wrote), read with expiry as of its export time when `frozen`.
+    pub fn reader_at(&self, reference: &Reference, source: &str, frozen: bool) -> Result<Reader> {
+        if source.contains("://") {
+            return Ok(Reader::online(self.client_at(reference, source)?));
+        }
+        Bundle::open_repository(std::path::Path::new(source), &reference.gun())?.reader(
+            &reference.gun(),
+            self.client_options()?,
+            frozen,
+        )
+    }
+
+    /// A reader of the repository of `reference`: from [`Self::bundle`] when set
+    /// (no network, nothing written to the trust directory; see
+    /// [`Bundle::reader`]), else from its trust server ([`Self::client_for`]).
+    pub fn reader_for(&self, reference: &Reference) -> Result<Reader> {
+        match &self.bundle {
+            Some(path) => {
+                if self.server.is_some() {
+                    return Err(Error::InvalidInput(
+                        "--bundle and --server both name where trust data comes from; pass one".into(),
+                    ));
+                }
+                Bundle::open_repository(path, &reference.gun())?.reader(
+                    &reference.gun(),
+                    self.client_options()?,
+                    self.frozen,
+                )
+            }
+            None => Ok(Reader::online(self.client_for(reference)?)),
+        }
+    }
+}
+
+/// The export workflow opens repositories as every other command does.
+impl Sources for Settings {
+    fn server_for(&self, reference: &Reference) -> Result<String> {
+        Settings::server_for(self, reference)
+    }
+
+    fn remote_for(&self, reference: &Reference) -> Result<Box<dyn remote::Remote>> {
+        Settings::remote_for(self, reference)
+    }
+
+    fn client_with(&self, reference: &Reference, remote: Box<dyn remote::Remote>) -> Result<Client> {
+        Settings::client_with(self, reference, remote)
+    }
+
+    fn metadata_limits(&self) -> &Limits {
+        &self.client.limits
     }
 }

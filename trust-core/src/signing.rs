@@ -9,12 +9,12 @@
 use std::collections::BTreeMap;
 
 use crate::publish::{Change, signable_roles};
-use crate::reference::Reference;
-use crate::resolve::natural_cmp;
 use crate::session::Session;
 use crate::settings::Settings;
-use crate::wire::{FileMeta, Hashes};
 use crate::{Error, ErrorKind, Result};
+use trust_tuf::reference::Reference;
+use trust_tuf::resolve::natural_cmp;
+use trust_tuf::wire::{FileMeta, Hashes};
 
 /// A tag to sign and the manifest it points to.
 #[derive(Debug, Clone)]

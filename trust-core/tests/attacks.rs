@@ -3,10 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use trust_test_support::builders;
 
+use builders::{Key, Repo, expiry, now, sign, snapshot_dir, target_json};
 use chrono::Duration;
-use common::{Key, Repo, expiry, now, sign, snapshot_dir, target_json};
 use serde_json::json;
 use trust_core::ErrorKind;
 use trust_core::client::ClientOptions;
@@ -56,7 +56,7 @@ fn flip_last_sig_byte(file: &[u8]) -> Vec<u8> {
     let mut raw = common_b64_decode(&sig);
     let last = raw.len() - 1;
     raw[last] ^= 1;
-    v["signatures"][0]["sig"] = json!(common::b64(&raw));
+    v["signatures"][0]["sig"] = json!(builders::b64(&raw));
     serde_json::to_vec(&v).unwrap()
 }
 
@@ -222,7 +222,7 @@ fn snapshot_from_another_version_mix_and_match() {
     let files = s.repo.publish();
     // The timestamp pins the new snapshot; the server hands out the old one under its name.
     let pin = trust_core::wire::FileMeta::for_bytes(&files["snapshot"]).sha256_hex().unwrap();
-    common::write(&s.repo.tuf_dir().join(format!("snapshot.{pin}.json")), &old_snapshot);
+    builders::write(&s.repo.tuf_dir().join(format!("snapshot.{pin}.json")), &old_snapshot);
     s.expect_failure("v1", ErrorKind::Verification, "snapshot: sha256 hash does not match");
 }
 
@@ -237,7 +237,7 @@ fn targets_hash_mismatch() {
     let pos = evil.iter().rposition(|&b| b == b'A').unwrap_or(evil.len() - 3);
     evil[pos] = if evil[pos] == b'A' { b'B' } else { b'A' };
     let pin = trust_core::wire::FileMeta::for_bytes(&files["targets"]).sha256_hex().unwrap();
-    common::write(&s.repo.tuf_dir().join(format!("targets.{pin}.json")), &evil);
+    builders::write(&s.repo.tuf_dir().join(format!("targets.{pin}.json")), &evil);
     s.expect_failure("v1", ErrorKind::Verification, "targets: sha256 hash does not match");
 }
 
@@ -246,7 +246,7 @@ fn metadata_over_the_size_limit() {
     let mut s = Setup::new();
     s.repo.targets.insert(
         "big".into(),
-        json!({"hashes": {"sha256": common::b64(&[7; 32])}, "length": 1, "custom": "x".repeat(4096)}),
+        json!({"hashes": {"sha256": builders::b64(&[7; 32])}, "length": 1, "custom": "x".repeat(4096)}),
     );
     s.repo.targets_version += 1;
     s.repo.bump();

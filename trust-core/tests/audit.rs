@@ -5,19 +5,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use trust_test_support::builders;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
-use trust_core::audit::render::{Format, render};
 use trust_core::audit::{Audit, AuditOptions, Finding, Report, RoleStatus, Severity, rules};
 use trust_core::client::{Client, ClientOptions};
 use trust_core::crypto::x509::Certificate;
 use trust_core::fips::{FipsMode, Source};
 use trust_core::keystore::{KeyProtection, KeyStore, Prf};
+use trust_core::output::audit::{Format, render};
 use trust_core::remote::{self, RemoteOptions};
 use trust_core::wire::FileMeta;
 
@@ -336,18 +336,18 @@ fn key_store_permissions_and_plain_keys() {
 
 /// A repository whose `targets/ghost` delegation is declared but not in the snapshot,
 /// whose `targets/stale` expired, and whose `targets/forged` does not verify.
-fn troubled_repo() -> common::Repo {
-    let mut repo = common::Repo::new("registry.example.com/team/app");
+fn troubled_repo() -> builders::Repo {
+    let mut repo = builders::Repo::new("registry.example.com/team/app");
     repo.add_delegation("targets/releases", &[""]);
     repo.add_delegation("targets/ghost", &["ghost/"]);
-    repo.add_delegation("targets/stale", &[""]).expires = common::expiry(Duration::days(-1));
+    repo.add_delegation("targets/stale", &[""]).expires = builders::expiry(Duration::days(-1));
     repo.add_delegation("targets/forged", &[""]);
-    repo.delegation("targets/releases").expires = common::expiry(Duration::days(10));
+    repo.delegation("targets/releases").expires = builders::expiry(Duration::days(10));
     let mut files = repo.build();
     // Another key signs targets/forged.
-    let forger = common::Key::ecdsa();
+    let forger = builders::Key::ecdsa();
     let forged: Value = serde_json::from_slice(&files["targets/forged"]).unwrap();
-    let mut envelope: Value = serde_json::from_slice(&common::sign(&forged["signed"], &[&forger])).unwrap();
+    let mut envelope: Value = serde_json::from_slice(&builders::sign(&forged["signed"], &[&forger])).unwrap();
     envelope["signatures"][0]["keyid"] = json!(repo.delegation("targets/forged").keys[0].id());
     files.insert("targets/forged".into(), serde_json::to_vec(&envelope).unwrap());
     // Keep every file's bytes (ECDSA signatures differ on each build), and list all
@@ -361,7 +361,7 @@ fn troubled_repo() -> common::Repo {
     }
     let snapshot =
         json!({"_type": "Snapshot", "expires": repo.snapshot_expires, "meta": meta, "version": repo.snapshot_version});
-    let signed = common::sign(&snapshot, &[&repo.snapshot_key]);
+    let signed = builders::sign(&snapshot, &[&repo.snapshot_key]);
     repo.overrides.insert("snapshot".into(), signed);
     repo.publish();
     repo
@@ -373,7 +373,7 @@ fn delegations_that_cannot_be_trusted_are_findings() {
     let trust_dir = tempfile::tempdir().unwrap();
     let client = repo.client(trust_dir.path());
     let mut updated = client.update().unwrap();
-    let mut audit = Audit::new(AuditOptions::new(fips(false), common::now(), HashSet::new()));
+    let mut audit = Audit::new(AuditOptions::new(fips(false), builders::now(), HashSet::new()));
     audit.repository(&mut updated);
     let report = audit.finish();
     let roles: Vec<(&str, &RoleStatus)> =
@@ -450,7 +450,7 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     let trust_dir = tempfile::tempdir().unwrap();
     let client = repo.client(trust_dir.path());
     let mut updated = client.update().unwrap();
-    let mut audit = Audit::new(AuditOptions::new(fips(true), common::now(), HashSet::new()));
+    let mut audit = Audit::new(AuditOptions::new(fips(true), builders::now(), HashSet::new()));
     audit.repository(&mut updated);
     audit.failed_repository("example.com/gone", "file:///nowhere", &trust_core::Error::InvalidInput("x".into()));
     assert_valid_sarif(&validator, &render(&audit.finish(), Format::Sarif));

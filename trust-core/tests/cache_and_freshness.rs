@@ -6,14 +6,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use trust_test_support::builders;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Key, Repo, now, snapshot_dir, target_json};
+use builders::{Key, Repo, now, snapshot_dir, target_json};
 use trust_core::client::{Client, ClientOptions};
 use trust_core::remote::{self, Fetched, Remote, RemoteFile, RemoteOptions};
 use trust_core::{Error, ErrorKind};

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use trust_core::ErrorKind;
 use trust_core::client::{Client, ClientOptions};
+use trust_core::output::inspect;
 use trust_core::remote::{self, RemoteOptions};
-use trust_core::{ErrorKind, inspect};
 
 fn case_dir(case: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(case)

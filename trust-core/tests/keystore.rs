@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 const FIXTURE_PASSPHRASE: &str = "trust-test-passphrase";
 const PASSPHRASE: &str = "a passphrase for tests";
 
-const RSA_2048_PKCS8: &[u8] = include_bytes!("../src/crypto/testdata/rsa2048.pk8.der");
+const RSA_2048_PKCS8: &[u8] = include_bytes!("../../trust-tuf/src/crypto/testdata/rsa2048.pk8.der");
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")

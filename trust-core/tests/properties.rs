@@ -266,6 +266,8 @@ proptest! {
 struct Repo(HashMap<String, Targets>);
 
 impl TargetsSource for Repo {
+    type Error = trust_core::Error;
+
     fn targets(&mut self, role: &str) -> trust_core::Result<Option<&Targets>> {
         Ok(self.0.get(role))
     }

@@ -3,11 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use trust_test_support::builders;
 
 use std::sync::Arc;
 
-use common::{MemoryKeys, snapshot_dir};
+use builders::{MemoryKeys, snapshot_dir};
 use trust_core::ErrorKind;
 use trust_core::client::{Client, ClientOptions};
 use trust_core::keystore::Zeroizing;

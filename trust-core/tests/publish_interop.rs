@@ -4,20 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use trust_test_support::builders;
 
-use common::MemoryKeys;
+use builders::MemoryKeys;
 use trust_core::ErrorKind;
 use trust_core::client::{Client, ClientOptions};
 use trust_core::publish::{self, Change};
 use trust_core::remote::{self, RemoteOptions};
 use trust_core::wire::FileMeta;
 
-const IGNORE: &str = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env";
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("${name} is not set; {IGNORE}"))
-}
+use trust_test_support::env::var as env;
 
 fn client(gun: &str, trust_dir: &std::path::Path) -> Client {
     let mut opts = RemoteOptions::new(trust_dir.join("docker-config"));

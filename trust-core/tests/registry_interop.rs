@@ -23,19 +23,8 @@ use trust_core::{Error, ErrorKind};
 /// Repositories this file pushes, under one namespace of their own.
 const NAMESPACE: &str = "trust-registry-interop";
 
-fn env(name: &str) -> String {
-    match std::env::var(name) {
-        Ok(v) if !v.is_empty() => v,
-        _ => panic!("{name} is not set: start tests/peers/start.sh STATE and `source STATE/env` (or run .ci/run)"),
-    }
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    format!(
-        "sha256:{}",
-        hex::encode(trust_core::crypto::backend::digest::digest(&trust_core::crypto::backend::digest::SHA256, bytes))
-    )
-}
+use trust_test_support::env::var as env;
+use trust_test_support::live::sha256_digest as sha256;
 
 /// Pretty JSON with a trailing newline: what is pushed is hashed byte for byte, so any
 /// re-serialisation on the way would show.

@@ -5,10 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use trust_test_support::builders;
 
+use builders::{Key, Repo, now};
 use chrono::Duration;
-use common::{Key, Repo, now};
 use trust_core::crypto::keyid::canonical_key_id;
 use trust_core::publish::{NO_SIGNABLE_ROLE, signable_roles};
 use trust_core::{Error, ErrorKind};

@@ -3,9 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use trust_test_support::builders;
 
-use common::{Repo, sign, snapshot_dir, target_json};
+use builders::{Repo, sign, snapshot_dir, target_json};
 use serde_json::json;
 
 #[test]

@@ -160,6 +160,22 @@ int trust_client_new_with_limits(const char *server_url,
                                  trust_client **out);
 
 /**
+ * Creates in `*out` a client that verifies from the trust-data bundle at
+ * `bundle_path` (a directory or `.tar`/`.tar.gz` that `trust export` wrote)
+ * instead of a trust server: no network, nothing cached. With `frozen` non-zero,
+ * expiry is checked as of the bundle's export time instead of now (a revocation
+ * after the export is then not seen). The bundle is opened now: a missing or
+ * damaged one fails here (`TRUST_ERR_IO`, `TRUST_ERR_INVALID_ARGUMENT`,
+ * `TRUST_ERR_VERIFICATION`). Such a client cannot sign or revoke. Free it with
+ * `trust_client_free`.
+ *
+ * # Safety
+ * `bundle_path` is NULL or a NUL-terminated string; `out` points to writable
+ * storage for a `trust_client *`.
+ */
+int trust_client_new_from_bundle(const char *bundle_path, int frozen, trust_client **out);
+
+/**
  * Frees a client from `trust_client_new`. NULL is ignored.
  *
  * # Safety
@@ -220,6 +236,38 @@ int trust_sign_digest(trust_client *client,
  * `client` is NULL or a live client; `image_ref` is NULL or a NUL-terminated string.
  */
 int trust_revoke(trust_client *client, const char *image_ref);
+
+/**
+ * Adds the signer `name` (lowercase alphanumerics, then `-` and `_` too; not
+ * `releases`) with the public key `public_key_pem` (a PEM `PUBLIC KEY` or
+ * `CERTIFICATE`, as `trust key generate` writes it) to the repository of `image_ref`,
+ * as `trust signer add` does: the delegation `targets/<name>` and the same key on
+ * `targets/releases`, published to the trust server. A repository without trust
+ * data is created first (which needs `DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE`).
+ * A key that does not parse gives `TRUST_ERR_KEY`.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `image_ref`, `name` and `public_key_pem` are
+ * NULL or NUL-terminated strings.
+ */
+int trust_signer_add(trust_client *client,
+                     const char *image_ref,
+                     const char *name,
+                     const char *public_key_pem);
+
+/**
+ * Removes the signer `name` from the repository of `image_ref`, as `trust signer
+ * remove` does: its keys leave `targets/releases` and `targets/<name>` is deleted,
+ * published to the trust server. `TRUST_ERR_NOT_SIGNED` when the repository has no
+ * such signer. When the signer's keys are the ones `targets/releases` is signed with
+ * (removing them leaves the repository unpullable), `force` must be non-zero, else
+ * nothing changes and `TRUST_ERR_INVALID_ARGUMENT` says why.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `image_ref` and `name` are NULL or
+ * NUL-terminated strings.
+ */
+int trust_signer_remove(trust_client *client, const char *image_ref, const char *name, int force);
 
 /**
  * Frees a string returned by libtrust (through `out_digest` or `out_json`).

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use trust_core::images::Images;
 use trust_core::settings::Settings;
+use trust_core::workflow::Images;
 
 use crate::error::Failure;
 
@@ -46,6 +46,21 @@ impl TrustClient {
         Ok(TrustClient { images: Images::new(settings) })
     }
 
+    /// A client that verifies from the trust-data bundle at `bundle` (a directory or
+    /// archive that `trust export` wrote) with no network and nothing cached; with
+    /// `frozen`, expiry is checked as of the export instead of now. The bundle is
+    /// opened here, so that a missing or damaged one fails now; it cannot sign.
+    pub fn from_bundle(bundle: &str, frozen: bool) -> Result<Self, Failure> {
+        if bundle.is_empty() {
+            return Err(Failure::invalid("bundle_path is empty"));
+        }
+        trust_core::bundle::Bundle::open(std::path::Path::new(bundle))?;
+        let mut settings = Settings::from_environment();
+        settings.bundle = Some(PathBuf::from(bundle));
+        settings.frozen = frozen;
+        Ok(TrustClient { images: Images::new(settings) })
+    }
+
     /// The verified digest (`sha256:<hex>`) `image` resolves to.
     pub fn verify(&self, image: &str) -> Result<String, Failure> {
         Ok(self.images.verify(image)?.digest)
@@ -65,6 +80,21 @@ impl TrustClient {
     /// Removes the signature of `image`'s tag, or of all its tags when it names none.
     pub fn revoke(&self, image: &str) -> Result<(), Failure> {
         Ok(self.images.revoke(image)?)
+    }
+
+    /// Adds the signer `name` with the public key `public_key_pem` (PEM `PUBLIC KEY` or
+    /// `CERTIFICATE`) to `image`'s repository, as `trust signer add` does.
+    pub fn signer_add(&self, image: &str, name: &str, public_key_pem: &str) -> Result<(), Failure> {
+        let key = trust_core::crypto::public_pem::parse(public_key_pem.as_bytes()).map_err(trust_core::Error::from)?;
+        self.images.signer_add(image, name, &[key])?;
+        Ok(())
+    }
+
+    /// Removes the signer `name` from `image`'s repository, as `trust signer remove`
+    /// does; removing the signer whose keys the released tags rest on takes `force`.
+    pub fn signer_remove(&self, image: &str, name: &str, force: bool) -> Result<(), Failure> {
+        self.images.signer_remove(image, name, force)?;
+        Ok(())
     }
 }
 
@@ -96,7 +126,7 @@ mod tests {
     #[test]
     fn limits_reach_the_settings() {
         let limits = |t, r| TrustClient::with_limits(None, None, None, t, r).unwrap().images.settings().limits();
-        assert_eq!(limits(0, -1), trust_core::transfer::TransferLimits::default());
+        assert_eq!(limits(0, -1), trust_core::http::transfer::TransferLimits::default());
         let set = limits(5, 0);
         assert_eq!((set.deadline, set.min_rate), (std::time::Duration::from_secs(5), 0));
         assert_eq!(limits(0, 4096).min_rate, 4096);
@@ -111,6 +141,27 @@ mod tests {
         assert!(err.message.contains("sha256:nothex"), "{}", err.message);
         let err = c.verify("Not A Reference").unwrap_err();
         assert_eq!(err.status, TrustStatus::TRUST_ERR_INVALID_ARGUMENT, "{}", err.message);
+        let err = c.signer_add("example.com/app", "Alice", "not a key").unwrap_err();
+        assert_eq!(err.status, TrustStatus::TRUST_ERR_KEY, "{}", err.message);
+        let err = c.signer_remove("example.com/app", "releases", true).unwrap_err();
+        assert_eq!(err.status, TrustStatus::TRUST_ERR_INVALID_ARGUMENT, "{}", err.message);
+    }
+
+    #[test]
+    fn a_bundle_verifies_offline_frozen_or_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = crate::bundle::fixture_bundle("docker-signers", &dir.path().join("bundle"));
+        let image = "localhost:5000/interop/docker-signers:v1";
+        let v1 = "sha256:8d7c2d1d57f574f54312eea4e080dd773a4ebacabfa90cfcc94c76836b5cc33e";
+        // Frozen: as of the capture, whatever the clock says.
+        let frozen = TrustClient::from_bundle(path.to_str().unwrap(), true).unwrap();
+        assert_eq!(frozen.verify(image).unwrap(), v1);
+        let err = frozen.sign_digest(image, v1, 1).unwrap_err();
+        assert_eq!(err.status, TrustStatus::TRUST_ERR_INVALID_ARGUMENT, "{}", err.message);
+        let err = frozen.verify("localhost:5000/not/there:v1").unwrap_err();
+        assert_eq!(err.status, TrustStatus::TRUST_ERR_NOT_SIGNED, "{}", err.message);
+        let err = TrustClient::from_bundle(dir.path().join("none").to_str().unwrap(), false).unwrap_err();
+        assert_eq!(err.status, TrustStatus::TRUST_ERR_IO, "{}", err.message);
     }
 
     #[test]

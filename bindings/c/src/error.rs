@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char};
 
-use trust_core::{Error, ErrorKind};
+use trust_core::{Error, ErrorKind, ExitCode};
 
 /// The return codes of every `int`-returning `trust_*` function. The numbers are
 /// the `trust` CLI's exit codes where it has one.
@@ -32,19 +32,24 @@ pub enum TrustStatus {
     TRUST_ERR_INTERNAL = 70,
 }
 
+/// Every status, in the header's order (not public: cbindgen would export it).
+const STATUSES: [TrustStatus; 8] = [
+    TrustStatus::TRUST_OK,
+    TrustStatus::TRUST_ERR_NOT_SIGNED,
+    TrustStatus::TRUST_ERR_INVALID_ARGUMENT,
+    TrustStatus::TRUST_ERR_VERIFICATION,
+    TrustStatus::TRUST_ERR_NETWORK,
+    TrustStatus::TRUST_ERR_KEY,
+    TrustStatus::TRUST_ERR_IO,
+    TrustStatus::TRUST_ERR_INTERNAL,
+];
+
 impl TrustStatus {
-    /// The code for a trust-core error of `kind`, as the CLI maps it (an unknown
-    /// future kind counts as a verification failure there too).
+    /// The code for a trust-core error of `kind`: the CLI's exit code from
+    /// trust-core's table ([`ExitCode::of`]).
     pub fn of(kind: ErrorKind) -> Self {
-        match kind {
-            ErrorKind::NotSigned => TrustStatus::TRUST_ERR_NOT_SIGNED,
-            ErrorKind::Verification => TrustStatus::TRUST_ERR_VERIFICATION,
-            ErrorKind::Network => TrustStatus::TRUST_ERR_NETWORK,
-            ErrorKind::InvalidInput => TrustStatus::TRUST_ERR_INVALID_ARGUMENT,
-            ErrorKind::Io => TrustStatus::TRUST_ERR_IO,
-            ErrorKind::Key => TrustStatus::TRUST_ERR_KEY,
-            _ => TrustStatus::TRUST_ERR_VERIFICATION,
-        }
+        let code = i32::from(ExitCode::of(kind).code());
+        STATUSES.into_iter().find(|s| *s as i32 == code).unwrap_or(TrustStatus::TRUST_ERR_INTERNAL)
     }
 }
 
@@ -109,6 +114,15 @@ pub fn last_error() -> String {
 mod tests {
     use super::*;
 
+    /// The C name of a status as the table names its code: `TRUST_OK`, `TRUST_ERR_<NAME>`.
+    fn table_name(code: i32) -> Option<String> {
+        let code = ExitCode::ALL.into_iter().find(|c| i32::from(c.code()) == code)?;
+        Some(match code {
+            ExitCode::Success => "TRUST_OK".to_owned(),
+            c => format!("TRUST_ERR_{}", c.name().to_uppercase()),
+        })
+    }
+
     #[test]
     fn codes_are_the_cli_exit_codes() {
         let codes = [
@@ -124,6 +138,30 @@ mod tests {
         }
         assert_eq!(TrustStatus::TRUST_OK as i32, 0);
         assert_eq!(TrustStatus::TRUST_ERR_INTERNAL as i32, 70);
+        for status in STATUSES.into_iter().filter(|s| *s != TrustStatus::TRUST_ERR_INTERNAL) {
+            assert_eq!(table_name(status as i32), Some(format!("{status:?}")), "{status:?}");
+        }
+        assert_eq!(table_name(TrustStatus::TRUST_ERR_INTERNAL as i32), None, "70 is the C binding's own");
+    }
+
+    #[test]
+    fn the_header_numbers_are_the_table() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("include/trust.h");
+        let header = std::fs::read_to_string(&path).unwrap();
+        let mut constants: Vec<(String, i32)> = header
+            .lines()
+            .filter_map(|l| {
+                let (name, value) = l.trim().trim_end_matches(',').split_once(" = ")?;
+                (name.starts_with("TRUST_OK") || name.starts_with("TRUST_ERR_"))
+                    .then(|| (name.to_owned(), value.parse().unwrap()))
+            })
+            .collect();
+        constants.sort_by_key(|(_, v)| *v);
+        let statuses: Vec<(String, i32)> = STATUSES.iter().map(|s| (format!("{s:?}"), *s as i32)).collect();
+        assert_eq!(constants, statuses, "include/trust.h and TrustStatus");
+        for (name, value) in constants.iter().filter(|(n, _)| n != "TRUST_ERR_INTERNAL") {
+            assert_eq!(table_name(*value).as_deref(), Some(name.as_str()), "{name} = {value} in trust-core's table");
+        }
     }
 
     #[test]

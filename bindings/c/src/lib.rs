@@ -14,3 +14,6 @@ pub mod client;
 pub mod error;
 pub mod ffi;
 pub mod guard;
+
+#[cfg(test)]
+use trust_test_support::bundle;

@@ -268,6 +268,55 @@ static void sign_verify_inspect_revoke(trust_client *c, const char *registry) {
           trust_last_error());
 }
 
+/* A signer's public key (ECDSA P-256, made for this test with openssl). */
+static const char ALICE_PEM[] = "-----BEGIN PUBLIC KEY-----\n"
+                                "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEutxtCKYFOjypE1TcZHjLxc+CfPHg\n"
+                                "HSZ+PgXxEcDo9i8CDwCj57TVTy/6DSYzNkFJfSN91WHR9wxb6n3U2ZfpMA==\n"
+                                "-----END PUBLIC KEY-----\n";
+
+/* True if `image`'s inspect JSON lists a signer named `name`. */
+static int inspect_lists_signer(trust_client *c, const char *image, const char *name) {
+    char needle[100];
+    char *out = NULL;
+    snprintf(needle, sizeof needle, "\"Name\": \"%s\"", name);
+    if (trust_inspect_json(c, image, &out) != TRUST_OK)
+        return -1;
+    int found = strstr(out, needle) != NULL;
+    trust_string_free(out);
+    return found;
+}
+
+/* Add a signer to a new repository, see it in inspect, remove it again. */
+static void signer_add_remove(trust_client *c, const char *registry) {
+    char gun[256];
+    int rc;
+
+    snprintf(gun, sizeof gun, "%s/ctest/s%ld-%d", registry, (long)time(NULL), (int)getpid());
+    rc = trust_signer_add(c, gun, "Alice", ALICE_PEM);
+    check(rc == TRUST_ERR_INVALID_ARGUMENT && last_error_has("Alice"), "trust_signer_add(name=Alice) -> %d: %s", rc,
+          trust_last_error());
+    rc = trust_signer_add(c, gun, "alice", "not a key");
+    check(rc == TRUST_ERR_KEY, "trust_signer_add(public_key_pem not PEM) -> TRUST_ERR_KEY (%d): %s", rc,
+          trust_last_error());
+    rc = trust_signer_add(c, gun, NULL, ALICE_PEM);
+    check(rc == TRUST_ERR_INVALID_ARGUMENT && last_error_has("name"), "trust_signer_add(name=NULL) -> %d: %s", rc,
+          trust_last_error());
+    rc = trust_signer_remove(c, gun, NULL, 0);
+    check(rc == TRUST_ERR_INVALID_ARGUMENT && last_error_has("name"), "trust_signer_remove(name=NULL) -> %d: %s", rc,
+          trust_last_error());
+
+    rc = trust_signer_add(c, gun, "alice", ALICE_PEM);
+    check(rc == TRUST_OK, "trust_signer_add(%s, alice) initialises the repository%s%s", gun, rc ? ": " : "",
+          rc ? trust_last_error() : "");
+    check(inspect_lists_signer(c, gun, "alice") == 1, "trust_inspect_json(%s) lists the signer alice", gun);
+    rc = trust_signer_remove(c, gun, "bob", 0);
+    check(rc == TRUST_ERR_NOT_SIGNED && last_error_has("bob"), "trust_signer_remove(bob) -> TRUST_ERR_NOT_SIGNED (%d): %s",
+          rc, trust_last_error());
+    rc = trust_signer_remove(c, gun, "alice", 0);
+    check(rc == TRUST_OK, "trust_signer_remove(%s, alice)%s%s", gun, rc ? ": " : "", rc ? trust_last_error() : "");
+    check(inspect_lists_signer(c, gun, "alice") == 0, "trust_inspect_json(%s) no longer lists alice", gun);
+}
+
 /* A CA that did not sign the server's certificate. */
 static const char WRONG_CA[] = "-----BEGIN CERTIFICATE-----\n"
                                "MIIBzTCCAXOgAwIBAgIUVJIHF/OQ6444RIvHSr9wCGGK2vkwCgYIKoZIzj0EAwIw\n"
@@ -393,6 +442,7 @@ int main(void) {
     repositories_of_the_real_clis(c, expected, n);
     inspect_of_a_docker_repository(c, signed_one);
     sign_verify_inspect_revoke(c, registry);
+    signer_add_remove(c, registry);
     wrong_ca(server, tmp, signed_one);
     one_client_four_threads(c, signed_one);
 

@@ -1,5 +1,6 @@
 //! Checks of Python arguments that trust-core cannot see: `sign`'s digest and size
-//! pair, and `revoke`'s explicit consent to remove every tag.
+//! pair, `revoke`'s explicit consent to remove every tag, and a bundle in place of a
+//! server.
 
 use std::time::Duration;
 
@@ -46,7 +47,7 @@ fn manifest_size(py: Python<'_>, size: &Bound<'_, PyAny>) -> PyResult<u64> {
 /// Refuses to revoke every tag of a repository unless `all_tags` says so, and
 /// `all_tags` with a reference that names a tag or digest.
 pub fn revoke_scope(py: Python<'_>, image: &str, all_tags: bool) -> PyResult<()> {
-    let reference = Reference::parse(image).map_err(|e| from_core(py, e))?;
+    let reference = Reference::parse(image).map_err(|e| from_core(py, e.into()))?;
     let names_one = reference.tag().is_some() || reference.digest().is_some();
     match (names_one, all_tags) {
         (false, false) => Err(invalid_argument(
@@ -67,4 +68,20 @@ pub fn seconds(py: Python<'_>, name: &str, value: f64, positive: bool) -> PyResu
         let wanted = if positive { "a positive" } else { "a non-negative" };
         invalid_argument(py, format!("{name} must be {wanted} number of seconds, not {value}"))
     })
+}
+
+/// A bundle instead of a server, opened now so that a bad one raises at once;
+/// `frozen` only with a bundle.
+pub fn bundle(py: Python<'_>, server: Option<&str>, bundle: Option<&std::path::Path>, frozen: bool) -> PyResult<()> {
+    match bundle {
+        None if frozen => Err(invalid_argument(py, "frozen=True needs a bundle")),
+        None => Ok(()),
+        Some(_) if server.is_some() => {
+            Err(invalid_argument(py, "pass server or bundle, not both: each names where trust data comes from"))
+        }
+        Some(path) => {
+            let opened = py.detach(|| trust_core::bundle::Bundle::open(path).map(drop));
+            opened.map_err(|e| from_core(py, e))
+        }
+    }
 }

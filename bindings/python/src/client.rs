@@ -1,16 +1,17 @@
 //! `trustkit.Client`: one handle with a trust server, trust directory and CA, whose
-//! methods run trust-core's verify, inspect, sign and revoke with the GIL released.
+//! methods run trust-core's verify, inspect, sign, revoke and signer add/remove with
+//! the GIL released.
 
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use trust_core::images::Images;
 use trust_core::settings::Settings;
+use trust_core::workflow::Images;
 
 use crate::args;
 use crate::errors::from_core;
 
-/// Verifies, inspects, signs and revokes images with Docker Content Trust
+/// Verifies, inspects, signs and revokes images, and adds and removes signers, with Docker Content Trust
 /// (Notary v1) data, as `docker trust` and `DOCKER_CONTENT_TRUST=1 docker pull` do.
 ///
 /// `server` is the trust server URL (`https://…`, or `file:///dir` for a directory
@@ -26,6 +27,12 @@ use crate::errors::from_core;
 /// body may arrive at once 10 s have passed (default 1024; 0 turns it off): a trust
 /// server or registry that stalls or drip-feeds fails with `NetworkError`.
 ///
+/// `bundle` is a trust-data bundle (a directory or `.tar`/`.tar.gz` that `trust
+/// export` wrote) to verify from instead of a trust server: no network, nothing
+/// cached, no signing; it is opened at once, so a missing or damaged one raises here.
+/// `frozen=True` checks its expiry as of the export instead of now (a revocation
+/// after the export is then not seen).
+///
 /// Key passphrases come from `DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE` and
 /// `DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE` (read at each call), the OS keyring
 /// when enabled for the trust directory, or a prompt when stdin is a terminal.
@@ -40,7 +47,8 @@ pub struct Client {
 #[pymethods]
 impl Client {
     #[new]
-    #[pyo3(signature = (*, server=None, trust_dir=None, ca=None, max_age=None, timeout=None, min_rate=None))]
+    #[pyo3(signature = (*, server=None, trust_dir=None, ca=None, max_age=None, timeout=None, min_rate=None, bundle=None, frozen=false))]
+    #[allow(clippy::too_many_arguments)] // Python keyword arguments
     fn new(
         py: Python<'_>,
         server: Option<String>,
@@ -49,8 +57,13 @@ impl Client {
         max_age: Option<f64>,
         timeout: Option<f64>,
         min_rate: Option<u64>,
+        bundle: Option<PathBuf>,
+        frozen: bool,
     ) -> PyResult<Self> {
+        args::bundle(py, server.as_deref(), bundle.as_deref(), frozen)?;
         let mut settings = Settings::from_environment();
+        settings.bundle = bundle;
+        settings.frozen = frozen;
         settings.server = server;
         settings.trust_dir = trust_dir;
         settings.ca_file = ca;
@@ -84,6 +97,18 @@ impl Client {
     #[getter]
     fn ca(&self) -> Option<PathBuf> {
         self.images.settings().ca_file.clone()
+    }
+
+    /// The trust-data bundle verified from instead of a trust server, or None.
+    #[getter]
+    fn bundle(&self) -> Option<PathBuf> {
+        self.images.settings().bundle.clone()
+    }
+
+    /// Whether a bundle's expiry is checked as of its export instead of now.
+    #[getter]
+    fn frozen(&self) -> bool {
+        self.images.settings().frozen
     }
 
     fn __repr__(&self) -> String {
@@ -153,6 +178,38 @@ impl Client {
         args::revoke_scope(py, image, all_tags)?;
         let images = &self.images;
         py.detach(|| images.revoke(image)).map_err(|e| from_core(py, e))
+    }
+
+    /// Adds the signer `name` with the public keys `public_keys` (PEM `PUBLIC KEY` or
+    /// `CERTIFICATE` texts, as `trust key generate` writes them) to `image`'s repository
+    /// and publishes, as `docker trust signer add` does: the delegation
+    /// `targets/<name>` and the same keys on `targets/releases`. A repository without
+    /// trust data is initialised (which needs the root passphrase).
+    ///
+    /// Raises InvalidArgumentError for a bad name or no key, KeyStoreError for a key
+    /// that does not parse.
+    #[pyo3(signature = (image, /, name, public_keys))]
+    fn signer_add(&self, py: Python<'_>, image: &str, name: &str, public_keys: Vec<String>) -> PyResult<()> {
+        let keys = public_keys
+            .iter()
+            .map(|pem| trust_core::crypto::public_pem::parse(pem.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| from_core(py, e.into()))?;
+        let images = &self.images;
+        py.detach(|| images.signer_add(image, name, &keys)).map(drop).map_err(|e| from_core(py, e))
+    }
+
+    /// Removes the signer `name` from `image`'s repository and publishes, as `trust
+    /// signer remove` does: its keys leave `targets/releases` and `targets/<name>` is
+    /// deleted. Removing the signer whose keys `targets/releases` is signed with
+    /// (which leaves the repository unpullable) takes `force=True`; without it that
+    /// raises InvalidArgumentError and nothing changes.
+    ///
+    /// Raises NotSignedError when the repository has no such signer.
+    #[pyo3(signature = (image, /, name, *, force=false))]
+    fn signer_remove(&self, py: Python<'_>, image: &str, name: &str, force: bool) -> PyResult<()> {
+        let images = &self.images;
+        py.detach(|| images.signer_remove(image, name, force)).map(drop).map_err(|e| from_core(py, e))
     }
 }
 

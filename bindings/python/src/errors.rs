@@ -1,21 +1,22 @@
 //! trust-core errors as the Python exceptions of `trustkit/_errors.py`.
 
 use pyo3::prelude::*;
-use trust_core::{Error, ErrorKind};
+use trust_core::{Error, ExitCode};
 
 /// Where the exception classes live (pure Python, so they can inherit from both
 /// `TrustError` and a builtin such as `ValueError` or `OSError`).
 const ERRORS_MODULE: &str = "trustkit._errors";
 
-/// The exception class for an error kind.
-fn class_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::NotSigned => "NotSignedError",
-        ErrorKind::Verification => "VerificationError",
-        ErrorKind::Network => "NetworkError",
-        ErrorKind::InvalidInput => "InvalidArgumentError",
-        ErrorKind::Io => "LocalIOError",
-        ErrorKind::Key => "KeyStoreError",
+/// The exception class for an exit code of trust-core's table (the code an error's
+/// kind has there: [`ExitCode::of`]).
+fn class_name(code: ExitCode) -> &'static str {
+    match code {
+        ExitCode::NotSigned => "NotSignedError",
+        ExitCode::Verification => "VerificationError",
+        ExitCode::Network => "NetworkError",
+        ExitCode::Usage => "InvalidArgumentError",
+        ExitCode::Io => "LocalIOError",
+        ExitCode::Key => "KeyStoreError",
         _ => "TrustError",
     }
 }
@@ -30,17 +31,18 @@ fn raise(py: Python<'_>, class: &str, message: String) -> PyErr {
 
 /// The Python exception for a trust-core error; its message is the error's (never secrets).
 pub fn from_core(py: Python<'_>, err: Error) -> PyErr {
-    raise(py, class_name(err.kind()), err.to_string())
+    raise(py, class_name(ExitCode::of(err.kind())), err.to_string())
 }
 
 /// `trustkit.InvalidArgumentError(message)`, a `ValueError`.
 pub fn invalid_argument(py: Python<'_>, message: impl Into<String>) -> PyErr {
-    raise(py, "InvalidArgumentError", message.into())
+    raise(py, class_name(ExitCode::Usage), message.into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trust_core::ErrorKind;
 
     #[test]
     fn every_kind_has_its_own_class() {
@@ -52,7 +54,7 @@ mod tests {
             ErrorKind::Io,
             ErrorKind::Key,
         ];
-        let mut names: Vec<&str> = kinds.into_iter().map(class_name).collect();
+        let mut names: Vec<&str> = kinds.into_iter().map(|k| class_name(ExitCode::of(k))).collect();
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), kinds.len());

@@ -1,5 +1,5 @@
 //! `trustkit._native`, the compiled half of the `trustkit` Python package: a
-//! [`Client`](client::Client) over [`trust_core::images::Images`] that verifies,
+//! `Client` (a Python class) over [`trust_core::workflow::Images`] that verifies,
 //! inspects, signs and revokes images, raising the exceptions that
 //! `trustkit/_errors.py` defines.
 //!

@@ -29,53 +29,11 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-const ENV_HINT: &str = "the engine end-to-end tests need root, the real peers and their engine: run .ci/run, or \
-    `tests/peers/start.sh STATE && tests/peers/dockerd.sh start STATE && source STATE/env`";
+use trust_test_support::env::{PeersEnv, var};
+pub use trust_test_support::{Outcome, ok, run, workspace};
 
 /// Where dockerd looks authorization plugins up.
 pub const PLUGIN_DIR: &str = "/run/docker/plugins";
-
-fn var(name: &str) -> String {
-    match std::env::var(name) {
-        Ok(v) if !v.is_empty() => v,
-        _ => panic!("${name} is not set; {ENV_HINT}"),
-    }
-}
-
-/// The workspace root.
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("engine-hook is in the workspace").to_owned()
-}
-
-/// What a command printed and how it exited.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub stdout: String,
-    pub stderr: String,
-    pub code: i32,
-}
-
-impl Outcome {
-    pub fn ok(&self) -> bool {
-        self.code == 0
-    }
-}
-
-/// Runs `cmd` to completion and captures its output.
-pub fn run(cmd: &mut Command) -> Outcome {
-    let out = cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    Outcome {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
-    }
-}
-
-/// Asserts `out` is a success of `what` and returns it.
-pub fn ok(what: &str, out: Outcome) -> Outcome {
-    assert!(out.ok(), "{what} failed: {out:#?}");
-    out
-}
 
 /// The `trust` CLI (see the module documentation).
 pub fn trust_bin() -> &'static Path {
@@ -84,8 +42,7 @@ pub fn trust_bin() -> &'static Path {
         if let Some(bin) = std::env::var_os("TRUST_BIN") {
             return PathBuf::from(bin);
         }
-        let hook = Path::new(env!("CARGO_BIN_EXE_trust-engine-hook"));
-        let profile_dir = hook.parent().expect("the hook binary is in a directory");
+        let profile_dir = trust_test_support::profile_dir();
         let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cmd.current_dir(workspace()).args(["build", "--quiet", "-p", "trust-cli", "--bin", "trust"]);
         if profile_dir.file_name().is_some_and(|n| n == "release") {
@@ -125,13 +82,14 @@ impl Peers {
     /// Reads the environment; panics (fails the test) when it is missing.
     pub fn from_env() -> Peers {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let env = PeersEnv::from_env();
         Peers {
-            server: var("TRUST_TEST_SERVER"),
-            ca: var("TRUST_TEST_CA").into(),
-            passphrase: var("TRUST_TEST_PASSPHRASE"),
-            registry: var("TRUST_TEST_REGISTRY"),
-            state: var("TRUST_TEST_STATE").into(),
-            docker_bin: var("DOCKER_BIN").into(),
+            server: env.server,
+            ca: env.ca,
+            passphrase: env.passphrase,
+            registry: env.registry,
+            state: env.state,
+            docker_bin: env.docker_bin,
             main_engine: var("TRUST_TEST_DOCKER_HOST"),
             run_id: format!("{}-{}", std::process::id(), nanos % 1_000_000_000),
         }

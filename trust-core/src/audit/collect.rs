@@ -6,10 +6,11 @@ use std::path::Path;
 
 use super::report::{KeyFileReport, KeystoreReport};
 use super::repository::{Delegation, DelegationState};
+use crate::Result;
 use crate::client::Repository;
 use crate::keystore::{KeyFile, KeyStore, read_key_file};
-use crate::resolve::TargetsSource;
-use crate::{Result, wire};
+use trust_tuf::resolve::TargetsSource;
+use trust_tuf::wire;
 
 /// Every delegation below `targets`, breadth first in listed order, each loaded
 /// (fetched and verified) when the snapshot lists it. Unlike a tag lookup, paths do

@@ -11,7 +11,7 @@
 //! - [`Audit`] gathers a [`Report`]: repositories ([`Audit::repository`], which loads
 //!   every delegation through the client), repositories that could not be audited,
 //!   and the key store ([`Audit::keystore`], headers only: nothing is decrypted).
-//! - [`rules`] lists every rule; [`render`] writes a report as text, JSON, Markdown or
+//! - [`rules`] lists every rule; [`crate::output::audit`] writes a report as text, JSON, Markdown or
 //!   SARIF 2.1.0.
 //!
 //! ```
@@ -43,8 +43,7 @@
 mod collect;
 mod finding;
 mod keyfiles;
-pub mod render;
-mod report;
+pub(crate) mod report;
 mod repository;
 pub mod rules;
 mod signatures;
@@ -108,13 +107,13 @@ impl Audit {
             let message = format!("FIPS mode is {}: algorithms FIPS mode refuses are reported as low", options.fips);
             findings.push(Finding::new(rules::FIPS_MODE, Severity::Info, Location::Host, "FIPS mode".into(), message));
         }
-        let (severity, message) = if fips && !crate::crypto::VALIDATED {
+        let (severity, message) = if fips && !trust_tuf::crypto::VALIDATED {
             (
                 Severity::Medium,
-                format!("FIPS mode restricts algorithms, but {} does the cryptography", crate::crypto::MODULE),
+                format!("FIPS mode restricts algorithms, but {} does the cryptography", trust_tuf::crypto::MODULE),
             )
         } else {
-            (Severity::Info, format!("the cryptographic module is {}", crate::crypto::MODULE))
+            (Severity::Info, format!("the cryptographic module is {}", trust_tuf::crypto::MODULE))
         };
         findings.push(Finding::new(rules::FIPS_MODULE, severity, Location::Host, "crypto module".into(), message));
         Audit { options, repositories: Vec::new(), keystore: None, findings }
@@ -177,7 +176,7 @@ impl Audit {
         let header = Header {
             tool: "trust".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            crypto_module: crate::crypto::MODULE.into(),
+            crypto_module: trust_tuf::crypto::MODULE.into(),
             fips_mode: self.options.fips.enabled,
             fips_source: self.options.fips.to_string(),
             time: self.options.now,

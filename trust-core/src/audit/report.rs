@@ -17,7 +17,7 @@ pub struct Header {
     pub tool: String,
     /// The tool's version.
     pub version: String,
-    /// The cryptographic module ([`crate::crypto::MODULE`]).
+    /// The cryptographic module ([`trust_tuf::crypto::MODULE`]).
     pub crypto_module: String,
     /// FIPS mode was on.
     pub fips_mode: bool,

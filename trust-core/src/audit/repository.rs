@@ -12,10 +12,10 @@ use super::finding::{Finding, Location, Severity};
 use super::report::{CertReport, KeyReport, RepoReport, RoleReport, RoleStatus};
 use super::rules;
 use super::signatures;
-use crate::crypto::algorithm::KeyAlgorithm;
-use crate::crypto::x509::Certificate;
-use crate::trusted::TrustedSet;
-use crate::wire::{self, Envelope, Expiry, PublicKey};
+use trust_tuf::crypto::algorithm::KeyAlgorithm;
+use trust_tuf::crypto::x509::Certificate;
+use trust_tuf::trusted::TrustedSet;
+use trust_tuf::wire::{self, Envelope, Expiry, PublicKey};
 
 /// A delegation found while walking the repository, and what became of its file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,13 +1,13 @@
 //! Every signature on a role's file, checked one by one with and without FIPS mode's
 //! restrictions (no I/O): which verify, and how many distinct role keys that makes.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use super::report::SignatureReport;
-use crate::canonical;
-use crate::crypto::{CryptoProvider, provider};
-use crate::trusted::signatures::{Unusable, signing_key};
-use crate::wire::{Envelope, PublicKey};
+use trust_tuf::canonical;
+use trust_tuf::crypto::{CryptoProvider, provider};
+use trust_tuf::trusted::signatures::{Unusable, short, signing_key, tally};
+use trust_tuf::wire::{Envelope, PublicKey};
 
 /// The signatures of one file.
 #[derive(Debug, Default)]
@@ -22,19 +22,14 @@ pub(super) struct Checked {
     pub(super) fips_failures: Vec<String>,
 }
 
-fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
-}
-
 /// Checks every signature of the metadata file `raw` against `keys`; those by keys
-/// listed in `keyids` count toward the totals, once per key pair, by the rule
-/// verification counts them with ([`signing_key`]).
+/// listed in `keyids` count toward the totals, once per key pair, counted by
+/// verification's own rule ([`tally`]).
 pub(super) fn check(raw: &[u8], keys: &BTreeMap<String, PublicKey>, keyids: &[String]) -> Result<Checked, String> {
     let envelope = Envelope::parse(raw).map_err(|e| format!("malformed metadata: {e}"))?;
     let message = canonical::canonicalize(envelope.signed.get().as_bytes()).map_err(|e| e.to_string())?;
     let (default, fips) = (provider(false), provider(true));
     let mut out = Checked::default();
-    let (mut valid, mut fips_valid) = (HashSet::new(), HashSet::new());
     for sig in &envelope.signatures {
         let role_key = keyids.contains(&sig.keyid);
         let mut report = SignatureReport {
@@ -45,7 +40,7 @@ pub(super) fn check(raw: &[u8], keys: &BTreeMap<String, PublicKey>, keyids: &[St
             verifies_fips: false,
             error: None,
         };
-        let (key, identity) = match signing_key(sig, keys) {
+        let (key, _) = match signing_key(sig, keys) {
             Ok(found) => found,
             Err(problem) => {
                 report.error = Some(match problem {
@@ -72,28 +67,21 @@ pub(super) fn check(raw: &[u8], keys: &BTreeMap<String, PublicKey>, keyids: &[St
                 }
             }
         }
-        if role_key {
-            if report.verifies {
-                valid.insert(identity.clone());
-            }
-            if report.verifies_fips {
-                fips_valid.insert(identity);
-            }
-        } else if report.error.is_none() {
+        if !role_key && report.error.is_none() {
             report.error = Some("not a key of this role (it does not count)".into());
         }
         out.reports.push(report);
     }
-    out.valid = valid.len();
-    out.fips_valid = fips_valid.len();
+    out.valid = tally(&message, &envelope.signatures, keys, keyids, default).counted.len();
+    out.fips_valid = tally(&message, &envelope.signatures, keys, keyids, fips).counted.len();
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
-    use crate::wire::{Signature, write_envelope};
+    use trust_tuf::crypto::signer::{KeyAlgorithm, PrivateKey};
+    use trust_tuf::wire::{Signature, write_envelope};
 
     fn signed_by(keys: &[&PrivateKey]) -> Vec<u8> {
         let body = br#"{"_type":"Targets","version":1}"#;

@@ -9,15 +9,15 @@
 
 use std::num::NonZeroU32;
 
-use crate::crypto::backend::pbkdf2;
-use crate::crypto::backend::rand::{SecureRandom, SystemRandom};
+use trust_tuf::crypto::backend::pbkdf2;
+use trust_tuf::crypto::backend::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
-use crate::crypto::aes_cbc;
+use trust_tuf::crypto::aes_cbc;
 
 use super::inspect::Prf;
 use crate::Error;
-use crate::der::{self, INTEGER, NULL, OCTET_STRING, OID, Reader, SEQUENCE, oid};
+use trust_tuf::der::{self, INTEGER, NULL, OCTET_STRING, OID, Reader, SEQUENCE, oid};
 
 /// Iterations notary uses.
 pub(super) const NOTARY_ITERATIONS: u32 = 2048;
@@ -383,7 +383,8 @@ mod tests {
         if std::process::Command::new("openssl").arg("version").output().is_err() {
             return;
         }
-        let key = crate::crypto::signer::PrivateKey::generate(crate::crypto::signer::KeyAlgorithm::EcdsaP256).unwrap();
+        let key = trust_tuf::crypto::signer::PrivateKey::generate(trust_tuf::crypto::signer::KeyAlgorithm::EcdsaP256)
+            .unwrap();
         let inner = super::super::pkcs8::to_notary(&key).unwrap();
         let der = encrypt_pkcs8(&inner, "pass phrase", KeyEncryption::Fips).unwrap();
         let dir = tempfile::tempdir().unwrap();

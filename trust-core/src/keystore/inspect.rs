@@ -147,9 +147,9 @@ pub(super) fn legacy_protection(proc_type: Option<&str>, dek_info: Option<&str>)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
-    use crate::der::{self, INTEGER, NULL, OCTET_STRING, OID, SEQUENCE, oid, tlv};
     use crate::keystore::{KeyFile, encode_private_key};
+    use trust_tuf::crypto::signer::{KeyAlgorithm, PrivateKey};
+    use trust_tuf::der::{self, INTEGER, NULL, OCTET_STRING, OID, SEQUENCE, oid, tlv};
 
     #[test]
     fn notary_files_as_notary_writes_them() {

@@ -23,8 +23,8 @@ use super::inspect::{self, KeyProtection};
 use super::passphrase::PassphraseSource;
 use super::pem::{self, PemError};
 use super::pkcs8::{self, Invalid};
-use crate::crypto::signer::PrivateKey;
 use crate::{Error, Result};
+use trust_tuf::crypto::signer::PrivateKey;
 
 /// Notary gives up after this many wrong passphrases.
 const MAX_ATTEMPTS: u32 = 10;
@@ -195,7 +195,7 @@ impl KeyFile {
             Err(e) => return Err(e.into()),
         };
         PrivateKey::from_pkcs8_der(&standard)
-            .map_err(|e| if decrypted { Failure::WrongPassphrase } else { Failure::Invalid(e) })
+            .map_err(|e| if decrypted { Failure::WrongPassphrase } else { Failure::Invalid(e.into()) })
     }
 
     /// The key, decrypted with `passphrase` if it is encrypted.
@@ -296,8 +296,8 @@ pub fn encode_public_key(key: &PrivateKey, role: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::signer::KeyAlgorithm;
     use crate::keystore::passphrase::ConstantPassphrase;
+    use trust_tuf::crypto::signer::KeyAlgorithm;
 
     #[test]
     fn round_trip_encrypted_and_plain() {

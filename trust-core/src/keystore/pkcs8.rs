@@ -1,6 +1,6 @@
 //! The private keys inside key files: notary's PKCS#8 dialect, standard PKCS#8 and the
 //! legacy forms, converted to and from the standard PKCS#8 that
-//! [`PrivateKey`](crate::crypto::signer::PrivateKey) takes.
+//! [`PrivateKey`](trust_tuf::crypto::signer::PrivateKey) takes.
 //!
 //! Notary (`tuf/utils/pkcs8.go`) writes `PrivateKeyInfo` with these quirks:
 //!
@@ -14,13 +14,13 @@
 //! RSA and RFC 8410 for Ed25519, so keys are normalised on the way in and written back
 //! in notary's form on the way out.
 
-use crate::crypto::backend::signature::{Ed25519KeyPair, KeyPair as _};
+use trust_tuf::crypto::backend::signature::{Ed25519KeyPair, KeyPair as _};
 use zeroize::Zeroizing;
 
 use crate::Error;
-use crate::crypto::signer::PrivateKey;
-use crate::der::{self, BIT_STRING, CONTEXT_0, CONTEXT_1, INTEGER, NULL, OCTET_STRING, OID, Reader, SEQUENCE, oid};
-use crate::wire::KeyType;
+use trust_tuf::crypto::signer::PrivateKey;
+use trust_tuf::der::{self, BIT_STRING, CONTEXT_0, CONTEXT_1, INTEGER, NULL, OCTET_STRING, OID, Reader, SEQUENCE, oid};
+use trust_tuf::wire::KeyType;
 
 /// Why a decoded structure is not a usable key.
 pub(super) enum Invalid {
@@ -275,9 +275,9 @@ pub(super) fn public_spki(key: &PrivateKey) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::signer::KeyAlgorithm;
+    use trust_tuf::crypto::signer::KeyAlgorithm;
 
-    const RSA_2048: &[u8] = include_bytes!("../crypto/testdata/rsa2048.pk8.der");
+    const RSA_2048: &[u8] = include_bytes!("../../../trust-tuf/src/crypto/testdata/rsa2048.pk8.der");
 
     fn round_trip(key: &PrivateKey) -> PrivateKey {
         let notary = to_notary(key).unwrap();

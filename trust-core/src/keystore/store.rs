@@ -12,10 +12,10 @@ use super::inspect::KeyProtection;
 use super::keyfile::{KeyFile, encode_private_key_with};
 use super::passphrase::PassphraseSource;
 use crate::atomic_file::Access;
-use crate::crypto::keyid::canonical_key_id;
-use crate::crypto::signer::PrivateKey;
-use crate::wire::PublicKey;
 use crate::{Error, Result};
+use trust_tuf::crypto::keyid::canonical_key_id;
+use trust_tuf::crypto::signer::PrivateKey;
+use trust_tuf::wire::PublicKey;
 
 /// Key files larger than this are not key files.
 const MAX_KEY_FILE: u64 = 1 << 20;

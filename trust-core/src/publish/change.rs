@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::wire::{FileMeta, PublicKey};
 use crate::{Error, Result};
+use trust_tuf::wire::{FileMeta, PublicKey};
 
 /// What a change does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -28,7 +28,7 @@ pub struct Staged {
 impl Changelist {
     /// The changelist of `gun` under `trust_dir`.
     pub fn open(trust_dir: &Path, gun: &str) -> Result<Self> {
-        crate::reference::check_gun(gun)?;
+        trust_tuf::reference::check_gun(gun)?;
         Ok(Changelist { dir: trust_dir.join("tuf").join(gun).join("changelist") })
     }
 
@@ -49,8 +49,8 @@ impl Changelist {
             .map(|d| d.as_nanos())
             .unwrap_or_default();
         let mut random = [0u8; 8];
-        crate::crypto::backend::rand::SecureRandom::fill(
-            &crate::crypto::backend::rand::SystemRandom::new(),
+        trust_tuf::crypto::backend::rand::SecureRandom::fill(
+            &trust_tuf::crypto::backend::rand::SystemRandom::new(),
             &mut random,
         )
         .map_err(|_| Error::InvalidInput("no randomness for a change file name".into()))?;
@@ -80,15 +80,7 @@ impl Changelist {
     pub fn lock(&self) -> Result<std::fs::File> {
         let dir = self.dir.parent().ok_or_else(|| Error::InvalidInput("changelist has no parent".into()))?;
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let path = dir.join("publish.lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
-        file.lock().map_err(|e| Error::io(&path, e))?;
-        Ok(file)
+        crate::atomic_file::lock(&dir.join("publish.lock"))
     }
 
     /// Removes the files of groups a killed writer left incomplete. Call it holding
@@ -181,7 +173,7 @@ fn group_of(path: &Path) -> Option<(String, usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::FileMeta;
+    use trust_tuf::wire::FileMeta;
 
     #[test]
     fn stages_in_order_and_clears_only_what_was_applied() {

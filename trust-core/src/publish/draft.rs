@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 
 use super::change::{Action, Change, Kind};
-use crate::crypto::keyid::canonical_key_id;
-use crate::wire::{self, Expiry, PublicKey};
 use crate::{Error, Result};
+use trust_tuf::crypto::keyid::canonical_key_id;
+use trust_tuf::wire::{self, Expiry, PublicKey};
 
 /// The `signed` values of a repository's targets roles, being edited.
 #[derive(Debug, Clone, Default)]
@@ -251,8 +251,8 @@ fn prune_unused_keys(file: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
-    use crate::wire::FileMeta;
+    use trust_tuf::crypto::signer::{KeyAlgorithm, PrivateKey};
+    use trust_tuf::wire::FileMeta;
 
     fn key() -> PublicKey {
         PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap().public_key()

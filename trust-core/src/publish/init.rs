@@ -5,9 +5,9 @@ use serde_json::{Map, Value, json};
 
 use super::{KeySource, ROOT_LIFETIME_DAYS, ROOT_RESIGN_WITHIN_DAYS, expiry_in, sign, signing_keys};
 use crate::client::Client;
-use crate::crypto::x509::make_root_certificate;
-use crate::wire::{Expiry, PublicKey};
 use crate::{Error, Result};
+use trust_tuf::crypto::x509::make_root_certificate;
+use trust_tuf::wire::{Expiry, PublicKey};
 
 /// A new repository's signed root.
 pub(super) struct NewRepository {
@@ -24,8 +24,9 @@ pub(super) fn new_repository(client: &Client, keys: &dyn KeySource, now: DateTim
     let expires = expiry_in(now, ROOT_LIFETIME_DAYS);
     let certificate = make_root_certificate(&root_key, gun, now, expires.at())?;
     let targets = keys.targets_key(gun)?.public_key();
-    let snapshot = client.remote().server_key(gun, "snapshot")?;
-    let timestamp = client.remote().server_key(gun, "timestamp")?;
+    let store = super::upload::to(client.remote());
+    let snapshot = store.server_key(gun, "snapshot")?;
+    let timestamp = store.server_key(gun, "timestamp")?;
     let mut all = Map::new();
     let mut role = |key: &PublicKey| -> Result<Value> {
         all.insert(key.tuf_id(), serde_json::to_value(key).map_err(|e| Error::malformed("root", e))?);
@@ -85,26 +86,8 @@ pub(super) fn resign_root_if_near_expiry(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::keyid::canonical_key_id;
-    use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
-
-    /// Holds one root key.
-    struct RootOnly(PrivateKey);
-
-    impl KeySource for RootOnly {
-        fn held_key_ids(&self) -> Result<Vec<String>> {
-            Ok(vec![canonical_key_id(&self.0.public_key())?])
-        }
-        fn private_key(&self, _: &str, _: &str) -> Result<PrivateKey> {
-            PrivateKey::from_pkcs8_der(self.0.pkcs8_der())
-        }
-        fn root_key(&self) -> Result<PrivateKey> {
-            PrivateKey::from_pkcs8_der(self.0.pkcs8_der())
-        }
-        fn targets_key(&self, _: &str) -> Result<PrivateKey> {
-            Err(Error::Key("not here".into()))
-        }
-    }
+    use crate::publish::test_keys::OneKey;
+    use trust_tuf::crypto::signer::{KeyAlgorithm, PrivateKey};
 
     fn root_expiring_in(days: i64, key: &PrivateKey, now: DateTime<Utc>) -> Value {
         let cert = make_root_certificate(
@@ -126,7 +109,7 @@ mod tests {
     #[test]
     fn a_root_near_expiry_is_resigned_for_ten_years() {
         let now = Utc::now();
-        let keys = RootOnly(PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap());
+        let keys = OneKey(PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap());
         let root = root_expiring_in(30, &keys.0, now);
         let bytes = resign_root_if_near_expiry(&root, &keys, now).unwrap().expect("re-signed");
         let next = crate::publish::signed_value("root", &bytes).unwrap();
@@ -140,7 +123,7 @@ mod tests {
     fn without_a_root_key_nothing_is_resigned() {
         let now = Utc::now();
         let signer = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
-        let other = RootOnly(PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap());
+        let other = OneKey(PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap());
         assert!(resign_root_if_near_expiry(&root_expiring_in(30, &signer, now), &other, now).unwrap().is_none());
     }
 }

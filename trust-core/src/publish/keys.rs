@@ -3,8 +3,8 @@
 
 use super::KeySource;
 use crate::Result;
-use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
 use crate::keystore::{KeyStore, PassphraseSource};
+use trust_tuf::crypto::signer::{KeyAlgorithm, PrivateKey};
 
 /// Signing keys from a trust directory's keystore.
 pub struct StoreKeys {
@@ -67,5 +67,10 @@ impl KeySource for StoreKeys {
             Some(key) => Ok(key),
             None => self.create("targets", Some(gun)),
         }
+    }
+
+    fn new_key(&self, role: &str, gun: &str) -> Result<PrivateKey> {
+        // Root keys are not tied to a repository (notary writes no gun header for them).
+        self.create(role, (role != "root").then_some(gun))
     }
 }

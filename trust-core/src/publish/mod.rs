@@ -14,10 +14,17 @@
 
 mod change;
 mod changelist;
+mod copy;
 mod draft;
+pub mod file_store;
 mod init;
 mod keys;
 mod roles;
+mod rotate;
+mod snapshot;
+#[cfg(test)]
+mod test_keys;
+pub mod upload;
 
 use std::time::Duration;
 
@@ -26,16 +33,18 @@ use serde_json::Value;
 
 pub use change::{Action, Change, DelegationEdit, Kind};
 pub use changelist::{Changelist, Staged};
+pub use copy::{Copied, KeyUse, copy};
 pub use draft::Draft;
 pub use keys::StoreKeys;
 pub use roles::{NO_SIGNABLE_ROLE, signable_roles};
+pub use rotate::{KeyHolder, Rotation, default_holder, rotate_key};
 
 use crate::client::{Client, Repository};
-use crate::crypto::keyid::canonical_key_id;
-use crate::crypto::signer::PrivateKey;
-use crate::resolve::TargetsSource;
-use crate::wire::{Envelope, Expiry, PublicKey, Signature, write_envelope};
 use crate::{Error, ErrorKind, Result};
+use trust_tuf::crypto::keyid::canonical_key_id;
+use trust_tuf::crypto::signer::{PrivateKey, sign_metadata};
+use trust_tuf::resolve::TargetsSource;
+use trust_tuf::wire::{Envelope, Expiry, PublicKey};
 
 /// How many times a publish starts again after losing a race to another signer.
 pub const MAX_ATTEMPTS: u32 = 20;
@@ -63,6 +72,12 @@ pub trait KeySource {
     /// repository (an earlier attempt that did not reach the server), else a new
     /// one, stored.
     fn targets_key(&self, gun: &str) -> Result<PrivateKey>;
+    /// A new ECDSA P-256 key for `role` of `gun`, stored (encrypted) before it is
+    /// returned: what a key rotation signs with from then on.
+    fn new_key(&self, role: &str, gun: &str) -> Result<PrivateKey> {
+        let _ = gun;
+        Err(Error::Key(format!("this key source cannot make a new {role} key")))
+    }
 }
 
 /// What a publish did.
@@ -88,13 +103,7 @@ pub(crate) fn signed_value(role: &str, raw: &[u8]) -> Result<Value> {
 
 /// Signs `signed` (its canonical form) with each key, under the given key IDs.
 pub(crate) fn sign(role: &str, signed: &Value, keys: &[(String, PrivateKey)]) -> Result<Vec<u8>> {
-    let canonical = crate::canonical::to_vec(signed).map_err(|e| Error::malformed(role, e))?;
-    let mut signatures = Vec::with_capacity(keys.len());
-    for (keyid, key) in keys {
-        let (method, sig) = key.sign(&canonical)?;
-        signatures.push(Signature { keyid: keyid.clone(), method: method.to_owned(), sig });
-    }
-    Ok(write_envelope(&canonical, &signatures))
+    Ok(sign_metadata(role, signed, keys)?)
 }
 
 /// The held private keys among `keys` (key ID as metadata lists it → public key),
@@ -125,7 +134,7 @@ fn lineage(role: &str) -> Vec<String> {
     let mut current = Some(role);
     while let Some(r) = current {
         out.push(r.to_owned());
-        current = crate::wire::parent_role(r);
+        current = trust_tuf::wire::parent_role(r);
     }
     out.reverse();
     out
@@ -195,9 +204,11 @@ fn publish_once(client: &Client, keys: &dyn KeySource, staged: &[Staged]) -> Res
     let mut uploads: Vec<(String, Vec<u8>)> = Vec::new();
     let mut outcome = Outcome::default();
     let root: Value;
+    let mut previous_snapshot = None;
     match client.update_from_server() {
         Ok(mut repo) => {
             root = signed_value("root", repo.trusted().raw("root").unwrap_or_default())?;
+            previous_snapshot = repo.trusted().raw("snapshot").map(|raw| signed_value("snapshot", raw)).transpose()?;
             load_roles(&mut repo, &mut draft, staged)?;
             if let Some(resigned) = init::resign_root_if_near_expiry(&root, keys, now)? {
                 uploads.push(("root".into(), resigned));
@@ -235,15 +246,21 @@ fn publish_once(client: &Client, keys: &dyn KeySource, staged: &[Staged]) -> Res
         let signed = draft.finish(&role, &targets_expiry)?;
         uploads.push((role.clone(), sign(&role, &signed, &signers)?));
     }
+    let deleted: Vec<String> = draft.deleted().cloned().collect();
+    if let Some(bytes) = snapshot::client_snapshot(&root, previous_snapshot.as_ref(), &uploads, &deleted, keys, now)? {
+        uploads.push(("snapshot".into(), bytes));
+    }
     outcome.roles = uploads.iter().map(|(r, _)| r.clone()).collect();
-    client.remote().publish(client.gun(), &uploads)?;
+    upload::to(client.remote()).publish(client.gun(), &uploads)?;
     Ok(outcome)
 }
 
 fn backoff(attempt: u32) {
     let mut b = [0u8; 1];
-    let _ =
-        crate::crypto::backend::rand::SecureRandom::fill(&crate::crypto::backend::rand::SystemRandom::new(), &mut b);
+    let _ = trust_tuf::crypto::backend::rand::SecureRandom::fill(
+        &trust_tuf::crypto::backend::rand::SystemRandom::new(),
+        &mut b,
+    );
     let base = 20u64 * u64::from(attempt.min(10));
     std::thread::sleep(Duration::from_millis(base + u64::from(b[0]) % 100));
 }

@@ -2,9 +2,9 @@
 //! (`GetSignableRoles` in docker/cli).
 
 use crate::client::Repository;
-use crate::crypto::keyid::canonical_key_id;
-use crate::resolve::TargetsSource;
 use crate::{Error, Result};
+use trust_tuf::crypto::keyid::canonical_key_id;
+use trust_tuf::resolve::TargetsSource;
 
 /// docker's message when delegations exist and none of them can be signed.
 pub const NO_SIGNABLE_ROLE: &str = "no valid signing keys for delegation roles";
@@ -35,7 +35,7 @@ pub fn signable_roles(repo: &mut Repository<'_>, held: &[String], tag: &str) -> 
     let candidates: Vec<_> = delegations
         .roles
         .iter()
-        .filter(|r| crate::wire::parent_role(&r.name) == Some("targets") && admits(&r.paths))
+        .filter(|r| trust_tuf::wire::parent_role(&r.name) == Some("targets") && admits(&r.paths))
         .collect();
     let roles: Vec<String> =
         candidates.iter().filter(|r| r.keyids.iter().any(|id| holds(id))).map(|r| r.name.clone()).collect();

@@ -12,8 +12,8 @@ use reqwest::blocking::Client;
 use zeroize::Zeroizing;
 
 use crate::Error;
-use crate::remote::auth::{self, Challenge};
-use crate::remote::credentials::{self, Credentials};
+use crate::http::auth::{self, Challenge};
+use crate::http::credentials::{self, Credentials};
 
 /// The credentials and `Authorization` values of one registry.
 pub(crate) struct Authorizer {
@@ -52,7 +52,7 @@ impl Authorizer {
         &self,
         repository: &str,
         challenges: &[Challenge],
-        limits: &crate::transfer::TransferLimits,
+        limits: &crate::http::transfer::TransferLimits,
         token_client: impl Fn(&str) -> Result<&'c Client, Error>,
     ) -> Result<Option<Zeroizing<String>>, Error> {
         let creds = self.credentials();

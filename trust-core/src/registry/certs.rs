@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use super::endpoint::Endpoint;
 use crate::Error;
-use crate::remote::tls::{list_dir, load_identity, load_roots};
+use crate::http::tls::{list_dir, load_identity, load_roots};
 
 /// What a registry connection trusts and presents.
 pub(crate) struct RegistryTls {
@@ -46,7 +46,7 @@ pub(crate) fn default_certs_d() -> Vec<PathBuf> {
 
 /// The certificate directories for `endpoint`, in the order they are read.
 pub(crate) fn dirs(endpoint: &Endpoint, docker_config: &Path, certs_d: &[PathBuf]) -> Vec<PathBuf> {
-    if endpoint.insecure || endpoint.domain == crate::reference::DOCKER_HUB_DOMAIN {
+    if endpoint.insecure || endpoint.domain == trust_tuf::reference::DOCKER_HUB_DOMAIN {
         return Vec::new();
     }
     let mut dirs = vec![docker_config.join("tls").join(&endpoint.domain)];

@@ -15,7 +15,7 @@
 
 use std::net::IpAddr;
 
-use crate::reference::DOCKER_HUB_DOMAIN;
+use trust_tuf::reference::DOCKER_HUB_DOMAIN;
 
 /// The host that serves Docker Hub's registry API.
 pub(crate) const DOCKER_HUB_REGISTRY: &str = "registry-1.docker.io";

@@ -39,16 +39,13 @@ pub(crate) fn not_found(url: &str, cx: &Context<'_>) -> Error {
 pub(crate) fn status(
     url: &str,
     response: reqwest::blocking::Response,
-    transfer: &crate::transfer::Transfer,
+    transfer: &crate::http::transfer::Transfer,
     cx: &Context<'_>,
     had_credentials: bool,
 ) -> Error {
     let status = response.status();
-    let body = crate::remote::notary::error_body(response, url, transfer);
-    let detail = match crate::remote::notary::errcode_message(&body) {
-        Some(m) => format!("HTTP {status}: {m}"),
-        None => format!("HTTP {status}"),
-    };
+    let body = crate::http::error_body::error_body(response, url, transfer);
+    let detail = crate::http::error_body::status_with_message(status, &body);
     let reason = match status {
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
             let login = cx.endpoint.login_command();

@@ -80,12 +80,12 @@ pub fn check(
     let role = format!("manifest for {image}");
     let size = body.len() as u64;
     if size > MAX_MANIFEST_SIZE {
-        return Err(crate::remote::too_large(&role, MAX_MANIFEST_SIZE));
+        return Err(crate::http::size_limit::too_large(&role, MAX_MANIFEST_SIZE));
     }
     let media_type = media_type(image, content_type, body)?;
     let digest = format!(
         "sha256:{}",
-        hex::encode(crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, body))
+        hex::encode(trust_tuf::crypto::backend::digest::digest(&trust_tuf::crypto::backend::digest::SHA256, body))
     );
     if let Some(want) = requested_digest {
         check_digest(&role, body, want, "the requested digest")?;
@@ -143,14 +143,14 @@ fn media_type(image: &str, content_type: Option<&str>, body: &[u8]) -> Result<St
 fn check_digest(role: &str, body: &[u8], digest: &str, what: &str) -> Result<(), Error> {
     let (algorithm, want_hex) = digest.split_once(':').unwrap_or(("", digest));
     let algorithm_ref = match algorithm {
-        "sha256" => &crate::crypto::backend::digest::SHA256,
-        "sha384" => &crate::crypto::backend::digest::SHA384,
-        "sha512" => &crate::crypto::backend::digest::SHA512,
+        "sha256" => &trust_tuf::crypto::backend::digest::SHA256,
+        "sha384" => &trust_tuf::crypto::backend::digest::SHA384,
+        "sha512" => &trust_tuf::crypto::backend::digest::SHA512,
         _ => {
             return Err(Error::verification(role, format!("{what} {digest:?} uses an unsupported digest algorithm")));
         }
     };
-    let got = hex::encode(crate::crypto::backend::digest::digest(algorithm_ref, body));
+    let got = hex::encode(trust_tuf::crypto::backend::digest::digest(algorithm_ref, body));
     if got != want_hex {
         return Err(Error::verification(
             role,
@@ -170,7 +170,7 @@ mod tests {
     fn sha256(b: &[u8]) -> String {
         format!(
             "sha256:{}",
-            hex::encode(crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, b))
+            hex::encode(trust_tuf::crypto::backend::digest::digest(&trust_tuf::crypto::backend::digest::SHA256, b))
         )
     }
 
@@ -239,7 +239,7 @@ mod tests {
         assert_eq!(check(IMAGE, Some(&good), Some(OCI_MANIFEST), Some(&good), body)?.digest, good);
         let sha512 = format!(
             "sha512:{}",
-            hex::encode(crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA512, body))
+            hex::encode(trust_tuf::crypto::backend::digest::digest(&trust_tuf::crypto::backend::digest::SHA512, body))
         );
         assert_eq!(check(IMAGE, Some(&sha512), Some(OCI_MANIFEST), Some(&sha512), body)?.digest, good);
 

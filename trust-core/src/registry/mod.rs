@@ -31,7 +31,7 @@
 //!   configuration's credentials (`credHelpers`, `credsStore`, `auths`), or anonymously.
 //! - **Checks**: see [`Manifest`] and the `manifest` module: accepted media types,
 //!   schema 1 refused, the digest the registry declares or that was asked for must be the
-//!   body's, at most [`MAX_MANIFEST_SIZE`] bytes, [`RegistryOptions::timeout`] per request.
+//!   body's, at most [`MAX_MANIFEST_SIZE`] bytes, the [`RegistryOptions::limits`] per request.
 //!
 //! Errors and their exit codes (`trust-cli`'s `exit.rs`): the image not found (HTTP 404),
 //! access denied (401/403, with a `docker login` hint), TLS and connection failures (with
@@ -57,7 +57,6 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 
 use crate::Error;
-use crate::reference::Reference;
 use endpoint::Endpoint;
 use errors::Context;
 pub use manifest::{
@@ -65,6 +64,7 @@ pub use manifest::{
     check as check_manifest,
 };
 use transport::{ClientSettings, Connection};
+use trust_tuf::reference::Reference;
 
 /// The tag docker pulls when a reference has neither tag nor digest.
 const DEFAULT_TAG: &str = "latest";
@@ -80,7 +80,7 @@ pub struct RegistryOptions {
     pub insecure_registries: Vec<String>,
     /// The deadline and rate floor of every request, token requests included (the
     /// connect timeout is the smaller of the deadline and 10 s).
-    pub limits: crate::transfer::TransferLimits,
+    pub limits: crate::http::transfer::TransferLimits,
     /// The `User-Agent` header.
     pub user_agent: String,
     /// An extra CA bundle trusted for registries, in addition to the system's roots and
@@ -90,12 +90,12 @@ pub struct RegistryOptions {
 
 impl RegistryOptions {
     /// Defaults for `docker_config`: no insecure registries, the default
-    /// [`crate::transfer::TransferLimits`], `trust/<version>`, no CA file.
+    /// [`crate::http::transfer::TransferLimits`], `trust/<version>`, no CA file.
     pub fn new(docker_config: PathBuf) -> Self {
         RegistryOptions {
             docker_config,
             insecure_registries: Vec::new(),
-            limits: crate::transfer::TransferLimits::default(),
+            limits: crate::http::transfer::TransferLimits::default(),
             user_agent: format!("trust/{}", env!("CARGO_PKG_VERSION")),
             ca_file: None,
         }
@@ -197,13 +197,13 @@ impl RegistryClient {
 fn read(
     url: &str,
     response: reqwest::blocking::Response,
-    transfer: &crate::transfer::Transfer,
+    transfer: &crate::http::transfer::Transfer,
     image: &str,
     requested_digest: Option<&str>,
 ) -> Result<Manifest, Error> {
     let role = format!("manifest for {image}");
     if response.content_length().is_some_and(|n| n > MAX_MANIFEST_SIZE) {
-        return Err(crate::remote::too_large(&role, MAX_MANIFEST_SIZE));
+        return Err(crate::http::size_limit::too_large(&role, MAX_MANIFEST_SIZE));
     }
     let headers: HeaderMap = response.headers().clone();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());

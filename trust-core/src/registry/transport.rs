@@ -16,7 +16,7 @@ use super::certs::{self, RegistryTls};
 use super::endpoint::Endpoint;
 use super::errors::{self, Context};
 use crate::Error;
-use crate::transfer::{Transfer, TransferLimits};
+use crate::http::transfer::{Transfer, TransferLimits};
 /// Redirects followed per request.
 const MAX_REDIRECTS: usize = 5;
 
@@ -86,7 +86,7 @@ impl Connection {
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok((url, response, transfer));
         }
-        let challenges = crate::remote::auth::challenges(response.headers());
+        let challenges = crate::http::auth::challenges(response.headers());
         let header = self
             .auth
             .answer(cx.repository, &challenges, &self.settings.limits, |realm| self.token_client(realm))
@@ -158,7 +158,8 @@ fn build(
     https_only: bool,
     tls: Option<RegistryTls>,
 ) -> Result<Client, Error> {
-    crate::crypto::tls::ensure_provider().map_err(|reason| Error::Network { url: endpoint.domain.clone(), reason })?;
+    crate::http::tls_provider::ensure_provider()
+        .map_err(|reason| Error::Network { url: endpoint.domain.clone(), reason })?;
     let mut builder = Client::builder()
         .timeout(settings.limits.deadline)
         .connect_timeout(settings.limits.connect_timeout())
@@ -181,6 +182,6 @@ fn build(
     }
     builder.build().map_err(|e| Error::Network {
         url: endpoint.domain.clone(),
-        reason: format!("setting up the HTTP client: {}", crate::remote::notary::describe(&e)),
+        reason: format!("setting up the HTTP client: {}", crate::http::error_body::describe(&e)),
     })
 }

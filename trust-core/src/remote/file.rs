@@ -1,14 +1,18 @@
 //! A directory remote, `file:///abs/dir`: a directory holding what a notary-server serves,
 //! laid out like the server's URL paths, `<dir>/v2/<gun>/_trust/tuf/<name>`. A static file
 //! server over `<dir>` therefore answers GETs the way notary-server does.
+//!
+//! This side only reads; what the directory does on an upload (check versions, sign
+//! snapshot and timestamp with its own keys) is [`crate::publish::file_store`].
 
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{Remote, RemoteFile, read_limited, too_large};
+use super::{Remote, RemoteFile, Store};
 use crate::Error;
-use crate::reference::check_gun;
+use crate::http::size_limit::{read_limited, too_large};
+use trust_tuf::reference::check_gun;
 
 /// Metadata served from a local directory.
 #[derive(Debug, Clone)]
@@ -30,8 +34,6 @@ impl FileRemote {
         Ok(FileRemote { url: url.trim_end_matches('/').to_owned(), root, server_passphrase: None, fips: false })
     }
 
-    /// The passphrase of the directory's own snapshot and timestamp keys, needed to
-    /// publish.
     /// The same remote, making its snapshot and timestamp keys for FIPS mode (ECDSA
     /// P-256, key files with SP 800-132 parameters) instead of Ed25519.
     pub fn with_fips(mut self, fips: bool) -> Self {
@@ -39,41 +41,31 @@ impl FileRemote {
         self
     }
 
-    /// The same remote, with the passphrase of its own snapshot and timestamp keys.
+    /// The same remote, with the passphrase of its own snapshot and timestamp keys,
+    /// which publishing to it needs ([`crate::publish::file_store`]).
     pub fn with_server_passphrase(mut self, passphrase: Option<zeroize::Zeroizing<String>>) -> Self {
         self.server_passphrase = passphrase;
         self
     }
 
-    /// The server-side view of `gun`, under the repository's update lock.
-    fn server(&self, gun: &str) -> Result<(super::file_server::Repository<'_>, File), Error> {
-        check_gun(gun)?;
-        let mut keys = self.root.join("_server");
-        keys.extend(gun.split('/'));
-        std::fs::create_dir_all(&keys).map_err(|e| Error::io(&keys, e))?;
-        let lock_path = keys.join("update.lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| Error::io(&lock_path, e))?;
-        lock.lock().map_err(|e| Error::io(&lock_path, e))?;
-        let mut tuf = self.root.join("v2");
-        tuf.extend(gun.split('/'));
-        tuf.push("_trust");
-        tuf.push("tuf");
-        Ok((super::file_server::Repository::new(tuf, keys, self.server_passphrase.as_ref(), self.fips), lock))
+    /// The directory, `<root>` of `<root>/v2/<gun>/_trust/tuf/`.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The passphrase of the directory's own snapshot and timestamp keys, if given.
+    pub(crate) fn server_passphrase(&self) -> Option<&zeroize::Zeroizing<String>> {
+        self.server_passphrase.as_ref()
+    }
+
+    /// Whether the directory's snapshot and timestamp keys are made for FIPS mode.
+    pub(crate) fn fips(&self) -> bool {
+        self.fips
     }
 
     /// `<root>/v2/<gun>/_trust/tuf/<name>`, `name` possibly containing `/`.
     fn path(&self, gun: &str, name: &str) -> PathBuf {
-        let mut path = self.root.join("v2");
-        path.extend(gun.split('/'));
-        path.push("_trust");
-        path.push("tuf");
-        path.extend(name.split('/'));
-        path
+        file_path(&self.root, gun, name)
     }
 }
 
@@ -92,29 +84,29 @@ impl Remote for FileRemote {
         // the requested version.
         let current = read_file(&self.path(gun, &RemoteFile::Current(role).name()?), max_len, role)?;
         Ok(current.filter(|bytes| {
-            hex::encode(crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, bytes))
+            hex::encode(trust_tuf::crypto::backend::digest::digest(&trust_tuf::crypto::backend::digest::SHA256, bytes))
                 == *sha256_hex
         }))
     }
 
-    fn publish(&self, gun: &str, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
-        let (repo, _lock) = self.server(gun)?;
-        repo.update(files)
-    }
-
-    fn server_key(&self, gun: &str, role: &str) -> Result<crate::wire::PublicKey, Error> {
-        if !matches!(role, "snapshot" | "timestamp") {
-            return Err(Error::InvalidInput(format!(
-                "the file remote manages only snapshot and timestamp keys, not {role}"
-            )));
-        }
-        let (repo, _lock) = self.server(gun)?;
-        repo.public_key(role)
+    fn store(&self) -> Store<'_> {
+        Store::File(self)
     }
 
     fn url(&self) -> &str {
         &self.url
     }
+}
+
+/// Where file `name` of `gun` lives under a file remote (or bundle) directory `root`:
+/// `<root>/v2/<gun>/_trust/tuf/<name>`.
+pub fn file_path(root: &Path, gun: &str, name: &str) -> PathBuf {
+    let mut path = root.join("v2");
+    path.extend(gun.split('/'));
+    path.push("_trust");
+    path.push("tuf");
+    path.extend(name.split('/'));
+    path
 }
 
 /// The file's bytes, `None` if it does not exist, a size-limit error if it is larger
@@ -170,7 +162,7 @@ mod tests {
     }
 
     fn sha(bytes: &[u8]) -> String {
-        hex::encode(crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, bytes))
+        hex::encode(trust_tuf::crypto::backend::digest::digest(&trust_tuf::crypto::backend::digest::SHA256, bytes))
     }
 
     #[test]

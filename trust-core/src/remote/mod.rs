@@ -1,24 +1,21 @@
 //! Where metadata comes from: a notary-server over HTTPS, or a directory laid out like
 //! one. Remotes hand out raw, unverified bytes; they only enforce size limits and
 //! timeouts. Verification is the trusted state machine's job.
+//!
+//! This module only reads. Uploads go through [`crate::publish::upload`], which finds
+//! the store behind a remote with [`Remote::store`]; what HTTP requests share (TLS,
+//! token auth, credentials, limits) is in [`crate::http`].
 
-pub(crate) mod auth;
-pub(crate) mod credentials;
 mod file;
-mod file_server;
 pub(crate) mod notary;
-#[cfg(test)]
-pub(crate) mod test_server;
-pub(crate) mod tls;
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::Error;
-use crate::wire::is_valid_role_name;
+use trust_tuf::wire::is_valid_role_name;
 
-pub use file::FileRemote;
+pub use file::{FileRemote, file_path};
 pub use notary::NotaryRemote;
 
 /// A metadata file on a remote, named the way notary-server names it.
@@ -79,7 +76,7 @@ pub type Fetched = (Vec<u8>, Option<Duration>);
 
 /// Where metadata comes from. Implementations enforce `max_len` on every download (read at
 /// most `max_len + 1` bytes, never trust `Content-Length`, never allocate by a declared
-/// size) and the [`crate::transfer::TransferLimits`] of their options.
+/// size) and the [`crate::http::transfer::TransferLimits`] of their options.
 pub trait Remote: Send + Sync {
     /// The bytes of `file` of repository `gun`, or `Ok(None)` when the server says the
     /// file does not exist (HTTP 404 / missing file). More than `max_len` bytes is an
@@ -92,23 +89,48 @@ pub trait Remote: Send + Sync {
         Ok(self.fetch(gun, file, max_len)?.map(|bytes| (bytes, None)))
     }
 
-    /// Uploads new metadata for `gun` in one atomic update (role name → file bytes).
-    /// The server signs a new snapshot and timestamp. A concurrent update that got
-    /// there first is [`Error::Conflict`].
-    fn publish(&self, gun: &str, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
-        let _ = (gun, files);
-        Err(Error::InvalidInput(format!("{} does not accept updates", self.url())))
-    }
-
-    /// The public key of a role the server signs (`snapshot`, `timestamp`), created
-    /// on first request.
-    fn server_key(&self, gun: &str, role: &str) -> Result<crate::wire::PublicKey, Error> {
-        let _ = (gun, role);
-        Err(Error::InvalidInput(format!("{} does not manage keys", self.url())))
+    /// The store behind this remote, for the publishing side to upload to. A remote
+    /// that takes no updates (the default) may say why.
+    fn store(&self) -> Store<'_> {
+        Store::ReadOnly { reason: None }
     }
 
     /// The URL for messages, e.g. `https://localhost:4443`.
     fn url(&self) -> &str;
+}
+
+/// A shared remote serves several clients (their requests share its connections).
+impl<R: Remote + ?Sized> Remote for std::sync::Arc<R> {
+    fn fetch(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Vec<u8>>, Error> {
+        (**self).fetch(gun, file, max_len)
+    }
+
+    fn fetch_with_max_age(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Fetched>, Error> {
+        (**self).fetch_with_max_age(gun, file, max_len)
+    }
+
+    fn store(&self) -> Store<'_> {
+        (**self).store()
+    }
+
+    fn url(&self) -> &str {
+        (**self).url()
+    }
+}
+
+/// The store a remote reads from, as the publishing side ([`crate::publish::upload`])
+/// uploads to it.
+#[derive(Debug)]
+pub enum Store<'a> {
+    /// A notary-server: uploads go to its API over the remote's connection.
+    Notary(&'a NotaryRemote),
+    /// A directory: uploads are written into it, and it signs snapshot and timestamp.
+    File(&'a FileRemote),
+    /// Takes no updates.
+    ReadOnly {
+        /// Why, when the remote says (a bundle is frozen trust data).
+        reason: Option<String>,
+    },
 }
 
 /// How to reach a remote.
@@ -126,7 +148,7 @@ pub struct RemoteOptions {
     pub registry: Option<String>,
     /// The deadline and rate floor of every request (the connect timeout is the
     /// smaller of the deadline and 10 s).
-    pub limits: crate::transfer::TransferLimits,
+    pub limits: crate::http::transfer::TransferLimits,
     /// The `User-Agent` header.
     pub user_agent: String,
     /// The passphrase of a file remote's own snapshot and timestamp keys (the CLI
@@ -139,13 +161,13 @@ pub struct RemoteOptions {
 
 impl RemoteOptions {
     /// Defaults for `docker_config`: no CA file, anonymous, the default
-    /// [`crate::transfer::TransferLimits`], `trust/<version>`.
+    /// [`crate::http::transfer::TransferLimits`], `trust/<version>`.
     pub fn new(docker_config: PathBuf) -> Self {
         RemoteOptions {
             ca_file: None,
             docker_config,
             registry: None,
-            limits: crate::transfer::TransferLimits::default(),
+            limits: crate::http::transfer::TransferLimits::default(),
             user_agent: format!("trust/{}", env!("CARGO_PKG_VERSION")),
             file_server_passphrase: None,
             fips: false,
@@ -169,7 +191,7 @@ pub fn open(url: &str, opts: &RemoteOptions) -> Result<Box<dyn Remote>, Error> {
         reqwest::Url::parse(url).map_err(|e| Error::InvalidInput(format!("invalid trust server URL {url}: {e}")))?;
     match parsed.scheme() {
         "https" => Ok(Box::new(NotaryRemote::new(url, opts)?)),
-        "http" if is_loopback(&parsed) => Ok(Box::new(NotaryRemote::new(url, opts)?)),
+        "http" if crate::http::is_loopback(&parsed) => Ok(Box::new(NotaryRemote::new(url, opts)?)),
         "file" => Ok(Box::new(
             FileRemote::new(url)?.with_server_passphrase(opts.file_server_passphrase.clone()).with_fips(opts.fips),
         )),
@@ -177,36 +199,6 @@ pub fn open(url: &str, opts: &RemoteOptions) -> Result<Box<dyn Remote>, Error> {
             "unsupported trust server URL {url}: use https:// (http:// only for loopback) or file://"
         ))),
     }
-}
-
-/// Whether `url`'s host is `localhost` or a loopback address.
-pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Reads at most `max_len` bytes from `reader`; one more is a size-limit breach of `role`.
-/// Never pre-allocates by a declared size. `io_error` turns a read failure into an error.
-pub(crate) fn read_limited(
-    reader: impl Read,
-    max_len: u64,
-    role: &str,
-    io_error: impl FnOnce(std::io::Error) -> Error,
-) -> Result<Vec<u8>, Error> {
-    let mut bytes = Vec::new();
-    reader.take(max_len.saturating_add(1)).read_to_end(&mut bytes).map_err(io_error)?;
-    if bytes.len() as u64 > max_len {
-        return Err(too_large(role, max_len));
-    }
-    Ok(bytes)
-}
-
-/// The size-limit breach error.
-pub(crate) fn too_large(role: &str, max_len: u64) -> Error {
-    Error::verification(role, format!("download exceeds the {max_len}-byte size limit"))
 }
 
 #[cfg(test)]
@@ -245,17 +237,5 @@ mod tests {
             let kind = open(bad, &opts).err().map(|e| e.kind());
             assert_eq!(kind, Some(crate::ErrorKind::InvalidInput), "{bad}");
         }
-    }
-
-    #[test]
-    fn read_limited_stops_after_one_extra_byte() {
-        let data = [7u8; 100];
-        let io = |e| Error::io("x", e);
-        assert_eq!(read_limited(&data[..], 100, "root", io).ok().map(|b| b.len()), Some(100));
-        let e = read_limited(&data[..], 99, "root", io).err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("root: download exceeds the 99-byte size limit"));
-        // An endless source is cut off, not read to the end.
-        let endless = std::io::repeat(1);
-        assert!(read_limited(endless, 1 << 20, "root", io).is_err());
     }
 }

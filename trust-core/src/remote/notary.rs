@@ -1,5 +1,9 @@
 //! A notary-server remote: `GET <url>/v2/<gun>/_trust/tuf/<name>` over HTTPS, with
-//! docker's TLS roots and registry-style token auth.
+//! docker's TLS roots and registry-style token auth ([`crate::http`]).
+//!
+//! The connection (client, credentials, tokens by scope) is also what uploads to the
+//! server are sent over (`NotaryRemote::request`); the upload requests themselves
+//! are [`crate::publish::upload::notary`]'s.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -9,21 +13,26 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
-use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::auth::{self, Challenge};
-use super::credentials::{self, Credentials};
-use super::{Fetched, Remote, RemoteFile, RemoteOptions, too_large};
+use super::{Fetched, Remote, RemoteFile, RemoteOptions, Store};
 use crate::Error;
-use crate::reference::check_gun;
-use crate::transfer::Transfer;
+use crate::http::auth::{self, Challenge};
+use crate::http::credentials::{self, Credentials};
+use crate::http::error_body::{describe, error_body, status_with_message};
+use crate::http::size_limit::too_large;
+use crate::http::transfer::Transfer;
+use trust_tuf::reference::check_gun;
 
 /// What a request needs the token to allow.
 #[derive(Debug, Clone, Copy)]
-enum Access {
+pub(crate) enum Access {
+    /// Reading.
     Pull,
+    /// Uploading.
     Push,
+    /// Every action (notary-server's key rotation asks for `*`).
+    Admin,
 }
 
 impl Access {
@@ -31,14 +40,10 @@ impl Access {
         match self {
             Access::Pull => "pull",
             Access::Push => "push,pull",
+            Access::Admin => "*",
         }
     }
 }
-
-/// Largest server key answer read.
-const MAX_KEY_BODY: u64 = 64 << 10;
-/// Longest error body read for its message.
-const MAX_ERROR_BODY: u64 = 64 << 10;
 
 /// Metadata from a notary-server.
 pub struct NotaryRemote {
@@ -86,8 +91,9 @@ impl NotaryRemote {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
-        let tls = super::tls::load(&self.parsed, &self.opts)?;
-        crate::crypto::tls::ensure_provider().map_err(|reason| Error::Network { url: self.url.clone(), reason })?;
+        let tls = crate::http::tls::load(&self.parsed, self.opts.ca_file.as_deref(), &self.opts.docker_config)?;
+        crate::http::tls_provider::ensure_provider()
+            .map_err(|reason| Error::Network { url: self.url.clone(), reason })?;
         let mut builder = Client::builder()
             .timeout(self.opts.limits.deadline)
             .connect_timeout(self.opts.limits.connect_timeout())
@@ -113,7 +119,7 @@ impl NotaryRemote {
     /// Sends the request `make` builds, answering one auth challenge (for `access`)
     /// and retrying once. The [`Transfer`] times the request that answered; its body is
     /// read with it.
-    fn request(
+    pub(crate) fn request(
         &self,
         gun: &str,
         access: Access,
@@ -204,17 +210,18 @@ impl NotaryRemote {
     fn lock_authorization(&self) -> std::sync::MutexGuard<'_, HashMap<String, Zeroizing<String>>> {
         self.authorization.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
 
-impl Remote for NotaryRemote {
-    fn fetch(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Vec<u8>>, Error> {
-        Ok(self.fetch_with_max_age(gun, file, max_len)?.map(|(bytes, _)| bytes))
+    /// The URL of file `name` of `gun` (`""` for the directory itself, where updates
+    /// are posted): `<server>/v2/<gun>/_trust/tuf/<name>`, percent-encoded.
+    pub(crate) fn tuf_url(&self, gun: &str, name: &str) -> String {
+        format!("{}/v2/{}/_trust/tuf/{}", self.url, encode_path(gun), encode_path(name))
     }
 
-    fn fetch_with_max_age(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Fetched>, Error> {
+    /// [`Remote::fetch_with_max_age`] without the note on Docker Hub's retired server.
+    fn fetch_unexplained(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Fetched>, Error> {
         check_gun(gun)?;
         let role = file.role();
-        let url = format!("{}/v2/{}/_trust/tuf/{}", self.url, encode_path(gun), encode_path(&file.name()?));
+        let url = self.tuf_url(gun, &file.name()?);
         let (response, transfer) = self.get(gun, &url)?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
@@ -229,60 +236,24 @@ impl Remote for NotaryRemote {
         let max_age = max_age(response.headers());
         transfer.read_body(response, max_len, role, &url, "the body").map(|bytes| Some((bytes, max_age)))
     }
+}
+
+impl Remote for NotaryRemote {
+    fn fetch(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self.fetch_with_max_age(gun, file, max_len)?.map(|(bytes, _)| bytes))
+    }
+
+    fn fetch_with_max_age(&self, gun: &str, file: &RemoteFile<'_>, max_len: u64) -> Result<Option<Fetched>, Error> {
+        self.fetch_unexplained(gun, file, max_len).map_err(|e| crate::retired::explain(&self.url, e))
+    }
 
     fn url(&self) -> &str {
         &self.url
     }
 
-    fn publish(&self, gun: &str, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
-        check_gun(gun)?;
-        let url = format!("{}/v2/{}/_trust/tuf/", self.url, encode_path(gun));
-        let make = |client: &Client| {
-            let mut form = reqwest::blocking::multipart::Form::new();
-            for (role, bytes) in files {
-                // The file name is the role, `/` included (notary-server reads it raw).
-                let part = reqwest::blocking::multipart::Part::bytes(bytes.clone()).file_name(role.clone());
-                form = form.part("files", part);
-            }
-            client.post(&url).multipart(form)
-        };
-        let (response, transfer) = self.request(gun, Access::Push, &url, make)?;
-        if response.status().is_success() {
-            return Ok(());
-        }
-        Err(publish_error(&url, response, &transfer))
+    fn store(&self) -> Store<'_> {
+        Store::Notary(self)
     }
-
-    fn server_key(&self, gun: &str, role: &str) -> Result<crate::wire::PublicKey, Error> {
-        check_gun(gun)?;
-        let url = format!("{}/v2/{}/_trust/tuf/{role}.key", self.url, encode_path(gun));
-        let (response, transfer) = self.request(gun, Access::Push, &url, |client| client.get(&url))?;
-        if !response.status().is_success() {
-            return Err(http_error(&url, response, &transfer));
-        }
-        let body = transfer.read_body(response, MAX_KEY_BODY, role, &url, "the body")?;
-        serde_json::from_slice(&body).map_err(|e| Error::Network {
-            url: url.clone(),
-            reason: format!("the server's {role} key is not a key: {e}"),
-        })
-    }
-}
-
-/// A refused upload: notary's `VERSION` code (another signer published first) is a
-/// conflict the publisher retries; anything else says what the server said.
-fn publish_error(url: &str, response: Response, transfer: &Transfer) -> Error {
-    let status = response.status();
-    let body = error_body(response, url, transfer);
-    let code = serde_json::from_slice::<ErrcodeBody>(&body)
-        .ok()
-        .and_then(|b| b.errors.into_iter().next())
-        .map(|e| e.code)
-        .unwrap_or_default();
-    let message = errcode_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
-    if code == "VERSION" {
-        return Error::Conflict(format!("{url}: {message}"));
-    }
-    Error::Network { url: url.to_owned(), reason: format!("the trust server refused the update: {message}") }
 }
 
 /// The freshness lifetime a response declares: `Cache-Control: max-age=N`, unless
@@ -300,83 +271,14 @@ fn max_age(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 }
 
 /// An unexpected HTTP status, with notary's errcode message when the body has one.
-fn http_error(url: &str, response: Response, transfer: &Transfer) -> Error {
+pub(crate) fn http_error(url: &str, response: Response, transfer: &Transfer) -> Error {
     let status = response.status();
     let body = error_body(response, url, transfer);
-    let mut reason = format!("HTTP {status}");
-    if let Some(message) = errcode_message(&body) {
-        reason.push_str(": ");
-        reason.push_str(&message);
-    }
+    let mut reason = status_with_message(status, &body);
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
         reason.push_str(" (check the credentials for the registry, e.g. `docker login`)");
     }
     Error::Network { url: url.to_owned(), reason }
-}
-
-/// An error answer's body, for its message; empty when it cannot be read in time.
-pub(crate) fn error_body(response: Response, url: &str, transfer: &Transfer) -> Vec<u8> {
-    transfer.read_body(response, MAX_ERROR_BODY, "error", url, "the error").unwrap_or_default()
-}
-
-#[derive(Deserialize)]
-struct ErrcodeBody {
-    errors: Vec<ErrcodeEntry>,
-}
-
-#[derive(Deserialize)]
-struct ErrcodeEntry {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    detail: Option<serde_json::Value>,
-}
-
-/// The messages of a registry/notary errcode body `{"errors":[{"code","message","detail"}]}`,
-/// joined by `; `. A string `detail` is appended; structured details are left out.
-pub(crate) fn errcode_message(body: &[u8]) -> Option<String> {
-    let parsed: ErrcodeBody = serde_json::from_slice(body).ok()?;
-    let messages: Vec<String> = parsed
-        .errors
-        .iter()
-        .map(|e| {
-            let text = if e.message.is_empty() { e.code.to_lowercase() } else { e.message.clone() };
-            match &e.detail {
-                Some(serde_json::Value::String(d)) if !d.is_empty() => format!("{text} ({d})"),
-                _ => text,
-            }
-        })
-        .filter(|m| !m.is_empty())
-        .map(|m| m.chars().filter(|c| !c.is_control()).take(500).collect())
-        .collect();
-    (!messages.is_empty()).then(|| messages.join("; "))
-}
-
-/// A reqwest error and its causes, without the URL (callers name it).
-pub(crate) fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "timed out".into();
-    }
-    let mut parts = vec![strip_url(e)];
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if parts.last() != Some(&text) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
-}
-
-fn strip_url(e: &reqwest::Error) -> String {
-    let text = e.to_string();
-    match e.url() {
-        Some(u) => text.replace(&format!(" for url ({u})"), "").replace(&format!(" ({u})"), ""),
-        None => text,
-    }
 }
 
 /// Percent-encodes everything outside RFC 3986's path characters, keeping `/`.

@@ -70,6 +70,36 @@ pub unsafe extern "C" fn trust_client_new_with_limits(
     })
 }
 
+/// Creates in `*out` a client that verifies from the trust-data bundle at
+/// `bundle_path` (a directory or `.tar`/`.tar.gz` that `trust export` wrote)
+/// instead of a trust server: no network, nothing cached. With `frozen` non-zero,
+/// expiry is checked as of the bundle's export time instead of now (a revocation
+/// after the export is then not seen). The bundle is opened now: a missing or
+/// damaged one fails here (`TRUST_ERR_IO`, `TRUST_ERR_INVALID_ARGUMENT`,
+/// `TRUST_ERR_VERIFICATION`). Such a client cannot sign or revoke. Free it with
+/// `trust_client_free`.
+///
+/// # Safety
+/// `bundle_path` is NULL or a NUL-terminated string; `out` points to writable
+/// storage for a `trust_client *`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn trust_client_new_from_bundle(
+    bundle_path: *const c_char,
+    frozen: c_int,
+    out: *mut *mut TrustClient,
+) -> c_int {
+    guard::run(|| {
+        // SAFETY: the caller guarantees `out` is NULL or writable, used by nobody else.
+        let slot = unsafe { self::out(out, "out") }?;
+        // SAFETY: the caller guarantees NULL or a NUL-terminated string, unchanged
+        // during the call; the borrow ends before it returns.
+        let bundle = unsafe { required(bundle_path, "bundle_path") }?;
+        let client = TrustClient::from_bundle(bundle, frozen != 0)?;
+        *slot = Box::into_raw(Box::new(client));
+        Ok(())
+    })
+}
+
 /// Frees a client from `trust_client_new`. NULL is ignored.
 ///
 /// # Safety
@@ -178,5 +208,64 @@ pub unsafe extern "C" fn trust_revoke(client: *mut TrustClient, image_ref: *cons
         // string (or NULL), both outliving the call.
         let (client, image) = unsafe { (handle(client)?, required(image_ref, "image_ref")?) };
         client.revoke(image)
+    })
+}
+
+/// Adds the signer `name` (lowercase alphanumerics, then `-` and `_` too; not
+/// `releases`) with the public key `public_key_pem` (a PEM `PUBLIC KEY` or
+/// `CERTIFICATE`, as `trust key generate` writes it) to the repository of `image_ref`,
+/// as `trust signer add` does: the delegation `targets/<name>` and the same key on
+/// `targets/releases`, published to the trust server. A repository without trust
+/// data is created first (which needs `DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE`).
+/// A key that does not parse gives `TRUST_ERR_KEY`.
+///
+/// # Safety
+/// `client` is NULL or a live client; `image_ref`, `name` and `public_key_pem` are
+/// NULL or NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn trust_signer_add(
+    client: *mut TrustClient,
+    image_ref: *const c_char,
+    name: *const c_char,
+    public_key_pem: *const c_char,
+) -> c_int {
+    guard::run(|| {
+        // SAFETY: the caller guarantees a live client (or NULL) and NUL-terminated
+        // strings (or NULL), all outliving the call.
+        let (client, image, name, pem) = unsafe {
+            (
+                handle(client)?,
+                required(image_ref, "image_ref")?,
+                required(name, "name")?,
+                required(public_key_pem, "public_key_pem")?,
+            )
+        };
+        client.signer_add(image, name, pem)
+    })
+}
+
+/// Removes the signer `name` from the repository of `image_ref`, as `trust signer
+/// remove` does: its keys leave `targets/releases` and `targets/<name>` is deleted,
+/// published to the trust server. `TRUST_ERR_NOT_SIGNED` when the repository has no
+/// such signer. When the signer's keys are the ones `targets/releases` is signed with
+/// (removing them leaves the repository unpullable), `force` must be non-zero, else
+/// nothing changes and `TRUST_ERR_INVALID_ARGUMENT` says why.
+///
+/// # Safety
+/// `client` is NULL or a live client; `image_ref` and `name` are NULL or
+/// NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn trust_signer_remove(
+    client: *mut TrustClient,
+    image_ref: *const c_char,
+    name: *const c_char,
+    force: c_int,
+) -> c_int {
+    guard::run(|| {
+        // SAFETY: the caller guarantees a live client (or NULL) and NUL-terminated
+        // strings (or NULL), all outliving the call.
+        let (client, image, name) =
+            unsafe { (handle(client)?, required(image_ref, "image_ref")?, required(name, "name")?) };
+        client.signer_remove(image, name, force != 0)
     })
 }

@@ -143,3 +143,31 @@ fn strings_handed_out_are_freed_by_trust_string_free() {
     }
     assert_eq!(super::strings::into_c_string("a\0b".into()).unwrap_err().status, TRUST_ERR_INTERNAL);
 }
+
+#[test]
+fn a_client_from_a_bundle_verifies_and_a_missing_bundle_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = crate::bundle::fixture_bundle("docker-signers", &dir.path().join("bundle"));
+    let path = CString::new(bundle.to_str().unwrap()).unwrap();
+    let mut client = garbage();
+    // SAFETY: a valid string and out-pointer.
+    assert_eq!(unsafe { trust_client_new_from_bundle(path.as_ptr(), 1, &mut client) }, 0, "{}", last_error());
+    let mut digest: *mut c_char = garbage();
+    // SAFETY: a live client, a valid string and out-pointer; the digest is freed once.
+    unsafe {
+        assert_eq!(trust_verify(client, c"localhost:5000/interop/docker-signers:v1".as_ptr(), &mut digest), 0);
+        let got = CStr::from_ptr(digest).to_str().unwrap().to_owned();
+        assert_eq!(got, "sha256:8d7c2d1d57f574f54312eea4e080dd773a4ebacabfa90cfcc94c76836b5cc33e");
+        trust_string_free(digest);
+        trust_client_free(client);
+    }
+    let missing = CString::new(dir.path().join("none").to_str().unwrap()).unwrap();
+    let mut none = garbage();
+    // SAFETY: valid strings and out-pointers.
+    unsafe {
+        assert_eq!(trust_client_new_from_bundle(missing.as_ptr(), 0, &mut none), TRUST_ERR_IO as c_int);
+        assert!(none.is_null());
+        assert_eq!(trust_client_new_from_bundle(ptr::null(), 0, &mut none), INVALID);
+    }
+    assert!(last_error().contains("bundle_path"), "{}", last_error());
+}

@@ -11,8 +11,8 @@ _Path = Union[str, "os.PathLike[str]"]
 
 @final
 class Client:
-    """Verifies, inspects, signs and revokes images with Docker Content Trust
-    (Notary v1) data, as ``docker trust`` and ``DOCKER_CONTENT_TRUST=1 docker pull`` do.
+    """Verifies, inspects, signs and revokes images, and adds and removes signers, with
+    Docker Content Trust (Notary v1) data, as ``docker trust`` and ``DOCKER_CONTENT_TRUST=1 docker pull`` do.
 
     ``server``: trust server URL (``https://...`` or ``file:///dir``), None for
     docker's default. ``trust_dir``: keys and metadata cache,
@@ -22,7 +22,10 @@ class Client:
     (default 0: the server is asked every time). ``timeout``: deadline of each request in
     seconds, body included (default 120). ``min_rate``: lowest average body rate in
     bytes per second once 10 s have passed (default 1024; 0 turns it off); a server
-    that stalls or drip-feeds fails with ``NetworkError``.
+    that stalls or drip-feeds fails with ``NetworkError``. ``bundle``: a trust-data
+    bundle (directory or ``.tar``/``.tar.gz`` from ``trust export``) to verify from
+    instead of a server: no network, nothing cached, no signing; opened at once.
+    ``frozen``: check the bundle's expiry as of its export instead of now.
 
     Immutable and thread-safe; every method releases the GIL during network and
     crypto work.
@@ -37,6 +40,8 @@ class Client:
         max_age: Optional[float] = None,
         timeout: Optional[float] = None,
         min_rate: Optional[int] = None,
+        bundle: Optional[_Path] = None,
+        frozen: bool = False,
     ) -> "Client": ...
     @property
     def server(self) -> Optional[str]:
@@ -50,6 +55,12 @@ class Client:
     @property
     def ca(self) -> Optional[Path]:
         """The CA bundle given for the trust server, or None."""
+    @property
+    def bundle(self) -> Optional[Path]:
+        """The trust-data bundle verified from instead of a trust server, or None."""
+    @property
+    def frozen(self) -> bool:
+        """Whether a bundle's expiry is checked as of its export instead of now."""
     def verify(self, image: str, /) -> str:
         """Resolves ``image`` (``NAME[:TAG][@DIGEST]``, tag ``latest`` by default) as
         ``DOCKER_CONTENT_TRUST=1 docker pull`` does, after full TUF verification, and
@@ -71,3 +82,12 @@ class Client:
     def revoke(self, image: str, /, *, all_tags: bool = False) -> None:
         """Removes the signature of ``image``'s tag (``NAME:TAG``) and publishes; with a
         bare ``NAME`` and ``all_tags=True``, the signatures of every tag."""
+    def signer_add(self, image: str, /, name: str, public_keys: List[str]) -> None:
+        """Adds the signer ``name`` with ``public_keys`` (PEM texts) to ``image``'s
+        repository and publishes, as ``docker trust signer add`` does. Initialises a
+        repository without trust data. Raises InvalidArgumentError for a bad name or no
+        key, KeyStoreError for a key that does not parse."""
+    def signer_remove(self, image: str, /, name: str, *, force: bool = False) -> None:
+        """Removes the signer ``name`` from ``image``'s repository and publishes, as
+        ``trust signer remove`` does. Removing the signer ``targets/releases`` is signed
+        with takes ``force=True``. Raises NotSignedError when there is no such signer."""

@@ -177,7 +177,7 @@ fn timeout() {
         manifest_reply(OCI_MANIFEST, body(OCI_MANIFEST))
     });
     let dir = tmp();
-    let limits = crate::transfer::TransferLimits { deadline: Duration::from_millis(300), ..Default::default() };
+    let limits = crate::http::transfer::TransferLimits { deadline: Duration::from_millis(300), ..Default::default() };
     let registry = client(RegistryOptions { limits, ..opts(dir.path()) });
     let started = std::time::Instant::now();
     let (kind, msg) = failure(registry.manifest(&reference(&server, "a/b:v1")));
@@ -193,11 +193,14 @@ fn timeout() {
 fn a_drip_fed_manifest_fails_under_the_floor() {
     let server = TestServer::start(|_| {
         let reply = manifest_reply(OCI_MANIFEST, body(OCI_MANIFEST));
-        crate::remote::test_server::Response { drip: Some(Duration::from_millis(50)), ..reply }
+        crate::http::test_server::Response { drip: Some(Duration::from_millis(50)), ..reply }
     });
     let dir = tmp();
-    let limits =
-        crate::transfer::TransferLimits { min_rate: 1024, grace: Duration::from_millis(300), ..Default::default() };
+    let limits = crate::http::transfer::TransferLimits {
+        min_rate: 1024,
+        grace: Duration::from_millis(300),
+        ..Default::default()
+    };
     let registry = client(RegistryOptions { limits, ..opts(dir.path()) });
     let started = std::time::Instant::now();
     let (kind, msg) = failure(registry.manifest(&reference(&server, "a/b:v1")));

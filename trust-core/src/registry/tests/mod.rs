@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::ErrorKind;
-use crate::remote::test_server::{Request, Response as Reply, TestServer};
+use crate::http::test_server::{Request, Response as Reply, TestServer};
 
 /// A manifest body of `media_type`, pretty-printed with a trailing newline so that any
 /// re-serialisation would change its digest.
@@ -20,7 +20,7 @@ fn body(media_type: &str) -> Vec<u8> {
 fn sha256(bytes: &[u8]) -> String {
     format!(
         "sha256:{}",
-        hex::encode(crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, bytes))
+        hex::encode(trust_tuf::crypto::backend::digest::digest(&trust_tuf::crypto::backend::digest::SHA256, bytes))
     )
 }
 
@@ -34,7 +34,7 @@ fn tmp() -> tempfile::TempDir {
 fn opts(docker_config: &Path) -> RegistryOptions {
     RegistryOptions {
         user_agent: "trust-test/1".into(),
-        limits: crate::transfer::TransferLimits { deadline: Duration::from_secs(10), ..Default::default() },
+        limits: crate::http::transfer::TransferLimits { deadline: Duration::from_secs(10), ..Default::default() },
         ..RegistryOptions::new(docker_config.to_path_buf())
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::ErrorKind;
-use crate::remote::test_server::{Response as Reply, TestServer};
+use crate::http::test_server::{Response as Reply, TestServer};
 
 const GUN: &str = "localhost:5000/test/app";
 const TUF: &str = "/v2/localhost:5000/test/app/_trust/tuf";
@@ -288,8 +288,8 @@ fn connection_failures_and_timeouts() {
     );
 }
 
-fn limits(deadline_ms: u64, min_rate: u64, grace_ms: u64) -> crate::transfer::TransferLimits {
-    crate::transfer::TransferLimits {
+fn limits(deadline_ms: u64, min_rate: u64, grace_ms: u64) -> crate::http::transfer::TransferLimits {
+    crate::http::transfer::TransferLimits {
         deadline: Duration::from_millis(deadline_ms),
         min_rate,
         grace: Duration::from_millis(grace_ms),
@@ -350,21 +350,6 @@ fn guns_and_roles_are_checked_before_any_request() {
     assert_eq!(kind("../x", "root"), Some(ErrorKind::InvalidInput));
     assert_eq!(kind(GUN, "targets/../root"), Some(ErrorKind::InvalidInput));
     assert!(server.requests().is_empty());
-}
-
-#[test]
-fn errcode_parsing() {
-    assert_eq!(
-        errcode_message(br#"{"errors":[{"code":"METADATA_NOT_FOUND"}]}"#).as_deref(),
-        Some("metadata_not_found")
-    );
-    assert_eq!(
-        errcode_message(br#"{"errors":[{"code":"A","message":"one"},{"code":"B","message":"two","detail":{"x":1}}]}"#)
-            .as_deref(),
-        Some("one; two")
-    );
-    assert_eq!(errcode_message(b"not json"), None);
-    assert_eq!(errcode_message(br#"{"errors":[]}"#), None);
 }
 
 #[test]

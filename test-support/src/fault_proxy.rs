@@ -1,0 +1,321 @@
+//! A fault-injecting HTTP proxy for the interop tests, on 127.0.0.1: HTTPS to the
+//! client with a certificate of the test CA (a trust server must be HTTPS), or plain
+//! HTTP (as a loopback registry may be), and to a real peer upstream (notary-server
+//! over HTTPS with the test CA, or the registry) through reqwest. Requests whose `METHOD path` contains the armed pattern meet the armed [`Fault`];
+//! every other request is forwarded as is. On plain HTTP, a TLS handshake (a client trying HTTPS
+//! first, as for a loopback registry) is answered `400` at once, as a plain HTTP
+//! server answers it, so the client falls back to HTTP.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the proxy does to a matching request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Forward it.
+    None,
+    /// Answer this status (with an empty JSON body) without forwarding.
+    Status(u16),
+    /// Forward it, then send the body one byte at a time, this long apart.
+    Drip(Duration),
+    /// Forward it, send the headers and half the body, then reset the connection (RST).
+    ResetMidBody,
+    /// Forward it, send the headers (with the full `Content-Length`), then close.
+    CloseAfterHeaders,
+    /// Read the whole request body (an upload), then answer this status without
+    /// forwarding.
+    UploadThenStatus(u16),
+    /// Forward it (the server applies an upload), then answer this status instead of
+    /// the server's answer: the client cannot tell that its update landed.
+    AppliedThenStatus(u16),
+    /// Answer 401 with a bearer challenge whose realm is this URL.
+    Challenge(String),
+}
+
+/// The running proxy (its threads run until the test process ends).
+pub struct FaultProxy {
+    addr: SocketAddr,
+    https: bool,
+    armed: Arc<Mutex<(Fault, String)>>,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl FaultProxy {
+    /// A plain-HTTP proxy in front of `upstream` (`http://localhost:5000`), trusting `ca`
+    /// for it.
+    pub fn start(upstream: &str, ca: Option<&Path>) -> FaultProxy {
+        FaultProxy::start_with(upstream, ca, None)
+    }
+
+    /// An HTTPS proxy (`https://localhost:<port>`) in front of `upstream`
+    /// (`https://localhost:4443`), trusting `ca` for it and serving `$TRUST_TEST_STATE/tls`'s
+    /// `server.crt` and `server.key` (for `localhost` and 127.0.0.1, signed by the test CA).
+    pub fn start_tls(upstream: &str, ca: &Path) -> FaultProxy {
+        use rustls::pki_types::pem::PemObject;
+        let tls = PathBuf::from(crate::env::var("TRUST_TEST_STATE")).join("tls");
+        let certs = rustls::pki_types::CertificateDer::pem_file_iter(tls.join("server.crt"))
+            .expect("server.crt")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("server.crt");
+        let key = rustls::pki_types::PrivateKeyDer::from_pem_file(tls.join("server.key")).expect("server.key");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("the proxy's certificate");
+        FaultProxy::start_with(upstream, Some(ca), Some(Arc::new(config)))
+    }
+
+    fn start_with(upstream: &str, ca: Option<&Path>, tls: Option<Arc<rustls::ServerConfig>>) -> FaultProxy {
+        // The fips build's reqwest brings no TLS provider of its own; the proxy (a test
+        // tool, not the code under test) uses ring in both builds.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(60))
+            .no_gzip();
+        if let Some(ca) = ca {
+            let pem = std::fs::read(ca).expect("read the test CA");
+            builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("a PEM CA"));
+        }
+        let client = builder.build().expect("the proxy's HTTP client");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let addr = listener.local_addr().expect("the proxy's address");
+        let armed = Arc::new(Mutex::new((Fault::None, String::new())));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let upstream = upstream.trim_end_matches('/').to_owned();
+        let (armed2, seen2) = (armed.clone(), seen.clone());
+        let https = tls.is_some();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (client, upstream, armed, seen) = (client.clone(), upstream.clone(), armed2.clone(), seen2.clone());
+                let tls = tls.clone();
+                std::thread::spawn(move || {
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                    let raw = stream.try_clone().expect("clone the stream");
+                    let peers = Peers { client: &client, upstream: &upstream, armed: &armed, seen: &seen };
+                    match tls {
+                        Some(config) => {
+                            let Ok(conn) = rustls::ServerConnection::new(config) else { return };
+                            serve(rustls::StreamOwned::new(conn, stream), &raw, &peers);
+                        }
+                        None if is_tls_handshake(&stream) => {
+                            let mut s = &stream;
+                            let _ = s.write_all(
+                                b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                            );
+                        }
+                        None => serve(stream, &raw, &peers),
+                    }
+                });
+            }
+        });
+        FaultProxy { addr, https, armed, seen }
+    }
+
+    /// `https://localhost:<port>` or `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        match self.https {
+            true => format!("https://localhost:{}", self.addr.port()),
+            false => format!("http://{}", self.addr),
+        }
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Arms `fault` for requests whose `METHOD path` contains `pattern` (`timestamp.json`,
+    /// `POST `), replacing the fault armed before.
+    pub fn arm(&self, fault: Fault, pattern: &str) {
+        *self.armed.lock().unwrap() = (fault, pattern.to_owned());
+        self.seen.lock().unwrap().clear();
+    }
+
+    /// Forwards everything again.
+    pub fn disarm(&self) {
+        self.arm(Fault::None, "");
+    }
+
+    /// `METHOD path` of the requests that met the armed fault since it was armed.
+    pub fn faulted(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// A listener that accepts connections and never answers (a hung token endpoint).
+pub fn hanging_listener() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    format!("http://{addr}/token")
+}
+
+/// An upstream answer: status, headers, body.
+type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+struct Request {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// What one connection's thread shares with the proxy.
+struct Peers<'a> {
+    client: &'a reqwest::blocking::Client,
+    upstream: &'a str,
+    armed: &'a Mutex<(Fault, String)>,
+    seen: &'a Mutex<Vec<String>>,
+}
+
+/// Whether the client's first byte opens a TLS handshake record (content type 22).
+fn is_tls_handshake(stream: &TcpStream) -> bool {
+    let mut first = [0u8; 1];
+    matches!(stream.peek(&mut first), Ok(1)) && first[0] == 0x16
+}
+
+/// Serves one request on `stream` (over `raw`, the TCP connection, for resets and closes).
+fn serve<S: Read + Write>(stream: S, raw: &TcpStream, peers: &Peers<'_>) {
+    let mut reader = BufReader::new(stream);
+    let Some(request) = read_request(&mut reader) else { return };
+    let (fault, pattern) = peers.armed.lock().unwrap().clone();
+    let line = format!("{} {}", request.method, request.target.split('?').next().unwrap_or_default());
+    let fault = if fault != Fault::None && line.contains(&pattern) { fault } else { Fault::None };
+    if fault != Fault::None {
+        peers.seen.lock().unwrap().push(line);
+    }
+    let out = reader.get_mut();
+    match &fault {
+        Fault::Status(code) | Fault::UploadThenStatus(code) => {
+            let json = [("Content-Type".to_owned(), "application/json".to_owned())];
+            let _ = write_response(out, *code, &json, b"{\"errors\":[]}");
+            return;
+        }
+        Fault::Challenge(realm) => {
+            let challenge = format!("Bearer realm=\"{realm}\",service=\"fault-proxy\"");
+            let _ = write_response(out, 401, &[("WWW-Authenticate".into(), challenge)], b"");
+            return;
+        }
+        _ => {}
+    }
+    let Some((status, headers, body)) = forward(peers.client, peers.upstream, &request) else {
+        let _ = write_response(out, 502, &[], b"");
+        return;
+    };
+    if let Fault::AppliedThenStatus(code) = fault {
+        let json = [("Content-Type".to_owned(), "application/json".to_owned())];
+        let _ = write_response(out, code, &json, b"{\"errors\":[]}");
+        return;
+    }
+    match fault {
+        Fault::Drip(pause) => {
+            let _ = write_head(out, status, &headers, body.len());
+            for byte in &body {
+                std::thread::sleep(pause);
+                if out.write_all(&[*byte]).and_then(|_| out.flush()).is_err() {
+                    return;
+                }
+            }
+        }
+        Fault::ResetMidBody => {
+            let _ = write_head(out, status, &headers, body.len());
+            let _ = out.write_all(&body[..body.len() / 2]).and_then(|_| out.flush());
+            std::thread::sleep(Duration::from_millis(100));
+            // Closing with a zero linger time sends RST instead of FIN.
+            let _ = socket2::SockRef::from(raw).set_linger(Some(Duration::ZERO));
+            let _ = raw.shutdown(std::net::Shutdown::Both);
+        }
+        Fault::CloseAfterHeaders => {
+            let _ = write_head(out, status, &headers, body.len());
+            let _ = raw.shutdown(std::net::Shutdown::Both);
+        }
+        _ => {
+            let _ = write_response(out, status, &headers, &body);
+        }
+    }
+}
+
+fn forward(client: &reqwest::blocking::Client, upstream: &str, request: &Request) -> Option<Answer> {
+    let method = reqwest::Method::from_bytes(request.method.as_bytes()).ok()?;
+    let mut builder = client.request(method, format!("{upstream}{}", request.target));
+    for (k, v) in &request.headers {
+        if !matches!(k.as_str(), "host" | "connection" | "content-length" | "transfer-encoding" | "accept-encoding") {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+    }
+    let response = builder.body(request.body.clone()).send().ok()?;
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "connection" | "content-length" | "transfer-encoding" | "keep-alive"))
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    Some((status, headers, response.bytes().ok()?.to_vec()))
+}
+
+fn write_head(out: &mut impl Write, status: u16, headers: &[(String, String)], len: usize) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {status} X\r\nConnection: close\r\nContent-Length: {len}\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    out.write_all(head.as_bytes())?;
+    out.flush()
+}
+
+fn write_response(out: &mut impl Write, status: u16, headers: &[(String, String)], body: &[u8]) -> std::io::Result<()> {
+    write_head(out, status, headers, body.len())?;
+    out.write_all(body)?;
+    out.flush()
+}
+
+fn read_request(reader: &mut impl BufRead) -> Option<Request> {
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let (method, target) = (parts.next()?.to_owned(), parts.next()?.to_owned());
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':')?;
+        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+    }
+    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let mut body = Vec::new();
+    if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let n = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+            let mut chunk = vec![0; n + 2];
+            reader.read_exact(&mut chunk).ok()?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    } else {
+        let len: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        body = vec![0; len];
+        reader.read_exact(&mut body).ok()?;
+    }
+    Some(Request { method, target, headers, body })
+}
