@@ -1,19 +1,29 @@
 #!/usr/bin/env bash
 # Starts the real peers on loopback for interop tests:
 #   notary-server (Debian notary 0.7.0, memory storage)  https://localhost:4443
+#   a second notary-server (its own memory storage)       https://localhost:4444
 #   docker-registry (distribution 2.8, filesystem)        http://localhost:5000
 # Usage: tests/peers/start.sh STATE_DIR
+#        tests/peers/start.sh --only-server-b STATE_DIR   (start just the second
+#        notary-server next to peers that already run, and add it to env)
 # Writes STATE_DIR/env (source it). If the peers of STATE_DIR already run and
 # answer, it only rewrites env; stale leftovers are stopped and restarted.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[[ $# -eq 1 ]] || peers_die "usage: $0 STATE_DIR"
+ONLY_B=
+if [[ ${1:-} == --only-server-b ]]; then
+	ONLY_B=1
+	shift
+fi
+[[ $# -eq 1 ]] || peers_die "usage: $0 [--only-server-b] STATE_DIR"
 mkdir -p "$1"
 STATE=$(cd "$1" && pwd)
 CA=$STATE/tls/ca.crt
 NOTARY_PID=$STATE/notary-server.pid
 NOTARY_LOG=$STATE/notary-server.log
+NOTARY_B_PID=$STATE/notary-server-b.pid
+NOTARY_B_LOG=$STATE/notary-server-b.log
 REGISTRY_PID=$STATE/registry.pid
 REGISTRY_LOG=$STATE/registry.log
 
@@ -40,14 +50,15 @@ make_certs() {
 	rm -f "$dir/server.csr"
 }
 
+# write_notary_config LISTEN CONFIG: a notary-server on LISTEN with memory storage.
 write_notary_config() {
-	jq -n --arg addr "$PEERS_NOTARY_LISTEN" \
+	jq -n --arg addr "$1" \
 		--arg cert "$STATE/tls/server.crt" --arg key "$STATE/tls/server.key" '{
 		server: {http_addr: $addr, tls_cert_file: $cert, tls_key_file: $key},
 		trust_service: {type: "local", hostname: "", port: "", key_algorithm: "ecdsa"},
 		storage: {backend: "memory"},
 		logging: {level: "info"}
-	}' >"$STATE/notary-server.json"
+	}' >"$2"
 }
 
 write_registry_config() {
@@ -79,12 +90,30 @@ spawn() {
 	echo $! >"$pidfile"
 }
 
+# start_notary_server PIDFILE LOGFILE LISTEN CONFIG HEALTH_URL NAME
+start_notary_server() {
+	local pidfile=$1 logfile=$2 listen=$3 config=$4 health=$5 name=$6
+	peers_port_busy "$listen" && peers_die "$listen is already in use"
+	write_notary_config "$listen" "$config"
+	# One thread runs Go code: notary-server 0.7's local trust service keeps
+	# its private keys in a Go map with no lock (signed.Ed25519), and two
+	# repositories created at the same moment (their first GET .../snapshot.key
+	# or timestamp.key) end the server with "fatal error: concurrent map
+	# writes". With GOMAXPROCS=1 one map write finishes before another
+	# goroutine runs; requests still overlap while they wait on I/O.
+	spawn "$pidfile" "$logfile" env GOMAXPROCS=1 notary-server -config "$config"
+	peers_wait_up "$pidfile" "$logfile" "$health" --cacert "$CA"
+	peers_log "$name up (pid $(<"$pidfile")), log $logfile"
+}
+
 start_notary() {
-	peers_port_busy "$PEERS_NOTARY_LISTEN" && peers_die "$PEERS_NOTARY_LISTEN is already in use"
-	write_notary_config
-	spawn "$NOTARY_PID" "$NOTARY_LOG" notary-server -config "$STATE/notary-server.json"
-	peers_wait_up "$NOTARY_PID" "$NOTARY_LOG" "$(notary_health_url)" --cacert "$CA"
-	peers_log "notary-server up (pid $(<"$NOTARY_PID")), log $NOTARY_LOG"
+	start_notary_server "$NOTARY_PID" "$NOTARY_LOG" "$PEERS_NOTARY_LISTEN" "$STATE/notary-server.json" \
+		"$(notary_health_url)" notary-server
+}
+
+start_notary_b() {
+	start_notary_server "$NOTARY_B_PID" "$NOTARY_B_LOG" "$PEERS_NOTARY_B_LISTEN" "$STATE/notary-server-b.json" \
+		"$(notary_b_health_url)" "second notary-server"
 }
 
 start_registry() {
@@ -96,12 +125,17 @@ start_registry() {
 }
 
 notary_health_url() { echo "https://$PEERS_NOTARY_HOSTPORT/_notary_server/health"; }
+notary_b_health_url() { echo "https://$PEERS_NOTARY_B_HOSTPORT/_notary_server/health"; }
 registry_url() { echo "http://$PEERS_REGISTRY_HOSTPORT"; }
 
 running() {
-	peers_pid_alive "$NOTARY_PID" && peers_pid_alive "$REGISTRY_PID" &&
+	peers_pid_alive "$NOTARY_PID" && peers_pid_alive "$REGISTRY_PID" && running_b &&
 		curl -fsS -o /dev/null --max-time 2 --cacert "$CA" "$(notary_health_url)" &&
 		curl -fsS -o /dev/null --max-time 2 "$(registry_url)/v2/"
+}
+
+running_b() {
+	peers_pid_alive "$NOTARY_B_PID" && curl -fsS -o /dev/null --max-time 2 --cacert "$CA" "$(notary_b_health_url)"
 }
 
 write_env() {
@@ -115,13 +149,33 @@ write_env() {
 		export TRUST_TEST_PASSPHRASE=$TRUST_TEST_PASSPHRASE
 		export TRUST_TEST_REPOS=$STATE/repos.json
 		export TRUST_TEST_NOTARY_PIDFILE=$NOTARY_PID
+		export TRUST_TEST_SERVER_B=https://$PEERS_NOTARY_B_HOSTPORT
+		export TRUST_TEST_NOTARY_B_PIDFILE=$NOTARY_B_PID
 		export TRUST_TEST_REGISTRY_PIDFILE=$REGISTRY_PID
 		export DOCKER_BIN=$PEERS_DOCKER_BIN
 		export NOTARY_BIN=$PEERS_NOTARY_BIN
 	EOF
 }
 
+# main_only_b: the second notary-server next to running peers; env gains its lines.
+main_only_b() {
+	[[ -s $CA ]] || peers_die "$CA missing: start the peers first"
+	running_b || {
+		peers_kill "$NOTARY_B_PID"
+		start_notary_b
+	}
+	[[ -f $STATE/env ]] || peers_die "$STATE/env missing: start the peers first"
+	grep -q '^export TRUST_TEST_SERVER_B=' "$STATE/env" || printf '%s\n' \
+		"export TRUST_TEST_SERVER_B=https://$PEERS_NOTARY_B_HOSTPORT" \
+		"export TRUST_TEST_NOTARY_B_PIDFILE=$NOTARY_B_PID" >>"$STATE/env"
+	peers_log "source $STATE/env"
+}
+
 main() {
+	if [[ -n $ONLY_B ]]; then
+		main_only_b
+		return
+	fi
 	if running; then
 		peers_log "peers of $STATE already running"
 	else
@@ -129,6 +183,7 @@ main() {
 		rm -rf "$STATE/repos" "$STATE/repos.json" # a new server has none of them
 		make_certs
 		start_notary
+		start_notary_b
 		start_registry
 	fi
 	write_env
