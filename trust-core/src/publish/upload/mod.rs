@@ -40,6 +40,14 @@ pub trait Upload {
         false
     }
 
+    /// Whether the publisher holds and signs with the snapshot and timestamp keys: a
+    /// store with no server to sign them (the registry store). A new repository then
+    /// gets publisher-held snapshot and timestamp keys instead of [`Upload::server_key`],
+    /// and every update carries a snapshot and a timestamp the client signed.
+    fn publisher_signs(&self) -> bool {
+        false
+    }
+
     /// Whether [`Upload::store_root_history`] stores earlier root versions. notary-server
     /// does not: it takes a new repository's first root only as version 1 or 2, and
     /// signs a snapshot for each root it takes.
