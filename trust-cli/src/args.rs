@@ -114,6 +114,9 @@ pub enum Command {
     Audit(crate::audit::AuditArgs),
     /// Export repositories' verified trust data to a bundle (a directory or .tar/.tar.gz)
     Export(crate::export::ExportArgs),
+    /// Keep timestamps fresh on stores no server re-signs them on (registry store, file remote)
+    #[command(subcommand)]
+    Timestamp(TimestampCommand),
     /// Show the version, the crypto module and whether FIPS mode is on, and why
     Version,
 }
@@ -124,6 +127,29 @@ pub enum SignerCommand {
     Add(SignerAddArgs),
     /// Remove a signer
     Remove(SignerRemoveArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TimestampCommand {
+    /// Re-sign the timestamp over the current snapshot (run from a scheduled job: a
+    /// timestamp expires after its lifetime, and then verification fails)
+    Refresh(TimestampRefreshArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TimestampRefreshArgs {
+    /// How long the new timestamp stays valid: days, hours or minutes (14d, 36h, 90m);
+    /// more than 1 hour, at most 365d
+    #[arg(long, value_name = "DURATION", default_value = "14d", value_parser = lifetime)]
+    pub lifetime: chrono::Duration,
+    /// Images whose repositories' timestamps to refresh
+    #[arg(value_name = "IMAGE", required = true)]
+    pub images: Vec<String>,
+}
+
+/// `--lifetime`, parsed and checked by trust-core.
+fn lifetime(text: &str) -> Result<chrono::Duration, String> {
+    trust_core::workflow::parse_lifetime(text).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use chrono::{DateTime, Utc};
 use trust_core::output::inspect;
 use trust_core::reference::Reference;
 use trust_core::resolve::TrustInfo;
@@ -12,19 +13,20 @@ use trust_core::{Error, ErrorKind};
 use crate::args::InspectArgs;
 use crate::exit::{Code, Failure};
 
-/// Verified trust information for one image argument.
-fn lookup(settings: &Settings, image: &str) -> Result<TrustInfo, Failure> {
+/// Verified trust information for one image argument, and when its timestamp expires
+/// if no server re-signs it.
+fn lookup(settings: &Settings, image: &str) -> Result<(TrustInfo, Option<DateTime<Utc>>), Failure> {
     let reference = Reference::parse(image)?;
     let fail = |e: Error| describe(image, e);
     let reader = settings.reader_for(&reference).map_err(fail)?;
-    let (info, warnings) = reader.inspect(&reference).map_err(fail)?;
+    let (info, warnings, expires) = reader.inspect_with_expiry(&reference).map_err(fail)?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
     if let Some(p) = reader.provenance() {
         eprintln!("{p}");
     }
-    Ok(info)
+    Ok((info, expires))
 }
 
 /// docker's message for a repository without trust data; ours, naming the failure,
@@ -49,8 +51,11 @@ pub fn run(settings: &Settings, args: &InspectArgs, out: &mut dyn Write) -> Resu
     let settings = &args.source.apply(settings);
     if args.pretty {
         for (i, image) in args.images.iter().enumerate() {
-            let info = lookup(settings, image)?;
+            let (info, expires) = lookup(settings, image)?;
             let mut text = inspect::pretty(image, &info);
+            if let Some(at) = expires {
+                text.push_str(&inspect::pretty_timestamp_expiry(at));
+            }
             if i + 1 < args.images.len() {
                 text.push_str("\n\n");
             }
@@ -62,7 +67,7 @@ pub fn run(settings: &Settings, args: &InspectArgs, out: &mut dyn Write) -> Resu
     let mut failures: Vec<Failure> = Vec::new();
     for image in &args.images {
         match lookup(settings, image) {
-            Ok(info) => repos.push((image.clone(), info)),
+            Ok((info, _)) => repos.push((image.clone(), info)),
             Err(f) => failures.push(f),
         }
     }

@@ -20,6 +20,7 @@ mod revoke;
 mod rotate;
 mod sign;
 mod signer;
+mod timestamp;
 mod verify;
 
 use std::io::Write;
@@ -27,7 +28,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{BundleCommand, Cli, Command, SignerCommand};
+use args::{BundleCommand, Cli, Command, SignerCommand, TimestampCommand};
 
 /// `trust version`: the version, the crypto module and FIPS mode with its source.
 fn version(settings: &trust_core::settings::Settings, out: &mut dyn Write) -> Result<ExitCode, exit::Failure> {
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
         Command::Audit(a) => audit::run(&settings, a, &mut out),
         Command::Bundle(BundleCommand::Update(a)) => bundle::update(&settings, a, &mut out),
         Command::Export(a) => export::run(&settings, a, &mut out),
+        Command::Timestamp(TimestampCommand::Refresh(a)) => timestamp::refresh(&settings, a, &mut out),
         Command::Version => version(&settings, &mut out),
     };
     let _ = out.flush();

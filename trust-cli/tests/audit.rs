@@ -67,7 +67,9 @@ fn fips_findings_gate_a_pipeline_in_fips_mode_only() {
     assert_eq!(relaxed.code, 0, "{}{}", relaxed.stdout, relaxed.stderr);
     assert!(relaxed.stdout.contains("\nFIPS mode: off (TRUST_FIPS=0)\n"), "{}", relaxed.stdout);
     assert!(relaxed.stdout.contains("LOW      TRUST-FIPS-ALG  registry.example.com/team/app role timestamp key "));
-    assert!(relaxed.stdout.ends_with("\nSummary: 0 critical, 0 high, 0 medium, 4 low, 7 info\n"), "{}", relaxed.stdout);
+    // No expiry finding for the 14-day timestamp: no server re-signs it on a file remote,
+    // and only its last 3 days are findings.
+    assert!(relaxed.stdout.ends_with("\nSummary: 0 critical, 0 high, 0 medium, 4 low, 6 info\n"), "{}", relaxed.stdout);
 
     let strict = audit(&repo.url(), dir.path(), &["--fips", GUN]);
     assert_eq!(strict.code, 7, "{}{}", strict.stdout, strict.stderr);

@@ -42,7 +42,7 @@ impl Session {
     /// staged before the network is needed). Lookups on it do not write the cache
     /// (the publish refreshes it once the server accepted the upload).
     pub fn current(&self) -> Result<Repository<'_>> {
-        let mut repo = self.client.update_for_staging()?;
+        let mut repo = self.client.update_for_staging().map_err(|e| self.client.explain_expiry(e))?;
         repo.hold_cache_writes();
         Ok(repo)
     }

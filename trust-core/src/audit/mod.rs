@@ -66,6 +66,9 @@ use crate::{Error, ErrorKind, Result};
 
 /// Expiries closer than this many days are findings.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
+/// A timestamp no server re-signs (registry store, file remote) closer than this many
+/// days to its expiry is a finding: the scheduled `trust timestamp refresh` did not run.
+pub const TIMESTAMP_WARNING_DAYS: i64 = 3;
 
 /// How to audit.
 #[derive(Debug, Clone)]
@@ -140,6 +143,7 @@ impl Audit {
             delegations: &delegations,
             local_keys: &self.options.local_keys,
             warnings,
+            resigns_timestamps: repo.store_resigns_timestamps(),
         };
         let (report, findings) = repository::analyze(input, self.settings());
         self.repositories.push(report);
@@ -159,6 +163,8 @@ impl Audit {
             error: Some(error.to_string()),
             roles: Vec::new(),
             warnings: Vec::new(),
+            timestamp_expires: None,
+            timestamp_resigned_by_server: None,
         });
     }
 

@@ -144,6 +144,15 @@ pub struct RepoReport {
     /// Warnings from the update (offline fallback, expired delegations).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// When the timestamp expires (as in its role's entry): the repository stops
+    /// verifying then unless it is re-signed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp_expires: Option<DateTime<Utc>>,
+    /// Whether a trust server re-signs the timestamp before it expires (a
+    /// notary-server); `false` on the registry store and the file remote, where
+    /// `trust timestamp refresh` must.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp_resigned_by_server: Option<bool>,
 }
 
 /// One key file of the local key store.

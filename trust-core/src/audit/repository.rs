@@ -49,6 +49,10 @@ pub(super) struct Input<'a> {
     pub(super) local_keys: &'a HashSet<String>,
     /// Warnings from the update.
     pub(super) warnings: Vec<String>,
+    /// Whether a trust server re-signs the timestamp before it expires (a
+    /// notary-server); not on the registry store or the file remote, where only a
+    /// publish or `trust timestamp refresh` does.
+    pub(super) resigns_timestamps: bool,
 }
 
 /// Settings of the analysis.
@@ -74,6 +78,8 @@ struct RoleInput<'a> {
     threshold: u64,
     file: Option<RoleFile<'a>>,
     server_managed: bool,
+    /// A server re-signs it before it expires.
+    resigned: bool,
     status: RoleStatus,
     problem: Option<String>,
     paths: &'a [String],
@@ -268,7 +274,7 @@ impl Analyzer<'_> {
         report.version = Some(file.version);
         report.expires = Some(file.expires.at());
         self.signatures(&mut report, file.raw, input.keys, input.keyids);
-        self.expiry(&mut report, file.expires, input.server_managed);
+        self.expiry(&mut report, file.expires, input.resigned);
         self.hashes(&mut report, file.raw);
         report
     }
@@ -319,16 +325,30 @@ impl Analyzer<'_> {
         report.signatures = checked.reports;
     }
 
-    fn expiry(&mut self, report: &mut RoleReport, expires: &Expiry, server_managed: bool) {
+    fn expiry(&mut self, report: &mut RoleReport, expires: &Expiry, resigned: bool) {
         let role = report.role.clone();
-        let days_left = days_until(expires.at(), self.settings.now);
+        let left = expires.at() - self.settings.now;
+        let days_left = left.num_days();
         report.days_left = Some(days_left);
-        if days_left >= self.settings.warn_days {
+        // A timestamp no server re-signs lives 14 days: only its last days are news.
+        let refreshed_by_publisher = role == "timestamp" && !resigned;
+        let warn = if refreshed_by_publisher {
+            left >= chrono::Duration::days(super::TIMESTAMP_WARNING_DAYS)
+        } else {
+            days_left >= self.settings.warn_days
+        };
+        if warn {
             return;
         }
         let (severity, note) = if expires.is_expired(self.settings.now) {
             (Severity::Critical, "expired".to_owned())
-        } else if server_managed {
+        } else if refreshed_by_publisher {
+            let hours = left.num_hours();
+            (
+                Severity::Medium,
+                format!("{hours} hours left, under {} days; no server re-signs it", super::TIMESTAMP_WARNING_DAYS),
+            )
+        } else if resigned {
             (Severity::Info, format!("{days_left} days left; the trust server re-signs it"))
         } else {
             (Severity::Medium, format!("{days_left} days left, under {} days", self.settings.warn_days))
@@ -339,6 +359,11 @@ impl Analyzer<'_> {
         if severity > Severity::Info {
             finding = finding.fix(if role == "root" {
                 format!("re-sign the root with its key: notary key rotate {} root, or a trust publish", self.gun)
+            } else if refreshed_by_publisher {
+                format!(
+                    "trust timestamp refresh {} (from a scheduled job, well within the timestamp's lifetime)",
+                    self.gun
+                )
             } else {
                 format!("publish a new version of {role} (trust sign, notary publish)")
             });
@@ -387,9 +412,12 @@ pub(super) fn analyze(input: Input<'_>, settings: Settings) -> (RepoReport, Vec<
             }
         };
         // notary-server always holds the timestamp key, and the snapshot key when the
-        // client does not (docker's repositories).
-        let server_managed = name == "timestamp"
-            || (name == "snapshot" && role_keys.keyids.iter().all(|id| !input.local_keys.contains(id.as_str())));
+        // client does not (docker's repositories); the file remote's directory holds
+        // both; on the registry store the publishers hold both.
+        let not_local = role_keys.keyids.iter().all(|id| !input.local_keys.contains(id.as_str()));
+        let server_managed = (name == "timestamp" && input.resigns_timestamps)
+            || (matches!(name, "snapshot" | "timestamp") && not_local);
+        let resigned = if name == "timestamp" { input.resigns_timestamps } else { server_managed };
         roles.push(a.role(RoleInput {
             name,
             keys: &root.keys,
@@ -397,6 +425,7 @@ pub(super) fn analyze(input: Input<'_>, settings: Settings) -> (RepoReport, Vec<
             threshold: role_keys.threshold,
             file,
             server_managed,
+            resigned,
             status: RoleStatus::Verified,
             problem: None,
             paths: &[],
@@ -442,6 +471,7 @@ pub(super) fn analyze(input: Input<'_>, settings: Settings) -> (RepoReport, Vec<
             threshold: entry.threshold,
             file,
             server_managed: false,
+            resigned: false,
             status,
             problem,
             paths: &entry.paths,
@@ -453,6 +483,8 @@ pub(super) fn analyze(input: Input<'_>, settings: Settings) -> (RepoReport, Vec<
         error: None,
         roles,
         warnings: input.warnings,
+        timestamp_expires: set.timestamp().map(|t| t.signed.expires.at()),
+        timestamp_resigned_by_server: set.timestamp().map(|_| input.resigns_timestamps),
     };
     (report, a.findings)
 }

@@ -9,7 +9,7 @@
 //! | `TRUST-KEY-UNKNOWN` | medium | a role's key has an unknown type or does not parse |
 //! | `TRUST-CERT-EXPIRY` | info; medium under 180 days; high under 30; critical when expired | a root certificate's validity and days left |
 //! | `TRUST-CERT-SIGALG` | high in FIPS mode, else low | a root certificate signed with SHA-1 or MD5 |
-//! | `TRUST-EXPIRY` | medium under 30 days (info for roles the server re-signs) | metadata about to expire |
+//! | `TRUST-EXPIRY` | medium under 30 days (info for roles the server re-signs; a timestamp no server re-signs: medium under 3 days); critical when expired | metadata about to expire |
 //! | `TRUST-THRESHOLD` | info | the root role's threshold is 1 (a policy note, not a FIPS failure) |
 //! | `TRUST-SIG-INVALID` | medium | a signature by a role's key that does not verify |
 //! | `TRUST-HASH` | info; high when no sha256 or sha512 | hash algorithms other than sha256/sha512 in metadata |
@@ -168,7 +168,7 @@ pub const RULES: &[Rule] = &[
         summary: "Trust data about to expire",
         help: "Expired metadata fails verification and its tags stop resolving. Re-sign it before it expires \
                (trust sign, notary publish; notary-server re-signs timestamps and server-managed snapshots \
-               itself).",
+               itself; on the registry store and the file remote, run trust timestamp refresh from a scheduled job).",
         reference: "TUF specification (metadata expiry)",
         help_uri: TUF,
     },

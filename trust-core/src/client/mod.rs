@@ -40,7 +40,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::remote::{Remote, RemoteFile};
+use crate::remote::{Remote, RemoteFile, Store};
 use crate::{Error, ErrorKind, Result};
 use cache::Cache;
 use freshness::Freshness;
@@ -145,6 +145,37 @@ impl Client {
     /// The time verification uses.
     pub fn now(&self) -> DateTime<Utc> {
         self.options.now.unwrap_or_else(Utc::now)
+    }
+
+    /// Sets the time verification uses (`None`: the clock) and returns the previous
+    /// setting. Only a refresh of an expired timestamp verifies as of its expiry
+    /// ([`crate::publish::refresh_timestamp`]).
+    pub fn set_time(&mut self, now: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        std::mem::replace(&mut self.options.now, now)
+    }
+
+    /// Whether a server behind the remote re-signs timestamps before they expire (a
+    /// notary-server), or there is nothing to re-sign (a bundle, read-only data).
+    /// False for stores whose timestamps only a publish or `trust timestamp refresh`
+    /// renews (the file remote, the registry store).
+    pub fn store_resigns_timestamps(&self) -> bool {
+        matches!(self.remote.store(), Store::Notary(_) | Store::ReadOnly { .. })
+    }
+
+    /// `e` with what to do when it says the repository's timestamp expired on a store
+    /// no server re-signs timestamps on ([`Client::store_resigns_timestamps`]).
+    pub fn explain_expiry(&self, e: Error) -> Error {
+        let timestamp_expired = matches!(&e, Error::Expired { role, .. } if role == "timestamp");
+        if !timestamp_expired || self.store_resigns_timestamps() {
+            return e;
+        }
+        e.noted(format!(
+            "no server re-signs timestamps on {}: a publisher of {} must re-sign it with `trust timestamp refresh {}` \
+             (from a scheduled job, well before each expiry)",
+            self.remote.url(),
+            self.gun,
+            self.gun
+        ))
     }
 
     pub(crate) fn context(&self) -> Context {
@@ -486,6 +517,12 @@ impl Repository<'_> {
     /// The trust server the repository came from.
     pub fn server(&self) -> &str {
         self.client.remote.url()
+    }
+
+    /// Whether a server re-signs the repository's timestamp before it expires
+    /// ([`Client::store_resigns_timestamps`]).
+    pub fn store_resigns_timestamps(&self) -> bool {
+        self.client.store_resigns_timestamps()
     }
 
     /// The trusted metadata.

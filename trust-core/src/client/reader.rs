@@ -95,7 +95,25 @@ impl Reader {
         Ok((info, repo.warnings().to_vec()))
     }
 
-    /// `e` with the frozen opt-in named, when it is an expiry of unfrozen bundle data.
+    /// Like [`Reader::inspect`], also returning when the repository's timestamp
+    /// expires when no server re-signs it before then (the registry store, the file
+    /// remote: [`Client::store_resigns_timestamps`]); `None` on a notary-server and
+    /// from a bundle.
+    pub fn inspect_with_expiry(
+        &self,
+        reference: &Reference,
+    ) -> Result<(TrustInfo, Vec<String>, Option<DateTime<Utc>>)> {
+        let mut repo = self.update()?;
+        let expires = (self.provenance.is_none() && !self.client.store_resigns_timestamps())
+            .then(|| repo.trusted().timestamp().map(|t| t.signed.expires.at()))
+            .flatten();
+        let info = repo.trust_info(reference.tag()).map_err(|e| self.explain(e))?;
+        Ok((info, repo.warnings().to_vec(), expires))
+    }
+
+    /// `e` with the frozen opt-in named, when it is an expiry of unfrozen bundle data;
+    /// online, with `trust timestamp refresh` named when no server re-signs the
+    /// expired timestamp ([`Client::explain_expiry`]).
     pub fn explain(&self, e: Error) -> Error {
         match &self.provenance {
             Some(p) if !p.frozen && is_expired(&e) => {
@@ -104,7 +122,8 @@ impl Reader {
                     "the bundle was exported at {at}: to verify as of then, pass --frozen (TRUST_FROZEN=1; a revocation after {at} is then not seen)"
                 ))
             }
-            _ => e,
+            Some(_) => e,
+            None => self.client.explain_expiry(e),
         }
     }
 }

@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::output::table::write_table;
@@ -116,6 +117,13 @@ pub fn pretty(image: &str, info: &TrustInfo) -> String {
         out.push_str(&format!("  {label}:\t{}\n", ids.join(", ")));
     }
     out
+}
+
+/// The line `--pretty` ends a repository's text with when no server re-signs its
+/// timestamp (the registry store, the file remote), in the style of the
+/// administrative keys above it: `  Timestamp Expires:\t2026-12-16T21:00:00Z`.
+pub fn pretty_timestamp_expiry(expires: DateTime<Utc>) -> String {
+    format!("  Timestamp Expires:\t{}\n", expires.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
 /// The JSON array for several repositories (name as typed → info), with docker's

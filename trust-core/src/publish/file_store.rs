@@ -10,6 +10,10 @@
 //! named by its sha256 (and `<N>.root.json` for roots) so readers that started
 //! before the update still find what their timestamp pins.
 //!
+//! `trust timestamp refresh` has the directory re-sign only its timestamp, over the
+//! stored snapshot ([`FileStore::refresh_timestamp`]): no server re-signs it before
+//! it expires.
+//!
 //! The snapshot and timestamp keys live in `<dir>/_server/<gun>/`, outside what a
 //! static web server would publish, as encrypted key files (notary's format) under
 //! the server passphrase.
@@ -18,22 +22,19 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use crate::atomic_file::{self, Access};
 use crate::keystore::{KeyEncryption, KeyFile, encode_private_key_with};
 use crate::publish::upload::Upload;
-use crate::publish::{TARGETS_LIFETIME_DAYS, sign};
+use crate::publish::{TARGETS_LIFETIME_DAYS, default_timestamp_lifetime, sign};
 use crate::remote::{FileRemote, Remote};
 use crate::{Error, Result};
 use trust_tuf::crypto::signer::{KeyAlgorithm, PrivateKey};
 use trust_tuf::reference::check_gun;
 use trust_tuf::wire::{Envelope, Expiry, FileMeta, PublicKey};
-
-/// Days a timestamp the directory signs stays valid (notary-server's default).
-const TIMESTAMP_LIFETIME_DAYS: i64 = 14;
 
 /// A file remote's directory, as a store that takes updates.
 #[derive(Debug)]
@@ -60,6 +61,18 @@ impl<'a> FileStore<'a> {
         tuf.push("_trust");
         tuf.push("tuf");
         Ok((Repository::new(tuf, keys, self.remote.server_passphrase(), self.remote.fips()), lock))
+    }
+
+    /// Re-signs the timestamp of `gun` over the stored snapshot, one version up, valid
+    /// `lifetime` from now, under the repository's update lock. Returns the new
+    /// version and expiry. A repository with no snapshot here is
+    /// [`Error::RepositoryNotFound`].
+    pub fn refresh_timestamp(&self, gun: &str, lifetime: chrono::Duration) -> Result<(u64, DateTime<Utc>)> {
+        let (repo, _lock) = self.server(gun)?;
+        let not_found = || Error::RepositoryNotFound { gun: gun.to_owned(), server: self.remote.url().to_owned() };
+        let root = read_optional(&repo.file("root"))?.ok_or_else(not_found)?;
+        let snapshot = read_optional(&repo.file("snapshot"))?.ok_or_else(not_found)?;
+        repo.sign_timestamp(&signed("root", &root)?, &snapshot, lifetime)
     }
 }
 
@@ -269,15 +282,29 @@ impl<'a> Repository<'a> {
         });
         let snapshot_bytes = sign("snapshot", &snapshot, &[self.role_key(root, "snapshot")?])?;
         self.store("snapshot", &snapshot_bytes)?;
+        self.sign_timestamp(root, &snapshot_bytes, default_timestamp_lifetime()).map(drop)
+    }
+
+    /// Signs and stores a timestamp over `snapshot_bytes`, one version above the stored
+    /// one, valid `lifetime` from now; returns its version and expiry.
+    fn sign_timestamp(
+        &self,
+        root: &Value,
+        snapshot_bytes: &[u8],
+        lifetime: chrono::Duration,
+    ) -> Result<(u64, DateTime<Utc>)> {
         let old_timestamp = read_optional(&self.file("timestamp"))?.map(|b| signed("timestamp", &b)).transpose()?;
+        let expires = Expiry::from_time(Utc::now() + lifetime);
+        let next = old_timestamp.as_ref().map_or(0, version) + 1;
         let timestamp = json!({
             "_type": "Timestamp",
-            "expires": Expiry::from_time(now + chrono::Duration::days(TIMESTAMP_LIFETIME_DAYS)).as_str(),
-            "meta": {"snapshot": serde_json::to_value(FileMeta::for_bytes(&snapshot_bytes)).map_err(|e| Error::malformed("timestamp", e))?},
-            "version": old_timestamp.as_ref().map_or(0, version) + 1,
+            "expires": expires.as_str(),
+            "meta": {"snapshot": serde_json::to_value(FileMeta::for_bytes(snapshot_bytes)).map_err(|e| Error::malformed("timestamp", e))?},
+            "version": next,
         });
         let timestamp_bytes = sign("timestamp", &timestamp, &[self.role_key(root, "timestamp")?])?;
-        self.store("timestamp", &timestamp_bytes)
+        self.store("timestamp", &timestamp_bytes)?;
+        Ok((next, expires.at()))
     }
 
     /// The directory's key for `role`, with the key ID the root lists for it.

@@ -17,16 +17,26 @@ pub(super) struct NewRepository {
 
 /// Initialises a repository as docker does: the root key (an existing one, or new)
 /// published as a self-signed certificate for the GUN valid 10 years, a local
-/// targets key, and the server's snapshot and timestamp keys.
+/// targets key, and the server's snapshot and timestamp keys; on a store with no
+/// server to sign them ([`super::upload::Upload::publisher_signs`]), snapshot and
+/// timestamp keys of the publisher's own, next to the targets key (the ones an earlier
+/// attempt created, when it did not reach the store).
 pub(super) fn new_repository(client: &Client, keys: &dyn KeySource, now: DateTime<Utc>) -> Result<NewRepository> {
     let gun = client.gun();
     let root_key = keys.root_key()?;
     let expires = expiry_in(now, ROOT_LIFETIME_DAYS);
     let certificate = make_root_certificate(&root_key, gun, now, expires.at())?;
-    let targets = keys.targets_key(gun)?.public_key();
+    let targets = keys.role_key("targets", gun)?.public_key();
     let store = super::upload::to(client.remote());
-    let snapshot = store.server_key(gun, "snapshot")?;
-    let timestamp = store.server_key(gun, "timestamp")?;
+    let key_of = |role: &str| {
+        if store.publisher_signs() {
+            keys.role_key(role, gun).map(|k| k.public_key())
+        } else {
+            store.server_key(gun, role)
+        }
+    };
+    let snapshot = key_of("snapshot")?;
+    let timestamp = key_of("timestamp")?;
     let mut all = Map::new();
     let mut role = |key: &PublicKey| -> Result<Value> {
         all.insert(key.tuf_id(), serde_json::to_value(key).map_err(|e| Error::malformed("root", e))?);

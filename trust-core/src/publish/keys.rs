@@ -63,14 +63,40 @@ impl KeySource for StoreKeys {
     }
 
     fn targets_key(&self, gun: &str) -> Result<PrivateKey> {
-        match self.first("targets", Some(gun))? {
+        self.role_key("targets", gun)
+    }
+
+    fn role_key(&self, role: &str, gun: &str) -> Result<PrivateKey> {
+        match self.first(role, Some(gun))? {
             Some(key) => Ok(key),
-            None => self.create("targets", Some(gun)),
+            None => self.create(role, Some(gun)),
         }
     }
 
     fn new_key(&self, role: &str, gun: &str) -> Result<PrivateKey> {
         // Root keys are not tied to a repository (notary writes no gun header for them).
         self.create(role, (role != "root").then_some(gun))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keystore::ConstantPassphrase;
+
+    #[test]
+    fn a_role_key_is_made_once_per_role_and_repository_and_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys =
+            StoreKeys::new(KeyStore::open(dir.path()).unwrap(), Box::new(ConstantPassphrase::new("role-key-pass")));
+        let public = |role: &str, gun: &str| keys.role_key(role, gun).unwrap().public_key();
+        let snapshot = public("snapshot", "r.example/app");
+        assert_eq!(public("snapshot", "r.example/app"), snapshot, "a retry reuses the key made before");
+        assert_ne!(public("timestamp", "r.example/app"), snapshot);
+        assert_ne!(public("snapshot", "r.example/other"), snapshot);
+        assert_eq!(keys.targets_key("r.example/app").unwrap().public_key(), public("targets", "r.example/app"));
+        let stored = keys.store.find("snapshot").unwrap();
+        assert_eq!(stored.len(), 2);
+        assert!(stored.iter().all(|k| k.gun.is_some()));
     }
 }

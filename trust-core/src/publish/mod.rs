@@ -8,7 +8,8 @@
 //! starts from the server's newest verified state, applies every staged change to
 //! the JSON values of the affected roles ([`Draft`]), bumps their versions, signs
 //! them with the local keys and uploads them in one atomic update; the server signs
-//! the new snapshot and timestamp. The staged changes are cleared only after the
+//! the new snapshot and timestamp (on a store with no server to sign them, the
+//! publisher signs both: [`upload::Upload::publisher_signs`], [`timestamp`]). The staged changes are cleared only after the
 //! server accepted them. When another signer published first (notary's `VERSION`
 //! error), the publish starts again from the new state, a bounded number of times.
 
@@ -24,6 +25,7 @@ mod rotate;
 mod snapshot;
 #[cfg(test)]
 mod test_keys;
+mod timestamp;
 pub mod upload;
 
 use std::time::Duration;
@@ -38,6 +40,10 @@ pub use draft::Draft;
 pub use keys::StoreKeys;
 pub use roles::{NO_SIGNABLE_ROLE, signable_roles};
 pub use rotate::{KeyHolder, Rotation, default_holder, rotate_key};
+pub use timestamp::{
+    MAX_TIMESTAMP_LIFETIME_DAYS, Refreshed, TIMESTAMP_LIFETIME_DAYS, check_timestamp_lifetime,
+    default_timestamp_lifetime, refresh_timestamp,
+};
 
 use crate::client::{Client, Repository};
 use crate::{Error, ErrorKind, Result};
@@ -72,6 +78,17 @@ pub trait KeySource {
     /// repository (an earlier attempt that did not reach the server), else a new
     /// one, stored.
     fn targets_key(&self, gun: &str) -> Result<PrivateKey>;
+    /// The key of `role` (`targets`, `snapshot`, `timestamp`) for a new repository
+    /// `gun`: one already held for that role and repository (an earlier attempt that
+    /// did not reach the store), else a new ECDSA P-256 key, stored (encrypted) before
+    /// it is returned. Snapshot and timestamp keys are the publisher's only on a store
+    /// with no server to sign them ([`upload::Upload::publisher_signs`]).
+    fn role_key(&self, role: &str, gun: &str) -> Result<PrivateKey> {
+        match role {
+            "targets" => self.targets_key(gun),
+            _ => Err(Error::Key(format!("this key source holds no {role} key for {gun} and cannot make one"))),
+        }
+    }
     /// A new ECDSA P-256 key for `role` of `gun`, stored (encrypted) before it is
     /// returned: what a key rotation signs with from then on.
     fn new_key(&self, role: &str, gun: &str) -> Result<PrivateKey> {
@@ -205,10 +222,12 @@ fn publish_once(client: &Client, keys: &dyn KeySource, staged: &[Staged]) -> Res
     let mut outcome = Outcome::default();
     let root: Value;
     let mut previous_snapshot = None;
+    let mut previous_timestamp = None;
     match client.update_from_server() {
         Ok(mut repo) => {
             root = signed_value("root", repo.trusted().raw("root").unwrap_or_default())?;
             previous_snapshot = repo.trusted().raw("snapshot").map(|raw| signed_value("snapshot", raw)).transpose()?;
+            previous_timestamp = repo.trusted().timestamp().map(|t| t.signed.version);
             load_roles(&mut repo, &mut draft, staged)?;
             if let Some(resigned) = init::resign_root_if_near_expiry(&root, keys, now)? {
                 uploads.push(("root".into(), resigned));
@@ -222,7 +241,7 @@ fn publish_once(client: &Client, keys: &dyn KeySource, staged: &[Staged]) -> Res
             draft.touch("targets");
             outcome.initialized = true;
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(client.explain_expiry(e)),
     }
     for s in staged {
         draft.apply(&s.change)?;
@@ -247,11 +266,24 @@ fn publish_once(client: &Client, keys: &dyn KeySource, staged: &[Staged]) -> Res
         uploads.push((role.clone(), sign(&role, &signed, &signers)?));
     }
     let deleted: Vec<String> = draft.deleted().cloned().collect();
-    if let Some(bytes) = snapshot::client_snapshot(&root, previous_snapshot.as_ref(), &uploads, &deleted, keys, now)? {
-        uploads.push(("snapshot".into(), bytes));
+    let store = upload::to(client.remote());
+    let snapshot = snapshot::client_snapshot(&root, previous_snapshot.as_ref(), &uploads, &deleted, keys, now)?;
+    match snapshot {
+        Some(bytes) if store.publisher_signs() => {
+            let lifetime = default_timestamp_lifetime();
+            let stamp = timestamp::client_timestamp(&root, previous_timestamp, &bytes, keys, now, lifetime)?
+                .ok_or_else(|| timestamp::publisher_key_missing(client.gun(), store.url(), "timestamp"))?;
+            uploads.push(("snapshot".into(), bytes));
+            uploads.push(("timestamp".into(), stamp));
+        }
+        Some(bytes) => uploads.push(("snapshot".into(), bytes)),
+        None if store.publisher_signs() => {
+            return Err(timestamp::publisher_key_missing(client.gun(), store.url(), "snapshot"));
+        }
+        None => {}
     }
     outcome.roles = uploads.iter().map(|(r, _)| r.clone()).collect();
-    upload::to(client.remote()).publish(client.gun(), &uploads)?;
+    store.publish(client.gun(), &uploads)?;
     Ok(outcome)
 }
 

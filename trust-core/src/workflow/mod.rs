@@ -1,5 +1,5 @@
 //! One handle for embedding: verify, inspect, sign and revoke images, add and remove
-//! signers, with the CLI's settings and semantics. The C and Python bindings are thin layers over it.
+//! signers, refresh timestamps, with the CLI's settings and semantics. The C and Python bindings are thin layers over it.
 //!
 //! ```no_run
 //! use trust_core::workflow::Images;
@@ -26,8 +26,11 @@ use trust_tuf::resolve::TrustInfo;
 use trust_tuf::wire::PublicKey;
 
 mod signer;
+mod timestamp;
 
+pub use crate::publish::Refreshed;
 pub use signer::{check_removable_signer, check_signer_name, signer_add, signer_remove};
+pub use timestamp::{parse_lifetime, timestamp_refresh};
 
 /// Verifies, inspects, signs and revokes images; adds and removes signers.
 #[derive(Debug, Clone, Default)]
@@ -125,5 +128,12 @@ impl Images {
         };
         signer_remove(&self.settings, image, name, &mut confirm)?
             .ok_or_else(|| Error::InvalidInput(format!("signer {name} was not removed from {image}")))
+    }
+
+    /// Re-signs the timestamp of `image`'s repository, valid `lifetime` from now, on a
+    /// store no server re-signs it on ([`timestamp_refresh`]).
+    pub fn timestamp_refresh(&self, image: &str, lifetime: chrono::Duration) -> Result<Refreshed> {
+        self.refuse_bundle("refresh a timestamp")?;
+        timestamp_refresh(&self.settings, image, lifetime)
     }
 }

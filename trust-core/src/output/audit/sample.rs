@@ -72,6 +72,8 @@ pub(crate) fn report() -> Report {
         error: None,
         roles: vec![role("root", root_key, "ecdsa", true), role("timestamp", ts_key, "eddsa", false)],
         warnings: vec![],
+        timestamp_expires: None,
+        timestamp_resigned_by_server: None,
     };
     let key_path = "/home/ci/.docker/trust/private/a|b 8aae49442f46.key";
     let keystore = KeystoreReport {
