@@ -9,8 +9,9 @@
 //! the JSON values of the affected roles ([`Draft`]), bumps their versions, signs
 //! them with the local keys and uploads them in one atomic update; the server signs
 //! the new snapshot and timestamp (on a store with no server to sign them, the
-//! publisher signs both: [`upload::Upload::publisher_signs`], [`timestamp`]). The staged changes are cleared only after the
-//! server accepted them. When another signer published first (notary's `VERSION`
+//! publisher signs both: [`upload::Upload::publisher_signs`]; between publishes,
+//! [`refresh_timestamp`] keeps the timestamp fresh). The staged changes are cleared
+//! only after the server accepted them. When another signer published first (notary's `VERSION`
 //! error), the publish starts again from the new state, a bounded number of times.
 
 mod change;
