@@ -30,7 +30,8 @@ pub fn trust_dir(explicit: Option<&Path>) -> PathBuf {
 
 /// Trust server for a reference: `explicit` (`--server`), else `$DOCKER_CONTENT_TRUST_SERVER`,
 /// else `https://notary.docker.io` for `docker.io`, else `https://<domain>`. An explicit or
-/// environment value must be an `https://` or `file://` URL, or `http://` to a loopback
+/// environment value must be an `https://`, `file://` or `oci://` URL (the registry
+/// store: `oci://` or `oci://HOST[:PORT]/PATH`), or `http://` to a loopback
 /// host (`localhost`, `127.0.0.0/8`, `[::1]`: a local proxy or test server; the same rule
 /// as [`crate::remote::open`]); anything else is docker's error `valid https URL required
 /// for trust server, got X`. A trailing `/` is dropped.
@@ -65,8 +66,14 @@ fn trust_server_from(reference: &Reference, explicit: Option<&str>, from_env: Op
     Ok(format!("https://{}", reference.domain()))
 }
 
-/// Accepts `https://host[:port][/path]`, `http://` to a loopback host and `file:///abs/dir`.
+/// Accepts `https://host[:port][/path]`, `http://` to a loopback host, `file:///abs/dir`,
+/// and the registry store's `oci://` and `oci://HOST[:PORT]/PATH`.
 fn checked_server_url(url: &str) -> Result<String, Error> {
+    if url.starts_with("oci://") {
+        crate::remote::registry_store::Location::parse(url)?;
+        let trimmed = url.trim_end_matches('/');
+        return Ok(if trimmed == "oci:" { "oci://".to_owned() } else { trimmed.to_owned() });
+    }
     let valid = match reqwest::Url::parse(url) {
         Ok(u) if u.scheme() == "https" => u.host_str().is_some_and(|h| !h.is_empty()),
         Ok(u) if u.scheme() == "http" => crate::http::is_loopback(&u),
@@ -111,6 +118,9 @@ mod tests {
         assert_eq!(server("ubuntu", Some("https://flag.example"), env).ok().as_deref(), Some("https://flag.example"));
         assert_eq!(server("localhost:5000/a", None, Some("")).ok().as_deref(), Some("https://localhost:5000"));
         assert_eq!(server("ubuntu", Some("file:///srv/trust"), env).ok().as_deref(), Some("file:///srv/trust"));
+        assert_eq!(server("ubuntu", None, Some("oci://")).ok().as_deref(), Some("oci://"));
+        assert_eq!(server("ubuntu", Some("oci://reg.example/trust/"), env).ok().as_deref(), Some("oci://reg.example/trust"));
+        assert_eq!(server("ubuntu", Some("oci://trust"), env).err().map(|e| e.kind()), Some(crate::ErrorKind::InvalidInput));
     }
 
     #[test]

@@ -120,6 +120,14 @@ pub fn copy(source: &Client, dest: &Client, keys: &dyn KeySource) -> Result<Copi
     {
         uploads.push(("snapshot".into(), bytes));
     }
+    if store.publisher_signs() {
+        let snapshot = uploads.iter().find(|(role, _)| role == "snapshot").map(|(_, b)| b.clone());
+        let snapshot = snapshot.ok_or_else(|| super::timestamp::publisher_key_missing(gun, store.url(), "snapshot"))?;
+        let lifetime = super::timestamp::default_timestamp_lifetime();
+        let stamp = super::timestamp::client_timestamp(&next, None, &snapshot, keys, dest.now(), lifetime)?
+            .ok_or_else(|| super::timestamp::publisher_key_missing(gun, store.url(), "timestamp"))?;
+        uploads.push(("timestamp".into(), stamp));
+    }
     store.publish(gun, &uploads)?;
     out.roles = uploads.into_iter().map(|(r, _)| r).collect();
 
@@ -242,7 +250,18 @@ fn plan_root(
             }
             continue;
         }
-        let key = store.server_key(gun, role)?;
+        if store.publisher_signs() && holds(&current) {
+            for id in canonical_ids(&current) {
+                out.keys.push(KeyUse { role: role.into(), key_id: id, purpose: format!("signs the {role} (local key)") });
+            }
+            continue;
+        }
+        let key = if store.publisher_signs() {
+            // No server to sign: the publisher's own key for the role.
+            keys.role_key(role, gun)?.public_key()
+        } else {
+            store.server_key(gun, role)?
+        };
         let id = key.tuf_id();
         if current.len() == 1 && current[0].0 == id {
             out.keys.push(KeyUse {

@@ -59,6 +59,13 @@ pub fn default_holder(role: &str) -> KeyHolder {
 /// Refuses rotations no store can carry, before anything is made or sent.
 fn check_rotation(client: &Client, role: &str, holder: KeyHolder) -> Result<()> {
     let url = client.server();
+    if super::upload::to(client.remote()).publisher_signs() {
+        return Err(Error::InvalidInput(format!(
+            "{url} is the registry store, where the publisher signs every snapshot and timestamp: `trust key rotate` \
+             does not re-sign them there yet; copy the repository with its keys rotated from a notary-server instead \
+             (trust copy), or rotate before moving it"
+        )));
+    }
     match (role, holder) {
         ("root" | "targets", KeyHolder::Server) => {
             Err(Error::InvalidInput(format!("the {role} key is always local; rotate it without --server-managed")))

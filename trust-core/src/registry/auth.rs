@@ -1,5 +1,5 @@
 //! Answering a registry's `WWW-Authenticate` challenge as docker does: a bearer token for
-//! `repository:<path>:pull` from the challenge's realm, or Basic credentials, with the
+//! `repository:<path>:pull` (`pull,push` to publish) from the challenge's realm, or Basic credentials, with the
 //! credentials of the docker configuration (`credHelpers`, `credsStore`, `auths`; Docker
 //! Hub's under `https://index.docker.io/v1/`), or anonymously when it has none.
 //! Credentials are looked up only when a registry asks, once per registry.
@@ -20,7 +20,7 @@ pub(crate) struct Authorizer {
     docker_config: PathBuf,
     domain: String,
     credentials: OnceLock<Option<Credentials>>,
-    /// `Authorization` values by repository path, kept for the client's lifetime.
+    /// `Authorization` values by repository path and access, kept for the client's lifetime.
     headers: Mutex<HashMap<String, Zeroizing<String>>>,
 }
 
@@ -35,9 +35,10 @@ impl Authorizer {
         }
     }
 
-    /// The `Authorization` value that answered a challenge for `repository` before.
-    pub fn cached(&self, repository: &str) -> Option<Zeroizing<String>> {
-        self.lock().get(repository).cloned()
+    /// The `Authorization` value that answered a challenge for `access` (`pull`,
+    /// `pull,push`) to `repository` before.
+    pub fn cached(&self, repository: &str, access: &str) -> Option<Zeroizing<String>> {
+        self.lock().get(&format!("{repository}:{access}")).cloned()
     }
 
     /// Whether the docker configuration has credentials for this registry.
@@ -45,12 +46,14 @@ impl Authorizer {
         self.credentials().is_some()
     }
 
-    /// The `Authorization` value answering `challenges` for pulling `repository`, or
+    /// The `Authorization` value answering `challenges` for `access` (`pull`, or
+    /// `pull,push` to publish) to `repository`, or
     /// `None` when none can be answered (a Basic challenge without credentials).
     /// `token_client` picks the HTTP client that asks a realm for a token.
     pub fn answer<'c>(
         &self,
         repository: &str,
+        access: &str,
         challenges: &[Challenge],
         limits: &crate::http::transfer::TransferLimits,
         token_client: impl Fn(&str) -> Result<&'c Client, Error>,
@@ -59,7 +62,7 @@ impl Authorizer {
         for challenge in challenges {
             let header = match challenge {
                 Challenge::Bearer { realm, service } => {
-                    let scope = format!("repository:{repository}:pull");
+                    let scope = format!("repository:{repository}:{access}");
                     let token =
                         auth::fetch_token(token_client(realm)?, limits, realm, service.as_deref(), &scope, creds)?;
                     Some(Zeroizing::new(format!("Bearer {}", token.as_str())))
@@ -67,7 +70,7 @@ impl Authorizer {
                 Challenge::Basic => creds.and_then(auth::basic_header),
             };
             if let Some(header) = header {
-                self.lock().insert(repository.to_owned(), header.clone());
+                self.lock().insert(format!("{repository}:{access}"), header.clone());
                 return Ok(Some(header));
             }
         }

@@ -21,6 +21,34 @@ pub(crate) struct Context<'a> {
     pub docker_config: &'a Path,
     /// The `certs.d` bases (CA hints).
     pub certs_d: &'a [PathBuf],
+    /// Reading or publishing.
+    pub access: Access,
+}
+
+/// What a request needs the registry to allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Reading (`pull`).
+    Pull,
+    /// Publishing (`pull,push`).
+    Push,
+}
+
+impl Access {
+    /// The token scope's actions.
+    pub fn scope(self) -> &'static str {
+        match self {
+            Access::Pull => "pull",
+            Access::Push => "pull,push",
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Access::Pull => "pull",
+            Access::Push => "push",
+        }
+    }
 }
 
 /// The manifest does not exist (HTTP 404).
@@ -49,17 +77,18 @@ pub(crate) fn status(
     let reason = match status {
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
             let login = cx.endpoint.login_command();
+            let verb = cx.access.verb();
             let gun = format!("{}/{}", cx.endpoint.domain, cx.repository);
             if had_credentials {
                 format!(
-                    "pull access to {gun} denied with the credentials for {} in {} ({detail}): check that \
-                     this account may pull {gun}, or log in again with `{login}`",
+                    "{verb} access to {gun} denied with the credentials for {} in {} ({detail}): check that \
+                     this account may {verb} {gun}, or log in again with `{login}`",
                     cx.endpoint.domain,
                     cx.docker_config.join("config.json").display()
                 )
             } else {
                 format!(
-                    "pull access to {gun} denied ({detail}): the repository does not exist, or it needs \
+                    "{verb} access to {gun} denied ({detail}): the repository does not exist, or it needs \
                      credentials: run `{login}`"
                 )
             }
@@ -136,7 +165,14 @@ mod tests {
     use super::*;
 
     fn cx<'a>(endpoint: &'a Endpoint, certs_d: &'a [PathBuf]) -> Context<'a> {
-        Context { image: "reg.example/a/b:v1", repository: "a/b", endpoint, docker_config: Path::new("/cfg"), certs_d }
+        Context {
+            image: "reg.example/a/b:v1",
+            repository: "a/b",
+            endpoint,
+            docker_config: Path::new("/cfg"),
+            certs_d,
+            access: Access::Pull,
+        }
     }
 
     #[test]

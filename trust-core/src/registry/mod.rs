@@ -40,6 +40,7 @@
 //! other media types: [`Error::InvalidInput`], exit 2. Unreadable certificate files:
 //! [`Error::Io`] (6) or [`Error::InvalidInput`] (2). No message contains a credential.
 
+mod artifact;
 mod auth;
 mod certs;
 mod endpoint;
@@ -57,6 +58,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 
 use crate::Error;
+pub use artifact::{RepositoryRef, sha256_digest};
 use endpoint::Endpoint;
 use errors::Context;
 pub use manifest::{
@@ -156,6 +158,7 @@ impl RegistryClient {
             endpoint: &endpoint,
             docker_config: &self.opts.docker_config,
             certs_d: &self.settings.certs_d,
+            access: errors::Access::Pull,
         };
         let connection = self.connection(&endpoint)?;
         let path = format!("/v2/{}/manifests/{target}", reference.path());

@@ -8,7 +8,8 @@ use std::sync::{Mutex, OnceLock};
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use zeroize::Zeroizing;
 
 use super::auth::Authorizer;
@@ -19,6 +20,28 @@ use crate::Error;
 use crate::http::transfer::{Transfer, TransferLimits};
 /// Redirects followed per request.
 const MAX_REDIRECTS: usize = 5;
+
+/// One request to a registry.
+pub(crate) struct Request<'a> {
+    /// GET, HEAD, POST or PUT.
+    pub method: Method,
+    /// The path (`/v2/…`), or an absolute URL on the registry's origin (an upload's location).
+    pub path: &'a str,
+    /// The `Accept` header.
+    pub accept: Option<&'a str>,
+    /// The `Content-Type` header.
+    pub content_type: Option<&'a str>,
+    /// The body (sent again when a 401 is answered).
+    pub body: Option<&'a [u8]>,
+}
+
+/// Whether `url` is on the origin (scheme, host, port) of `base`.
+fn same_origin(url: &str, base: &str) -> bool {
+    match (reqwest::Url::parse(url), reqwest::Url::parse(base)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
 
 /// How HTTP clients are built.
 #[derive(Debug, Clone)]
@@ -81,37 +104,66 @@ impl Connection {
     /// with a challenge that can be answered is answered once and the request retried.
     /// Returns the URL that answered, the response and the [`Transfer`] its body is read with.
     pub fn get(&self, path: &str, accept: &str, cx: &Context<'_>) -> Result<(String, Response, Transfer), Error> {
-        let cached = self.auth.cached(cx.repository);
-        let (url, response, transfer) = self.send(path, accept, cached.as_ref(), cx)?;
+        self.request(&Request { method: Method::GET, path, accept: Some(accept), content_type: None, body: None }, cx)
+    }
+
+    /// Sends `request` with [`Context::access`]'s authorization, as [`Connection::get`].
+    pub fn request(&self, request: &Request<'_>, cx: &Context<'_>) -> Result<(String, Response, Transfer), Error> {
+        let access = cx.access.scope();
+        let cached = self.auth.cached(cx.repository, access);
+        let (url, response, transfer) = self.send(request, cached.as_ref(), cx)?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok((url, response, transfer));
         }
         let challenges = crate::http::auth::challenges(response.headers());
         let header = self
             .auth
-            .answer(cx.repository, &challenges, &self.settings.limits, |realm| self.token_client(realm))
+            .answer(cx.repository, access, &challenges, &self.settings.limits, |realm| self.token_client(realm))
             .map_err(|e| errors::token(e, cx))?;
         match header {
-            Some(header) => self.send(path, accept, Some(&header), cx),
+            Some(header) => self.send(request, Some(&header), cx),
             None => Ok((url, response, transfer)),
         }
     }
 
-    /// Sends one GET, trying each base URL until one answers.
+    /// Sends one request, trying each base URL until one answers. A `path` that is an
+    /// absolute URL (an upload's `Location`) must be on the registry's own origin.
     fn send(
         &self,
-        path: &str,
-        accept: &str,
+        req: &Request<'_>,
         authorization: Option<&Zeroizing<String>>,
         cx: &Context<'_>,
     ) -> Result<(String, Response, Transfer), Error> {
         let chosen = self.base.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let bases = chosen.map_or_else(|| self.endpoint.base_urls(), |b| vec![b]);
+        let absolute = req.path.starts_with("https://") || req.path.starts_with("http://");
+        let bases = if absolute {
+            let base = chosen.clone().unwrap_or_default();
+            if base.is_empty() || !same_origin(req.path, &base) {
+                return Err(Error::Network {
+                    url: req.path.to_owned(),
+                    reason: format!("the registry {} sent a location on another origin", cx.endpoint.domain),
+                });
+            }
+            vec![String::new()]
+        } else {
+            chosen.map_or_else(|| self.endpoint.base_urls(), |b| vec![b])
+        };
         let mut failures = Vec::new();
         for base in bases {
-            let url = format!("{base}{path}");
+            let url = format!("{base}{}", req.path);
             let transfer = self.settings.limits.start();
-            let mut request = transfer.apply(self.client.get(&url).header(ACCEPT, accept));
+            let mut request = transfer.apply(self.client.request(req.method.clone(), &url));
+            if let Some(accept) = req.accept {
+                request = request.header(ACCEPT, accept);
+            }
+            if let Some(content_type) = req.content_type {
+                request = request.header(CONTENT_TYPE, content_type);
+            }
+            if let Some(body) = req.body {
+                request = request.body(body.to_vec());
+            } else if req.method == Method::POST || req.method == Method::PUT {
+                request = request.header(CONTENT_LENGTH, "0");
+            }
             if let Some(value) = authorization {
                 let mut value = HeaderValue::from_str(value).map_err(|_| Error::Network {
                     url: url.clone(),
@@ -122,7 +174,9 @@ impl Connection {
             }
             match request.send() {
                 Ok(response) => {
-                    *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Some(base);
+                    if !absolute {
+                        *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Some(base);
+                    }
                     return Ok((url, response, transfer));
                 }
                 Err(e) => failures.push((url, transfer.send_error(&e))),

@@ -8,6 +8,7 @@
 
 mod file;
 pub(crate) mod notary;
+pub mod registry_store;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use trust_tuf::wire::is_valid_role_name;
 
 pub use file::{FileRemote, file_path};
 pub use notary::NotaryRemote;
+pub use registry_store::RegistryRemote;
 
 /// A metadata file on a remote, named the way notary-server names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +128,9 @@ pub enum Store<'a> {
     Notary(&'a NotaryRemote),
     /// A directory: uploads are written into it, and it signs snapshot and timestamp.
     File(&'a FileRemote),
+    /// An OCI registry (docs/registry-store.md): the publisher signs snapshot and
+    /// timestamp, uploads are blobs and one manifest under the repository's tag.
+    Registry(&'a RegistryRemote),
     /// Takes no updates.
     ReadOnly {
         /// Why, when the remote says (a bundle is frozen trust data).
@@ -182,11 +187,15 @@ impl Default for RemoteOptions {
     }
 }
 
-/// Opens the remote at `url`: `https://` → notary-server, `file:///abs/dir` → directory.
+/// Opens the remote at `url`: `https://` → notary-server, `file:///abs/dir` → directory,
+/// `oci://` or `oci://HOST[:PORT]/PATH` → the registry store.
 /// Plain `http://` is accepted only for loopback hosts (`localhost`, `127.0.0.0/8`,
 /// `[::1]`), as docker treats local registries as insecure; it exists for tests and local
 /// peers. Anything else is [`Error::InvalidInput`].
 pub fn open(url: &str, opts: &RemoteOptions) -> Result<Box<dyn Remote>, Error> {
+    if url.starts_with("oci://") {
+        return Ok(Box::new(RegistryRemote::new(url, opts)?));
+    }
     let parsed =
         reqwest::Url::parse(url).map_err(|e| Error::InvalidInput(format!("invalid trust server URL {url}: {e}")))?;
     match parsed.scheme() {
@@ -196,7 +205,7 @@ pub fn open(url: &str, opts: &RemoteOptions) -> Result<Box<dyn Remote>, Error> {
             FileRemote::new(url)?.with_server_passphrase(opts.file_server_passphrase.clone()).with_fips(opts.fips),
         )),
         _ => Err(Error::InvalidInput(format!(
-            "unsupported trust server URL {url}: use https:// (http:// only for loopback) or file://"
+            "unsupported trust server URL {url}: use https:// (http:// only for loopback), file:// or oci://"
         ))),
     }
 }
@@ -233,7 +242,12 @@ mod tests {
         assert!(open("http://localhost:4443", &opts).is_ok());
         assert!(open("http://[::1]:4443", &opts).is_ok());
         assert!(open("file:///srv/trust", &opts).is_ok());
-        for bad in ["http://notary.example", "http://10.0.0.1", "ftp://x", "notary.example", "file://host/x"] {
+        assert_eq!(open("oci://", &opts).ok().map(|r| r.url().to_owned()).as_deref(), Some("oci://"));
+        assert_eq!(
+            open("oci://localhost:5000/trust-data/", &opts).ok().map(|r| r.url().to_owned()).as_deref(),
+            Some("oci://localhost:5000/trust-data")
+        );
+        for bad in ["http://notary.example", "http://10.0.0.1", "ftp://x", "notary.example", "file://host/x", "oci://x"] {
             let kind = open(bad, &opts).err().map(|e| e.kind());
             assert_eq!(kind, Some(crate::ErrorKind::InvalidInput), "{bad}");
         }

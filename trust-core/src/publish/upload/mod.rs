@@ -5,10 +5,13 @@
 //!   snapshot, unless the client signed it) itself ([`notary`]);
 //! - a `file://` directory takes them under a lock and signs snapshot and timestamp with
 //!   its own keys ([`crate::publish::file_store`]);
+//! - the registry store takes blobs and one manifest under the repository's tag; the
+//!   publisher signs snapshot and timestamp ([`registry`]);
 //! - anything else (a bundle, a test double) takes no updates ([`ReadOnly`]).
 
 pub mod notary;
 mod read_only;
+pub mod registry;
 
 use crate::remote::{Remote, Store};
 use crate::{Error, Result};
@@ -72,6 +75,7 @@ pub fn to(remote: &dyn Remote) -> Box<dyn Upload + '_> {
     match remote.store() {
         Store::Notary(server) => Box::new(notary::NotaryUpload::new(server)),
         Store::File(dir) => Box::new(crate::publish::file_store::FileStore::new(dir)),
+        Store::Registry(registry) => Box::new(registry::RegistryUpload::new(registry)),
         Store::ReadOnly { reason } => Box::new(ReadOnly::new(remote.url(), reason)),
     }
 }
