@@ -185,10 +185,11 @@ impl FaultProxy {
         let upstream = upstream.trim_end_matches('/').to_owned();
         let (armed2, seen2, log2, hold2) = (armed.clone(), seen.clone(), log.clone(), hold.clone());
         let https = tls.is_some();
+        let own_url = proxy_url(addr, https);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let (client, upstream, armed, seen) = (client.clone(), upstream.clone(), armed2.clone(), seen2.clone());
-                let (log, hold) = (log2.clone(), hold2.clone());
+                let (log, hold, own_url) = (log2.clone(), hold2.clone(), own_url.clone());
                 let tls = tls.clone();
                 std::thread::spawn(move || {
                     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
@@ -196,6 +197,7 @@ impl FaultProxy {
                     let peers = Peers {
                         client: &client,
                         upstream: &upstream,
+                        own_url: &own_url,
                         armed: &armed,
                         seen: &seen,
                         log: &log,
@@ -222,10 +224,7 @@ impl FaultProxy {
 
     /// `https://localhost:<port>` or `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
-        match self.https {
-            true => format!("https://localhost:{}", self.addr.port()),
-            false => format!("http://{}", self.addr),
-        }
+        proxy_url(self.addr, self.https)
     }
 
     /// `127.0.0.1:<port>`.
@@ -285,6 +284,13 @@ impl FaultProxy {
     }
 }
 
+fn proxy_url(addr: SocketAddr, https: bool) -> String {
+    match https {
+        true => format!("https://localhost:{}", addr.port()),
+        false => format!("http://{addr}"),
+    }
+}
+
 /// A listener that accepts connections and never answers (a hung token endpoint).
 pub fn hanging_listener() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -312,6 +318,9 @@ struct Request {
 struct Peers<'a> {
     client: &'a reqwest::blocking::Client,
     upstream: &'a str,
+    /// The proxy's own URL: a `Location` on the upstream is rewritten to it, so that a
+    /// registry's upload URL leads back through the proxy.
+    own_url: &'a str,
     armed: &'a Mutex<(Fault, String)>,
     seen: &'a Mutex<Vec<String>>,
     log: &'a Mutex<Vec<String>>,
@@ -387,10 +396,17 @@ fn serve<S: Read + Write>(stream: S, raw: &TcpStream, peers: &Peers<'_>) {
         }
         _ => {}
     }
-    let Some((status, headers, body)) = forward(peers.client, peers.upstream, &request) else {
+    let Some((status, mut headers, body)) = forward(peers.client, peers.upstream, &request) else {
         let _ = write_response(out, 502, &[], b"");
         return;
     };
+    for (k, v) in &mut headers {
+        if k == "location"
+            && let Some(rest) = v.strip_prefix(peers.upstream)
+        {
+            *v = format!("{}{rest}", peers.own_url);
+        }
+    }
     if held == Some(HoldAt::Response) && wait_for_decision(peers.hold) == Decision::Drop {
         let _ = raw.shutdown(std::net::Shutdown::Both);
         return;

@@ -242,3 +242,57 @@ fn the_dedicated_tag_is_the_prefix_and_32_hex_digits_of_the_gun_s_sha256() {
     let full = sha256_digest(b"registry.example/team/app");
     assert!(full.starts_with(&format!("sha256:{}", &tag["tuf-notary-v1-".len()..])), "{tag} {full}");
 }
+
+/// The tools against a real registry: an OCI manifest with metadata layers round-trips
+/// byte for byte, blobs copy between repositories, and the fault proxy in front of the
+/// registry holds a manifest PUT until the test lets it land.
+#[test]
+#[ignore = "needs the registry with auth: tests/peers/start.sh (or --only-auth-registry) and source its env"]
+fn manifests_and_blobs_round_trip_and_a_held_manifest_put_lands_only_when_released() {
+    use crate::fault_proxy::{FaultProxy, HoldAt};
+    let registry = AuthRegistry::from_env().expect("$TRUST_TEST_AUTH_REGISTRY is not set");
+    let api = RegistryApi::with_auth(&registry);
+    assert_eq!(api.ping(), 200);
+    assert_eq!(api.anonymous().ping(), 401);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let (repo, other) = (format!("test-support/a-{nanos}"), format!("test-support/b-{nanos}"));
+    let file = br#"{"signed":{"_type":"Timestamp"},"signatures":[]}"#;
+    let empty = api.put_blob(&repo, b"{}");
+    let digest = api.put_blob(&repo, file);
+    assert_eq!(api.get_blob(&repo, &digest).as_deref(), Some(&file[..]));
+    assert_eq!(api.get_blob(&repo, &sha256_digest(b"missing")), None);
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": "application/vnd.trust.notary-v1.repository",
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+        "layers": [{"mediaType": "application/vnd.tuf.metadata+json", "digest": digest, "size": file.len(),
+                    "annotations": {"tuf.io/filename": "timestamp.json"}}],
+    }))
+    .unwrap();
+    api.put_manifest(&repo, OWN_TAG, OCI_MANIFEST, &manifest);
+    let fetched = api.get_manifest(&repo, OWN_TAG).expect("the manifest");
+    assert_eq!((fetched.bytes.as_slice(), fetched.media_type.as_str()), (manifest.as_slice(), OCI_MANIFEST));
+    assert_eq!(layer_digest(&fetched.json(), "timestamp.json"), digest);
+    assert_eq!(api.get_manifest(&repo, "no-such-tag"), None);
+
+    // Into another repository: blobs first, then the manifest.
+    api.copy_blob(&repo, &other, &empty);
+    api.copy_blob(&repo, &other, &digest);
+    let ca = registry.docker_config.join("tls").join(&registry.host).join("ca.crt");
+    let proxy = FaultProxy::start(&registry.url(), Some(&ca));
+    let through = RegistryApi::new(&proxy.url(), None, Some((&registry.user, &registry.password)));
+    // An upload through the proxy stays on it (the registry's Location is rewritten).
+    let held_blob = proxy.hold("PUT", "/blobs/uploads/", 1, HoldAt::Response);
+    let (t, o) = (RegistryApi::new(&proxy.url(), None, Some((&registry.user, &registry.password))), other.clone());
+    let upload = std::thread::spawn(move || t.put_blob(&o, b"through the proxy"));
+    assert!(held_blob.wait_held(Duration::from_secs(30)), "the blob PUT is held: {:?}", proxy.requests());
+    held_blob.release();
+    assert_eq!(upload.join().unwrap(), sha256_digest(b"through the proxy"));
+    let hold = proxy.hold("PUT", "/manifests/", 1, HoldAt::Request);
+    let put = std::thread::spawn(move || through.put_manifest(&other, OWN_TAG, OCI_MANIFEST, &manifest));
+    assert!(hold.wait_held(Duration::from_secs(30)), "the PUT is held: {:?}", proxy.requests());
+    let other = format!("test-support/b-{nanos}");
+    assert_eq!(api.get_manifest(&other, OWN_TAG), None, "not there while held");
+    hold.release();
+    put.join().unwrap();
+    assert_eq!(api.get_manifest(&other, OWN_TAG).map(|m| m.digest), Some(fetched.digest));
+}
