@@ -137,7 +137,7 @@ impl Store {
     /// repository.
     fn own(live: Live, case: &str, tags: &[&str]) -> Store {
         let name = fresh_name(case);
-        Store::new(live, case, tags, "oci://".to_owned(), name.clone(), OWN_TAG.to_owned(), name)
+        Store::new(live, tags, "oci://".to_owned(), name.clone(), OWN_TAG.to_owned(), name)
     }
 
     /// An image `localhost:5000/<fresh>` with `tags` pushed; trust data in the
@@ -147,18 +147,10 @@ impl Store {
         let store_repo = trust_repo.map_or_else(|| format!("{name}-trust-data"), str::to_owned);
         let gun = live.gun(&name);
         let server = format!("oci://{}/{store_repo}", live.registry);
-        Store::new(live, case, tags, server, store_repo, dedicated_tag(&gun), name)
+        Store::new(live, tags, server, store_repo, dedicated_tag(&gun), name)
     }
 
-    fn new(
-        live: Live,
-        _case: &str,
-        tags: &[&str],
-        server: String,
-        store_repo: String,
-        store_tag: String,
-        name: String,
-    ) -> Store {
+    fn new(live: Live, tags: &[&str], server: String, store_repo: String, store_tag: String, name: String) -> Store {
         let api = RegistryApi::open(&live);
         let manifest = api.push_image(&name, tags);
         let tmp = tempdir();
@@ -432,7 +424,7 @@ fn a_repository_docker_and_notary_made_copied_into_the_registry_inspects_as_dock
 
         let copy =
             ["--tlscacert", live.ca.to_str().unwrap(), "copy", &repo.gun, "--from", &live.server, "--to", &server];
-        let out = run(&mut trust_cmd(&live, Via::Flag(&server), &author, &config, &copy));
+        let out = run(&mut trust_cmd(&live, Via::Flag(&live.server), &author, &config, &copy));
         let out = ok(&format!("trust copy {} into {server}", repo.case), out);
         assert!(out.stdout.contains(&format!("Copied {}", repo.gun)), "{out:?}");
 
