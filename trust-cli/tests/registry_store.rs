@@ -666,8 +666,30 @@ fn twenty_concurrent_signs_of_twenty_tags_into_one_repository_all_land() {
         copy_dir(&store.dir("admin"), &store.dir(&format!("ci-{tag}")));
     }
     let started = Instant::now();
-    let outs = run_together(tags.iter().map(|t| store.cmd(&format!("ci-{t}"), &["sign", &store.tagged(t)])).collect());
+    // A verifier runs over and over while they publish: it never sees a broken state.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let (outs, verified) = std::thread::scope(|scope| {
+        let verifier = scope.spawn(|| {
+            let mut seen = Vec::new();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                seen.push(store.trust("verifier", &["verify", &store.tagged("t00")]));
+            }
+            seen
+        });
+        let outs =
+            run_together(tags.iter().map(|t| store.cmd(&format!("ci-{t}"), &["sign", &store.tagged(t)])).collect());
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        (outs, verifier.join().unwrap())
+    });
     eprintln!("20 concurrent signs took {:.1} s", started.elapsed().as_secs_f64());
+    assert!(!verified.is_empty());
+    for out in &verified {
+        assert_eq!(
+            (out.code, out.stdout.trim()),
+            (0, store.manifest.digest.as_str()),
+            "a verify during the signs: {out:?}"
+        );
+    }
     for (tag, out) in tags.iter().zip(&outs) {
         assert_eq!(out.code, 0, "trust sign {tag}: {out:?}");
         assert_eq!(staged_changes(&store.dir(&format!("ci-{tag}")), &store.gun), Vec::<PathBuf>::new(), "{tag}");
