@@ -304,8 +304,8 @@ pub fn hanging_listener() -> String {
     format!("http://{addr}/token")
 }
 
-/// An upstream answer: status, headers, body.
-type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+/// An upstream answer: status, headers, body, and the `Content-Length` it declared.
+type Answer = (u16, Vec<(String, String)>, Vec<u8>, Option<usize>);
 
 struct Request {
     method: String,
@@ -396,7 +396,7 @@ fn serve<S: Read + Write>(stream: S, raw: &TcpStream, peers: &Peers<'_>) {
         }
         _ => {}
     }
-    let Some((status, mut headers, body)) = forward(peers.client, peers.upstream, &request) else {
+    let Some((status, mut headers, body, response_len)) = forward(peers.client, peers.upstream, &request) else {
         let _ = write_response(out, 502, &[], b"");
         return;
     };
@@ -441,6 +441,12 @@ fn serve<S: Read + Write>(stream: S, raw: &TcpStream, peers: &Peers<'_>) {
             let _ = write_head(out, status, &headers, body.len());
             let _ = raw.shutdown(std::net::Shutdown::Both);
         }
+        _ if request.method == "HEAD" => {
+            // A HEAD answer declares the length of the body a GET would get (a registry's
+            // manifest size): keep the server's.
+            let len = response_len.unwrap_or(body.len());
+            let _ = write_head(out, status, &headers, len);
+        }
         _ => {
             let _ = write_response(out, status, &headers, &body);
         }
@@ -457,13 +463,14 @@ fn forward(client: &reqwest::blocking::Client, upstream: &str, request: &Request
     }
     let response = builder.body(request.body.clone()).send().ok()?;
     let status = response.status().as_u16();
+    let declared = response.headers().get("content-length").and_then(|v| v.to_str().ok()?.parse().ok());
     let headers = response
         .headers()
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "connection" | "content-length" | "transfer-encoding" | "keep-alive"))
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
-    Some((status, headers, response.bytes().ok()?.to_vec()))
+    Some((status, headers, response.bytes().ok()?.to_vec(), declared))
 }
 
 fn write_head(out: &mut impl Write, status: u16, headers: &[(String, String)], len: usize) -> std::io::Result<()> {
@@ -557,6 +564,15 @@ mod tests {
         assert_eq!(get(&proxy, "/v2/r/blobs/sha256:bb").unwrap(), (200, "hello".to_owned()));
         assert_eq!(proxy.faulted(), ["GET /v2/r/blobs/sha256:aa"]);
         assert_eq!(proxy.requests(), ["GET /v2/r/blobs/sha256:aa", "GET /v2/r/blobs/sha256:bb"]);
+    }
+
+    #[test]
+    fn a_head_answer_keeps_the_server_s_content_length() {
+        let (url, _) = upstream();
+        let proxy = FaultProxy::start(&url, None);
+        let response =
+            reqwest::blocking::Client::new().head(format!("{}/v2/r/manifests/t", proxy.url())).send().unwrap();
+        assert_eq!(response.headers().get("content-length").unwrap(), "5");
     }
 
     #[test]
