@@ -4,7 +4,8 @@
 # `notary addhash` into targets on notary-server, one publish, then `trust copy`
 # into a dedicated trust repository of the loopback registry):
 #   trust verify IMAGE:TAG, cold (empty trust dir) and warm (cache filled)
-#   trust sign of N tags in one command into a new repository
+#   trust sign of N tags in one command into a new repository (digests from the
+#   registry, one manifest pushed under every tag, as scripts/bench-sign.sh does)
 # and counts each command's round trips from the peers' own logs (docker-registry's
 # "response completed" lines, notary-server's request lines, for this repository
 # and trust's user agent only).
@@ -39,8 +40,7 @@ STORE_REPO_FILE=$WORK/store-repo
 SIGN_GUN=$TRUST_TEST_REGISTRY/bench/store-sign-$N
 SIGN_STORE=bench/store-sign-$N-trust
 OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
-[[ -x $TRUST_BIN ]] || peers_die "$TRUST_BIN missing: cargo build --release"
-command -v hyperfine >/dev/null || peers_die "hyperfine missing: apt-get install hyperfine"
+DOCKER_MANIFEST=application/vnd.docker.distribution.manifest.v2+json
 
 # Every key's passphrase, for trust (docker's and notary's variables) and notary.
 for name in DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE \
@@ -70,6 +70,36 @@ delete_tag() {
 	digest=$(curl -fsS -I -H "Accept: $OCI_MANIFEST" "$TRUST_TEST_REGISTRY_URL/v2/$1/manifests/$2" 2>/dev/null |
 		awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }' | tr -d '\r') || true
 	[[ -z $digest ]] || curl -fsS -o /dev/null -X DELETE "$TRUST_TEST_REGISTRY_URL/v2/$1/manifests/$digest"
+}
+
+# push_sign_tags: one small image manifest (an empty tar layer) under tag1..tagN of
+# SIGN_GUN's repository, as scripts/bench-sign.sh does: what `trust sign` asks for.
+push_sign_tags() {
+	local repo=${SIGN_GUN#"$TRUST_TEST_REGISTRY"/} i urls=() manifest=$WORK/sign-manifest
+	local registry=$TRUST_TEST_REGISTRY_URL/v2/$repo
+	head -c 1024 /dev/zero >"$WORK/sign-layer"
+	printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+		"$(sha256sum "$WORK/sign-layer" | cut -d' ' -f1)" >"$WORK/sign-config"
+	push_blob "$registry" "$WORK/sign-layer"
+	push_blob "$registry" "$WORK/sign-config"
+	printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":%d,"digest":"sha256:%s"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar","size":1024,"digest":"sha256:%s"}]}' \
+		"$DOCKER_MANIFEST" "$(stat -c %s "$WORK/sign-config")" "$(sha256sum "$WORK/sign-config" | cut -d' ' -f1)" \
+		"$(sha256sum "$WORK/sign-layer" | cut -d' ' -f1)" >"$manifest"
+	for ((i = 1; i <= N; i++)); do urls+=("$registry/manifests/tag$i"); done
+	curl -fsS --no-progress-meter --parallel --parallel-max 16 -X PUT -H "Content-Type: $DOCKER_MANIFEST" \
+		--data-binary "@$manifest" "${urls[@]}" >/dev/null
+}
+
+# push_blob REGISTRY_REPO_URL FILE: a monolithic upload (POST for a location, PUT the bytes).
+push_blob() {
+	local location sep
+	location=$(curl -fsS -X POST -o /dev/null -D - "$1/blobs/uploads/" | tr -d '\r' |
+		awk -F': ' 'tolower($1) == "location" {print $2}')
+	[[ -n $location ]] || peers_die "no upload location from $1/blobs/uploads/"
+	sep='?'
+	[[ $location == *'?'* ]] && sep='&'
+	curl -fsS -X PUT -o /dev/null -H 'Content-Type: application/octet-stream' \
+		--data-binary "@$2" "$location${sep}digest=sha256:$(sha256sum "$2" | cut -d' ' -f1)"
 }
 
 # store_tag GUN: the registry store's tag for GUN in a dedicated trust repository.
@@ -138,13 +168,12 @@ round_trips() {
 	from=$(wc -l <"$log")
 	"$@" >/dev/null
 	sleep 0.3
-	printf '%-34s %6s\n' "$name" "$(requests "$log" "$pattern" "$from")" | tee -a "$WORK/round-trips.txt"
+	printf '%-34s %6s\n' "$name" "$(requests "$log" "$pattern" "$from")" >>"$WORK/round-trips.txt"
 }
 
 count_round_trips() {
 	local oci_path=/v2/$STORE_REPO/ notary_path=/v2/$GUN/_trust/
-	: >"$WORK/round-trips.txt"
-	printf '\n%-34s %6s\n' "command" "round trips"
+	printf '\n%-34s %6s\n' "command" "round trips" >"$WORK/round-trips.txt"
 	rm -rf "$WORK/rt-oci" "$WORK/rt-notary"
 	round_trips "verify, cold, oci://" "$REGISTRY_LOG" "$oci_path" trust_at "$OCI" "$WORK/rt-oci" verify "$GUN:$TAG"
 	round_trips "verify, warm, oci://" "$REGISTRY_LOG" "$oci_path" trust_at "$OCI" "$WORK/rt-oci" verify "$GUN:$TAG"
@@ -180,13 +209,16 @@ ratios() {
 }
 
 main() {
+	[[ -x $TRUST_BIN ]] || peers_die "$TRUST_BIN missing: cargo build --release"
+	command -v hyperfine >/dev/null || peers_die "hyperfine missing: apt-get install hyperfine"
 	make_repo
 	STORE_REPO=$(<"$STORE_REPO_FILE")
 	OCI=oci://$TRUST_TEST_REGISTRY/$STORE_REPO
 	local images=() i
 	for ((i = 1; i <= N; i++)); do images+=("$SIGN_GUN:tag$i"); done
-	local digest=(--digest "sha256:$(tag_digest sign)" --size 1234)
-	local common=(--tlscacert "$TRUST_TEST_CA" sign "${digest[@]}" "${images[@]}")
+	peers_log "pushing one manifest under $N tags of $SIGN_GUN"
+	push_sign_tags
+	local common=(--tlscacert "$TRUST_TEST_CA" sign "${images[@]}")
 	SIGN_OCI=("$TRUST_BIN" --server "oci://$TRUST_TEST_REGISTRY/$SIGN_STORE" --trust-dir "$WORK/sign-oci" "${common[@]}")
 	SIGN_NOTARY=("$TRUST_BIN" --server "$TRUST_TEST_SERVER" --trust-dir "$WORK/sign-notary" "${common[@]}")
 	check_outputs
@@ -206,7 +238,7 @@ main() {
 		"oci:// verify, warm" \
 		"$(cmdline "$TRUST_BIN" --server "$TRUST_TEST_SERVER" --trust-dir "$WORK/warm-notary" --tlscacert "$TRUST_TEST_CA" verify "$GUN:$TAG")" \
 		"notary-server verify, warm" "${hf[@]}"
-	bench "sign-$N" "$(cmdline "$0" --reset-sign "$STATE_ARG" "$N")" \
+	bench "sign-$N" "$(cmdline bash "$0" --reset-sign "$STATE_ARG" "$N")" \
 		"$(cmdline "${SIGN_OCI[@]}")" "oci:// sign $N tags" \
 		"$(cmdline "${SIGN_NOTARY[@]}")" "notary-server sign $N tags" --runs "${SIGN_RUNS:-3}"
 	ratios verify-cold verify-warm "sign-$N"
