@@ -46,6 +46,41 @@ pub struct PeersEnv {
     pub docker_bin: PathBuf,
     /// `NOTARY_BIN`: the notary CLI.
     pub notary_bin: PathBuf,
+    /// The registry with TLS and Basic auth, when it runs.
+    pub auth_registry: Option<AuthRegistry>,
+}
+
+/// The registry with TLS and htpasswd Basic auth (`tests/peers/start.sh`): anonymous
+/// requests are refused.
+#[derive(Debug, Clone)]
+pub struct AuthRegistry {
+    /// `TRUST_TEST_AUTH_REGISTRY`: `localhost:5001`, the registry part of its GUNs.
+    pub host: String,
+    /// `TRUST_TEST_AUTH_REGISTRY_USER`.
+    pub user: String,
+    /// `TRUST_TEST_AUTH_REGISTRY_PASSWORD`.
+    pub password: String,
+    /// `TRUST_TEST_AUTH_DOCKER_CONFIG`: a DOCKER_CONFIG logged in to it (`auths`) that
+    /// trusts the test CA for it (`tls/<host>/ca.crt`).
+    pub docker_config: PathBuf,
+}
+
+impl AuthRegistry {
+    /// Reads the environment; None when `TRUST_TEST_AUTH_REGISTRY` is unset, and a
+    /// failed test when it is set without the others.
+    pub fn from_env() -> Option<AuthRegistry> {
+        Some(AuthRegistry {
+            host: optional("TRUST_TEST_AUTH_REGISTRY")?,
+            user: var("TRUST_TEST_AUTH_REGISTRY_USER"),
+            password: var("TRUST_TEST_AUTH_REGISTRY_PASSWORD"),
+            docker_config: var("TRUST_TEST_AUTH_DOCKER_CONFIG").into(),
+        })
+    }
+
+    /// `https://localhost:5001`.
+    pub fn url(&self) -> String {
+        format!("https://{}", self.host)
+    }
 }
 
 impl PeersEnv {
@@ -61,6 +96,15 @@ impl PeersEnv {
             state: var("TRUST_TEST_STATE").into(),
             docker_bin: var("DOCKER_BIN").into(),
             notary_bin: var("NOTARY_BIN").into(),
+            auth_registry: AuthRegistry::from_env(),
+        }
+    }
+
+    /// The registry with auth; panics (fails the test) when it does not run.
+    pub fn auth_registry(&self) -> &AuthRegistry {
+        match &self.auth_registry {
+            Some(registry) => registry,
+            None => panic!("$TRUST_TEST_AUTH_REGISTRY is not set; {ENV_HINT}"),
         }
     }
 

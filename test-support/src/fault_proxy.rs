@@ -2,15 +2,19 @@
 //! client with a certificate of the test CA (a trust server must be HTTPS), or plain
 //! HTTP (as a loopback registry may be), and to a real peer upstream (notary-server
 //! over HTTPS with the test CA, or the registry) through reqwest. Requests whose `METHOD path` contains the armed pattern meet the armed [`Fault`];
-//! every other request is forwarded as is. On plain HTTP, a TLS handshake (a client trying HTTPS
+//! every other request is forwarded as is. A [`Hold`] pauses one chosen request (the Nth
+//! that matches a method and a path) before it is forwarded or before its answer is
+//! sent, tells the test, and lets it go or drops it: a test kills its client at that
+//! exact step of a publish. Every request is logged ([`FaultProxy::requests`]), to
+//! count round trips. On plain HTTP, a TLS handshake (a client trying HTTPS
 //! first, as for a loopback registry) is answered `400` at once, as a plain HTTP
 //! server answers it, so the client falls back to HTTP.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// What the proxy does to a matching request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +37,92 @@ pub enum Fault {
     AppliedThenStatus(u16),
     /// Answer 401 with a bearer challenge whose realm is this URL.
     Challenge(String),
+    /// Forward it, then answer with the server's status and headers but this body
+    /// (a registry that swaps a blob under its digest, or serves an oversized one).
+    ReplaceBody(Vec<u8>),
+}
+
+/// Where a [`Hold`] pauses its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldAt {
+    /// Before it is forwarded: the server has not seen it.
+    Request,
+    /// After the server answered (an upload has landed), before the client gets the answer.
+    Response,
+}
+
+/// What the test decided for a held request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Release,
+    Drop,
+}
+
+#[derive(Debug)]
+struct HoldState {
+    method: String,
+    path: String,
+    nth: usize,
+    at: HoldAt,
+    matched: usize,
+    held: bool,
+    decision: Option<Decision>,
+}
+
+type HoldSlot = Arc<(Mutex<Option<HoldState>>, Condvar)>;
+
+/// One request paused by the proxy ([`FaultProxy::hold`]). Dropping the handle drops
+/// the request if the test decided nothing.
+pub struct Hold {
+    slot: HoldSlot,
+}
+
+impl Hold {
+    /// Waits until the request is held (true), or `timeout` passed (false).
+    pub fn wait_held(&self, timeout: Duration) -> bool {
+        let (lock, cvar) = &*self.slot;
+        let deadline = Instant::now() + timeout;
+        let mut state = lock.lock().unwrap();
+        loop {
+            if state.as_ref().is_some_and(|s| s.held) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            state = cvar.wait_timeout(state, left).unwrap().0;
+        }
+    }
+
+    /// How many requests matched the method and path so far (the held one included).
+    pub fn matched(&self) -> usize {
+        self.slot.0.lock().unwrap().as_ref().map_or(0, |s| s.matched)
+    }
+
+    /// Lets the held request go on (forwarded, or its answer sent).
+    pub fn release(&self) {
+        self.decide(Decision::Release);
+    }
+
+    /// Closes the held request's connection without forwarding it or answering.
+    pub fn drop_request(&self) {
+        self.decide(Decision::Drop);
+    }
+
+    fn decide(&self, decision: Decision) {
+        let (lock, cvar) = &*self.slot;
+        if let Some(state) = lock.lock().unwrap().as_mut() {
+            state.decision.get_or_insert(decision);
+        }
+        cvar.notify_all();
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.decide(Decision::Drop);
+    }
 }
 
 /// The running proxy (its threads run until the test process ends).
@@ -41,6 +131,8 @@ pub struct FaultProxy {
     https: bool,
     armed: Arc<Mutex<(Fault, String)>>,
     seen: Arc<Mutex<Vec<String>>>,
+    log: Arc<Mutex<Vec<String>>>,
+    hold: HoldSlot,
 }
 
 impl FaultProxy {
@@ -88,17 +180,29 @@ impl FaultProxy {
         let addr = listener.local_addr().expect("the proxy's address");
         let armed = Arc::new(Mutex::new((Fault::None, String::new())));
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let hold: HoldSlot = Arc::new((Mutex::new(None), Condvar::new()));
         let upstream = upstream.trim_end_matches('/').to_owned();
-        let (armed2, seen2) = (armed.clone(), seen.clone());
+        let (armed2, seen2, log2, hold2) = (armed.clone(), seen.clone(), log.clone(), hold.clone());
         let https = tls.is_some();
+        let own_url = proxy_url(addr, https);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let (client, upstream, armed, seen) = (client.clone(), upstream.clone(), armed2.clone(), seen2.clone());
+                let (log, hold, own_url) = (log2.clone(), hold2.clone(), own_url.clone());
                 let tls = tls.clone();
                 std::thread::spawn(move || {
                     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
                     let raw = stream.try_clone().expect("clone the stream");
-                    let peers = Peers { client: &client, upstream: &upstream, armed: &armed, seen: &seen };
+                    let peers = Peers {
+                        client: &client,
+                        upstream: &upstream,
+                        own_url: &own_url,
+                        armed: &armed,
+                        seen: &seen,
+                        log: &log,
+                        hold: &hold,
+                    };
                     match tls {
                         Some(config) => {
                             let Ok(conn) = rustls::ServerConnection::new(config) else { return };
@@ -115,15 +219,12 @@ impl FaultProxy {
                 });
             }
         });
-        FaultProxy { addr, https, armed, seen }
+        FaultProxy { addr, https, armed, seen, log, hold }
     }
 
     /// `https://localhost:<port>` or `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
-        match self.https {
-            true => format!("https://localhost:{}", self.addr.port()),
-            false => format!("http://{}", self.addr),
-        }
+        proxy_url(self.addr, self.https)
     }
 
     /// `127.0.0.1:<port>`.
@@ -147,6 +248,47 @@ impl FaultProxy {
     pub fn faulted(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
     }
+
+    /// `METHOD path` of every request since the proxy started or [`FaultProxy::clear_log`].
+    pub fn requests(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Empties the log of [`FaultProxy::requests`].
+    pub fn clear_log(&self) {
+        self.log.lock().unwrap().clear();
+    }
+
+    /// Holds the `nth` (1 = the first) request from now on whose method is `method`
+    /// and whose path contains `path` (`/blobs/uploads/`, `/manifests/tuf-notary-v1`),
+    /// at `at`, until the test decides; replaces the hold set before (which is dropped).
+    /// Requests before and after the `nth` pass.
+    pub fn hold(&self, method: &str, path: &str, nth: usize, at: HoldAt) -> Hold {
+        assert!(nth >= 1, "the first request is nth = 1");
+        let (lock, cvar) = &*self.hold;
+        let mut slot = lock.lock().unwrap();
+        if let Some(old) = slot.as_mut() {
+            old.decision.get_or_insert(Decision::Drop);
+        }
+        *slot = Some(HoldState {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            nth,
+            at,
+            matched: 0,
+            held: false,
+            decision: None,
+        });
+        cvar.notify_all();
+        Hold { slot: self.hold.clone() }
+    }
+}
+
+fn proxy_url(addr: SocketAddr, https: bool) -> String {
+    match https {
+        true => format!("https://localhost:{}", addr.port()),
+        false => format!("http://{addr}"),
+    }
 }
 
 /// A listener that accepts connections and never answers (a hung token endpoint).
@@ -162,8 +304,8 @@ pub fn hanging_listener() -> String {
     format!("http://{addr}/token")
 }
 
-/// An upstream answer: status, headers, body.
-type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+/// An upstream answer: status, headers, body, and the `Content-Length` it declared.
+type Answer = (u16, Vec<(String, String)>, Vec<u8>, Option<usize>);
 
 struct Request {
     method: String,
@@ -176,8 +318,46 @@ struct Request {
 struct Peers<'a> {
     client: &'a reqwest::blocking::Client,
     upstream: &'a str,
+    /// The proxy's own URL: a `Location` on the upstream is rewritten to it, so that a
+    /// registry's upload URL leads back through the proxy.
+    own_url: &'a str,
     armed: &'a Mutex<(Fault, String)>,
     seen: &'a Mutex<Vec<String>>,
+    log: &'a Mutex<Vec<String>>,
+    hold: &'a HoldSlot,
+}
+
+/// Whether `request` is the one the hold waits for, at `at`; counts matches.
+fn is_held(hold: &HoldSlot, request: &Request) -> Option<HoldAt> {
+    let mut slot = hold.0.lock().unwrap();
+    let state = slot.as_mut()?;
+    let path = request.target.split('?').next().unwrap_or_default();
+    if state.decision.is_some() || request.method != state.method || !path.contains(&state.path) {
+        return None;
+    }
+    state.matched += 1;
+    (state.matched == state.nth).then_some(state.at)
+}
+
+/// Marks the request held, tells the test, and waits for its decision.
+fn wait_for_decision(hold: &HoldSlot) -> Decision {
+    let (lock, cvar) = &**hold;
+    let mut slot = lock.lock().unwrap();
+    if let Some(state) = slot.as_mut() {
+        state.held = true;
+    }
+    cvar.notify_all();
+    loop {
+        match slot.as_ref() {
+            None => return Decision::Release,
+            Some(state) => {
+                if let Some(decision) = state.decision {
+                    return decision;
+                }
+            }
+        }
+        slot = cvar.wait(slot).unwrap();
+    }
 }
 
 /// Whether the client's first byte opens a TLS handshake record (content type 22).
@@ -192,6 +372,12 @@ fn serve<S: Read + Write>(stream: S, raw: &TcpStream, peers: &Peers<'_>) {
     let Some(request) = read_request(&mut reader) else { return };
     let (fault, pattern) = peers.armed.lock().unwrap().clone();
     let line = format!("{} {}", request.method, request.target.split('?').next().unwrap_or_default());
+    peers.log.lock().unwrap().push(line.clone());
+    let held = is_held(peers.hold, &request);
+    if held == Some(HoldAt::Request) && wait_for_decision(peers.hold) == Decision::Drop {
+        let _ = raw.shutdown(std::net::Shutdown::Both);
+        return;
+    }
     let fault = if fault != Fault::None && line.contains(&pattern) { fault } else { Fault::None };
     if fault != Fault::None {
         peers.seen.lock().unwrap().push(line);
@@ -210,10 +396,21 @@ fn serve<S: Read + Write>(stream: S, raw: &TcpStream, peers: &Peers<'_>) {
         }
         _ => {}
     }
-    let Some((status, headers, body)) = forward(peers.client, peers.upstream, &request) else {
+    let Some((status, mut headers, body, response_len)) = forward(peers.client, peers.upstream, &request) else {
         let _ = write_response(out, 502, &[], b"");
         return;
     };
+    for (k, v) in &mut headers {
+        if k == "location"
+            && let Some(rest) = v.strip_prefix(peers.upstream)
+        {
+            *v = format!("{}{rest}", peers.own_url);
+        }
+    }
+    if held == Some(HoldAt::Response) && wait_for_decision(peers.hold) == Decision::Drop {
+        let _ = raw.shutdown(std::net::Shutdown::Both);
+        return;
+    }
     if let Fault::AppliedThenStatus(code) = fault {
         let json = [("Content-Type".to_owned(), "application/json".to_owned())];
         let _ = write_response(out, code, &json, b"{\"errors\":[]}");
@@ -237,9 +434,18 @@ fn serve<S: Read + Write>(stream: S, raw: &TcpStream, peers: &Peers<'_>) {
             let _ = socket2::SockRef::from(raw).set_linger(Some(Duration::ZERO));
             let _ = raw.shutdown(std::net::Shutdown::Both);
         }
+        Fault::ReplaceBody(replacement) => {
+            let _ = write_response(out, status, &headers, &replacement);
+        }
         Fault::CloseAfterHeaders => {
             let _ = write_head(out, status, &headers, body.len());
             let _ = raw.shutdown(std::net::Shutdown::Both);
+        }
+        _ if request.method == "HEAD" => {
+            // A HEAD answer declares the length of the body a GET would get (a registry's
+            // manifest size): keep the server's.
+            let len = response_len.unwrap_or(body.len());
+            let _ = write_head(out, status, &headers, len);
         }
         _ => {
             let _ = write_response(out, status, &headers, &body);
@@ -257,13 +463,14 @@ fn forward(client: &reqwest::blocking::Client, upstream: &str, request: &Request
     }
     let response = builder.body(request.body.clone()).send().ok()?;
     let status = response.status().as_u16();
+    let declared = response.headers().get("content-length").and_then(|v| v.to_str().ok()?.parse().ok());
     let headers = response
         .headers()
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "connection" | "content-length" | "transfer-encoding" | "keep-alive"))
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
-    Some((status, headers, response.bytes().ok()?.to_vec()))
+    Some((status, headers, response.bytes().ok()?.to_vec(), declared))
 }
 
 fn write_head(out: &mut impl Write, status: u16, headers: &[(String, String)], len: usize) -> std::io::Result<()> {
@@ -318,4 +525,92 @@ fn read_request(reader: &mut impl BufRead) -> Option<Request> {
         reader.read_exact(&mut body).ok()?;
     }
     Some(Request { method, target, headers, body })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A plain-HTTP upstream that answers every request `200 hello`; counts requests.
+    fn upstream() -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicUsize::new(0));
+        let counted = count.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream);
+                if read_request(&mut reader).is_some() {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let _ = write_response(reader.get_mut(), 200, &[], b"hello");
+                }
+            }
+        });
+        (url, count)
+    }
+
+    fn get(proxy: &FaultProxy, path: &str) -> Result<(u16, String), reqwest::Error> {
+        let response = reqwest::blocking::Client::new().get(format!("{}{path}", proxy.url())).send()?;
+        Ok((response.status().as_u16(), response.text()?))
+    }
+
+    #[test]
+    fn replace_body_keeps_the_status_and_swaps_the_bytes_of_matching_requests_only() {
+        let (url, _) = upstream();
+        let proxy = FaultProxy::start(&url, None);
+        proxy.arm(Fault::ReplaceBody(b"swapped".to_vec()), "/blobs/sha256:aa");
+        assert_eq!(get(&proxy, "/v2/r/blobs/sha256:aa").unwrap(), (200, "swapped".to_owned()));
+        assert_eq!(get(&proxy, "/v2/r/blobs/sha256:bb").unwrap(), (200, "hello".to_owned()));
+        assert_eq!(proxy.faulted(), ["GET /v2/r/blobs/sha256:aa"]);
+        assert_eq!(proxy.requests(), ["GET /v2/r/blobs/sha256:aa", "GET /v2/r/blobs/sha256:bb"]);
+    }
+
+    #[test]
+    fn a_head_answer_keeps_the_server_s_content_length() {
+        let (url, _) = upstream();
+        let proxy = FaultProxy::start(&url, None);
+        let response =
+            reqwest::blocking::Client::new().head(format!("{}/v2/r/manifests/t", proxy.url())).send().unwrap();
+        assert_eq!(response.headers().get("content-length").unwrap(), "5");
+    }
+
+    #[test]
+    fn a_hold_pauses_the_nth_match_before_forwarding_until_released_or_dropped() {
+        let (url, count) = upstream();
+        let proxy = Arc::new(FaultProxy::start(&url, None));
+        let hold = proxy.hold("GET", "/manifests/", 2, HoldAt::Request);
+        assert_eq!(get(&proxy, "/v2/r/manifests/t").unwrap().0, 200, "the first match passes");
+        let p = proxy.clone();
+        let waiting = std::thread::spawn(move || get(&p, "/v2/r/manifests/t").map(|(s, _)| s));
+        assert!(hold.wait_held(Duration::from_secs(10)), "the second match is held");
+        assert_eq!(hold.matched(), 2);
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(count.load(Ordering::SeqCst), 1, "the held request did not reach the server");
+        hold.release();
+        assert_eq!(waiting.join().unwrap().unwrap(), 200);
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+
+        let hold = proxy.hold("GET", "/blobs/", 1, HoldAt::Request);
+        let p = proxy.clone();
+        let waiting = std::thread::spawn(move || get(&p, "/v2/r/blobs/x"));
+        assert!(hold.wait_held(Duration::from_secs(10)));
+        hold.drop_request();
+        assert!(waiting.join().unwrap().is_err(), "a dropped request gets no answer");
+        assert_eq!(count.load(Ordering::SeqCst), 2, "nor does it reach the server");
+    }
+
+    #[test]
+    fn a_hold_at_the_response_lets_the_server_apply_the_request_first() {
+        let (url, count) = upstream();
+        let proxy = Arc::new(FaultProxy::start(&url, None));
+        let hold = proxy.hold("GET", "/manifests/", 1, HoldAt::Response);
+        let p = proxy.clone();
+        let waiting = std::thread::spawn(move || get(&p, "/v2/r/manifests/t"));
+        assert!(hold.wait_held(Duration::from_secs(10)));
+        assert_eq!(count.load(Ordering::SeqCst), 1, "the server has it");
+        drop(hold); // dropping the handle drops the request
+        assert!(waiting.join().unwrap().is_err(), "the client never hears back");
+        assert!(!proxy.hold("GET", "/x", 1, HoldAt::Request).wait_held(Duration::from_millis(50)));
+    }
 }

@@ -4,7 +4,7 @@
 //! or includes its files:
 //!
 //! - [`mod@env`]: the peers' environment (`tests/peers/`, `STATE/env`): one reader of
-//!   the `TRUST_TEST_*` variables ([`env::var`], [`env::PeersEnv`]);
+//!   the `TRUST_TEST_*` variables ([`env::var`], [`env::PeersEnv`], [`env::AuthRegistry`]);
 //! - [`outcome`]: running a command and reading its outcome ([`Outcome`], [`run`]);
 //! - [`snapshot`]: every file under a directory, to compare before and after;
 //! - [`builders`]: Notary repositories with real keys and signatures, served from a
@@ -13,8 +13,10 @@
 //! - [`interop`]: the interop manifest `repos.json` and comparing inspect outputs
 //!   with docker's; [`live`]: `trust`, `notary` and `docker trust` against the
 //!   peers, images pushed to the registry;
-//! - [`fault_proxy`] and [`forwarder`]: a fault-injecting proxy and a TCP forwarder
-//!   in front of a real peer.
+//! - [`registry_api`]: the OCI distribution API (manifests by tag, blobs by digest,
+//!   optional Basic auth and CA), to read or tamper with what a registry stores;
+//! - [`fault_proxy`] and [`forwarder`]: a fault-injecting proxy (which can also hold
+//!   one request at a chosen step) and a TCP forwarder in front of a real peer.
 //!
 //! Not published; a dev-dependency of every test crate.
 
@@ -28,6 +30,7 @@ pub mod forwarder;
 pub mod interop;
 pub mod live;
 pub mod outcome;
+pub mod registry_api;
 pub mod snapshot;
 
 pub use env::tempdir;

@@ -19,6 +19,12 @@ PEERS_NOTARY_B_HOSTPORT=localhost:4444
 PEERS_NOTARY_B_LISTEN=127.0.0.1:4444
 PEERS_REGISTRY_HOSTPORT=localhost:5000
 PEERS_REGISTRY_LISTEN=127.0.0.1:5000
+# A second docker-registry with TLS (the test CA) and htpasswd Basic auth:
+# anonymous pulls are refused. Throwaway credentials, like the passphrase.
+PEERS_AUTH_REGISTRY_HOSTPORT=localhost:5001
+PEERS_AUTH_REGISTRY_LISTEN=127.0.0.1:5001
+PEERS_AUTH_REGISTRY_USER=${PEERS_AUTH_REGISTRY_USER:-trust-test}
+PEERS_AUTH_REGISTRY_PASSWORD=${PEERS_AUTH_REGISTRY_PASSWORD:-trust-test-registry-password}
 PEERS_DOCKER_BIN=/usr/bin/docker
 PEERS_NOTARY_BIN=/usr/bin/notary
 

@@ -3,20 +3,24 @@
 #   notary-server (Debian notary 0.7.0, memory storage)  https://localhost:4443
 #   a second notary-server (its own memory storage)       https://localhost:4444
 #   docker-registry (distribution 2.8, filesystem)        http://localhost:5000
+#   a second docker-registry, TLS + htpasswd Basic auth   https://localhost:5001
 # Usage: tests/peers/start.sh STATE_DIR
 #        tests/peers/start.sh --only-server-b STATE_DIR   (start just the second
 #        notary-server next to peers that already run, and add it to env)
+#        tests/peers/start.sh --only-auth-registry STATE_DIR   (start just the
+#        registry with auth next to peers that already run, and add it to env)
 # Writes STATE_DIR/env (source it). If the peers of STATE_DIR already run and
 # answer, it only rewrites env; stale leftovers are stopped and restarted.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ONLY_B=
-if [[ ${1:-} == --only-server-b ]]; then
-	ONLY_B=1
-	shift
-fi
-[[ $# -eq 1 ]] || peers_die "usage: $0 [--only-server-b] STATE_DIR"
+ONLY_AUTH=
+case ${1:-} in
+--only-server-b) ONLY_B=1 && shift ;;
+--only-auth-registry) ONLY_AUTH=1 && shift ;;
+esac
+[[ $# -eq 1 ]] || peers_die "usage: $0 [--only-server-b | --only-auth-registry] STATE_DIR"
 mkdir -p "$1"
 STATE=$(cd "$1" && pwd)
 CA=$STATE/tls/ca.crt
@@ -26,6 +30,10 @@ NOTARY_B_PID=$STATE/notary-server-b.pid
 NOTARY_B_LOG=$STATE/notary-server-b.log
 REGISTRY_PID=$STATE/registry.pid
 REGISTRY_LOG=$STATE/registry.log
+AUTH_REGISTRY_PID=$STATE/registry-auth.pid
+AUTH_REGISTRY_LOG=$STATE/registry-auth.log
+# The DOCKER_CONFIG of a client logged in to the registry with auth.
+AUTH_DOCKER_CONFIG=$STATE/auth-docker-config
 
 # make_certs: a throwaway CA and a server certificate for localhost and
 # 127.0.0.1 signed by it (kept if already there).
@@ -81,6 +89,51 @@ write_registry_config() {
 	EOF
 }
 
+# write_auth_registry_config: the registry on :5001 with the test CA's server
+# certificate and a bcrypt htpasswd file (distribution 2.8 accepts only bcrypt).
+# With `auth: htpasswd` every request needs the credentials, pulls included.
+write_auth_registry_config() {
+	mkdir -p "$STATE/registry-auth"
+	htpasswd -Bbn "$PEERS_AUTH_REGISTRY_USER" "$PEERS_AUTH_REGISTRY_PASSWORD" >"$STATE/registry-auth.htpasswd"
+	cat >"$STATE/registry-auth.yml" <<-EOF
+		version: 0.1
+		log:
+		  level: info
+		  fields:
+		    service: registry-auth
+		storage:
+		  filesystem:
+		    rootdirectory: $STATE/registry-auth
+		  delete:
+		    enabled: true
+		auth:
+		  htpasswd:
+		    realm: trust-test-registry
+		    path: $STATE/registry-auth.htpasswd
+		http:
+		  addr: $PEERS_AUTH_REGISTRY_LISTEN
+		  tls:
+		    certificate: $STATE/tls/server.crt
+		    key: $STATE/tls/server.key
+		  headers:
+		    X-Content-Type-Options: [nosniff]
+	EOF
+}
+
+# write_auth_docker_config: a DOCKER_CONFIG whose config.json holds the
+# credentials for the registry with auth (`auths`, as `docker login` writes
+# them) and whose tls/<host:port>/ca.crt is the test CA (docker's layout).
+write_auth_docker_config() {
+	local tls=$AUTH_DOCKER_CONFIG/tls/$PEERS_AUTH_REGISTRY_HOSTPORT
+	mkdir -p "$tls"
+	chmod 700 "$AUTH_DOCKER_CONFIG"
+	cp "$CA" "$tls/ca.crt"
+	jq -n --arg host "$PEERS_AUTH_REGISTRY_HOSTPORT" \
+		--arg auth "$(printf '%s:%s' "$PEERS_AUTH_REGISTRY_USER" "$PEERS_AUTH_REGISTRY_PASSWORD" | base64 -w0)" \
+		'{auths: {($host): {auth: $auth}}}' >"$AUTH_DOCKER_CONFIG/config.json"
+	chmod 600 "$AUTH_DOCKER_CONFIG/config.json"
+}
+
 # spawn PIDFILE LOGFILE CMD...: runs CMD in the background, detached from
 # our stdio so callers capturing our output do not wait on it.
 spawn() {
@@ -124,14 +177,33 @@ start_registry() {
 	peers_log "docker-registry up (pid $(<"$REGISTRY_PID")), log $REGISTRY_LOG"
 }
 
+start_auth_registry() {
+	peers_port_busy "$PEERS_AUTH_REGISTRY_LISTEN" && peers_die "$PEERS_AUTH_REGISTRY_LISTEN is already in use"
+	write_auth_registry_config
+	spawn "$AUTH_REGISTRY_PID" "$AUTH_REGISTRY_LOG" docker-registry serve "$STATE/registry-auth.yml"
+	peers_wait_up "$AUTH_REGISTRY_PID" "$AUTH_REGISTRY_LOG" "$(auth_registry_url)/v2/" \
+		--cacert "$CA" -u "$PEERS_AUTH_REGISTRY_USER:$PEERS_AUTH_REGISTRY_PASSWORD"
+	# Anonymous requests must be refused, or the tests that rely on it prove nothing.
+	local anonymous
+	anonymous=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$CA" "$(auth_registry_url)/v2/")
+	[[ $anonymous == 401 ]] || peers_die "$(auth_registry_url)/v2/ answered $anonymous to an anonymous client, not 401"
+	peers_log "docker-registry with auth up (pid $(<"$AUTH_REGISTRY_PID")), log $AUTH_REGISTRY_LOG"
+}
+
 notary_health_url() { echo "https://$PEERS_NOTARY_HOSTPORT/_notary_server/health"; }
 notary_b_health_url() { echo "https://$PEERS_NOTARY_B_HOSTPORT/_notary_server/health"; }
 registry_url() { echo "http://$PEERS_REGISTRY_HOSTPORT"; }
+auth_registry_url() { echo "https://$PEERS_AUTH_REGISTRY_HOSTPORT"; }
 
 running() {
-	peers_pid_alive "$NOTARY_PID" && peers_pid_alive "$REGISTRY_PID" && running_b &&
+	peers_pid_alive "$NOTARY_PID" && peers_pid_alive "$REGISTRY_PID" && running_b && running_auth &&
 		curl -fsS -o /dev/null --max-time 2 --cacert "$CA" "$(notary_health_url)" &&
 		curl -fsS -o /dev/null --max-time 2 "$(registry_url)/v2/"
+}
+
+running_auth() {
+	peers_pid_alive "$AUTH_REGISTRY_PID" && curl -fsS -o /dev/null --max-time 2 --cacert "$CA" \
+		-u "$PEERS_AUTH_REGISTRY_USER:$PEERS_AUTH_REGISTRY_PASSWORD" "$(auth_registry_url)/v2/"
 }
 
 running_b() {
@@ -155,6 +227,17 @@ write_env() {
 		export DOCKER_BIN=$PEERS_DOCKER_BIN
 		export NOTARY_BIN=$PEERS_NOTARY_BIN
 	EOF
+	auth_env_lines >>"$STATE/env"
+}
+
+# auth_env_lines: the env lines of the registry with auth.
+auth_env_lines() {
+	printf '%s\n' \
+		"export TRUST_TEST_AUTH_REGISTRY=$PEERS_AUTH_REGISTRY_HOSTPORT" \
+		"export TRUST_TEST_AUTH_REGISTRY_USER=$PEERS_AUTH_REGISTRY_USER" \
+		"export TRUST_TEST_AUTH_REGISTRY_PASSWORD=$PEERS_AUTH_REGISTRY_PASSWORD" \
+		"export TRUST_TEST_AUTH_DOCKER_CONFIG=$AUTH_DOCKER_CONFIG" \
+		"export TRUST_TEST_AUTH_REGISTRY_PIDFILE=$AUTH_REGISTRY_PID"
 }
 
 # main_only_b: the second notary-server next to running peers; env gains its lines.
@@ -171,9 +254,27 @@ main_only_b() {
 	peers_log "source $STATE/env"
 }
 
+# main_only_auth: the registry with auth next to running peers (or alone in a
+# new STATE: the CA is made if missing); env gains its lines.
+main_only_auth() {
+	make_certs
+	running_auth || {
+		peers_kill "$AUTH_REGISTRY_PID"
+		start_auth_registry
+	}
+	write_auth_docker_config
+	touch "$STATE/env"
+	grep -q '^export TRUST_TEST_AUTH_REGISTRY=' "$STATE/env" || auth_env_lines >>"$STATE/env"
+	peers_log "source $STATE/env"
+}
+
 main() {
 	if [[ -n $ONLY_B ]]; then
 		main_only_b
+		return
+	fi
+	if [[ -n $ONLY_AUTH ]]; then
+		main_only_auth
 		return
 	fi
 	if running; then
@@ -185,7 +286,9 @@ main() {
 		start_notary
 		start_notary_b
 		start_registry
+		start_auth_registry
 	fi
+	write_auth_docker_config
 	write_env
 	peers_log "source $STATE/env"
 }
