@@ -54,7 +54,7 @@ pub fn run(settings: &Settings, args: &InspectArgs, out: &mut dyn Write) -> Resu
             let (info, expires) = lookup(settings, image)?;
             let mut text = inspect::pretty(image, &info);
             if let Some(at) = expires {
-                text.push_str(&inspect::pretty_timestamp_expiry(at));
+                eprint!("{}", inspect::pretty_timestamp_expiry(image, at));
             }
             if i + 1 < args.images.len() {
                 text.push_str("\n\n");

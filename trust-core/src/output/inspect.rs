@@ -119,11 +119,15 @@ pub fn pretty(image: &str, info: &TrustInfo) -> String {
     out
 }
 
-/// The line `--pretty` ends a repository's text with when no server re-signs its
-/// timestamp (the registry store, the file remote), in the style of the
-/// administrative keys above it: `  Timestamp Expires:\t2026-12-16T21:00:00Z`.
-pub fn pretty_timestamp_expiry(expires: DateTime<Utc>) -> String {
-    format!("  Timestamp Expires:\t{}\n", expires.to_rfc3339_opts(SecondsFormat::Secs, true))
+/// The note `--pretty` prints on standard error when no server re-signs a repository's
+/// timestamp (the registry store, the file remote); standard output stays byte for byte
+/// what `docker trust inspect --pretty` prints:
+/// `Timestamp Expires:\t2026-12-16T21:00:00Z (no server re-signs it: run `trust timestamp refresh IMAGE` before then)`.
+pub fn pretty_timestamp_expiry(image: &str, expires: DateTime<Utc>) -> String {
+    format!(
+        "Timestamp Expires:\t{} for {image} (no server re-signs it: run `trust timestamp refresh {image}` before then)\n",
+        expires.to_rfc3339_opts(SecondsFormat::Secs, true)
+    )
 }
 
 /// The JSON array for several repositories (name as typed → info), with docker's
