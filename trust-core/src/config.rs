@@ -119,8 +119,14 @@ mod tests {
         assert_eq!(server("localhost:5000/a", None, Some("")).ok().as_deref(), Some("https://localhost:5000"));
         assert_eq!(server("ubuntu", Some("file:///srv/trust"), env).ok().as_deref(), Some("file:///srv/trust"));
         assert_eq!(server("ubuntu", None, Some("oci://")).ok().as_deref(), Some("oci://"));
-        assert_eq!(server("ubuntu", Some("oci://reg.example/trust/"), env).ok().as_deref(), Some("oci://reg.example/trust"));
-        assert_eq!(server("ubuntu", Some("oci://trust"), env).err().map(|e| e.kind()), Some(crate::ErrorKind::InvalidInput));
+        assert_eq!(
+            server("ubuntu", Some("oci://reg.example/trust/"), env).ok().as_deref(),
+            Some("oci://reg.example/trust")
+        );
+        assert_eq!(
+            server("ubuntu", Some("oci://trust"), env).err().map(|e| e.kind()),
+            Some(crate::ErrorKind::InvalidInput)
+        );
     }
 
     #[test]

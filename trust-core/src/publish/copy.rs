@@ -252,7 +252,11 @@ fn plan_root(
         }
         if store.publisher_signs() && holds(&current) {
             for id in canonical_ids(&current) {
-                out.keys.push(KeyUse { role: role.into(), key_id: id, purpose: format!("signs the {role} (local key)") });
+                out.keys.push(KeyUse {
+                    role: role.into(),
+                    key_id: id,
+                    purpose: format!("signs the {role} (local key)"),
+                });
             }
             continue;
         }

@@ -78,7 +78,9 @@ impl RegistryClient {
                 if got != digest {
                     return Err(Error::verification(
                         role,
-                        format!("the registry served {got} for blob {digest} ({url}): the registry is not trusted, and this file is refused"),
+                        format!(
+                            "the registry served {got} for blob {digest} ({url}): the registry is not trusted, and this file is refused"
+                        ),
                     ));
                 }
                 Ok(Some(body))
@@ -130,7 +132,8 @@ impl RegistryClient {
     /// the tag does not exist.
     pub fn tagged_manifest(&self, repo: &RepositoryRef, tag: &str) -> Result<Option<(String, Vec<u8>)>> {
         let path = format!("/v2/{}/manifests/{tag}", repo.path);
-        let request = Request { method: Method::GET, path: &path, accept: Some(OCI_MANIFEST), content_type: None, body: None };
+        let request =
+            Request { method: Method::GET, path: &path, accept: Some(OCI_MANIFEST), content_type: None, body: None };
         let what = format!("manifest {}/{}:{tag}", repo.domain, repo.path);
         let (url, response, transfer) = self.send_to(repo, &format!(":{tag}"), Access::Pull, &request)?;
         match response.status() {
@@ -157,7 +160,8 @@ impl RegistryClient {
     /// The digest of the manifest `repo` tags `tag` (`HEAD`), or `None` without the tag.
     pub fn tag_digest(&self, repo: &RepositoryRef, tag: &str) -> Result<Option<String>> {
         let path = format!("/v2/{}/manifests/{tag}", repo.path);
-        let request = Request { method: Method::HEAD, path: &path, accept: Some(OCI_MANIFEST), content_type: None, body: None };
+        let request =
+            Request { method: Method::HEAD, path: &path, accept: Some(OCI_MANIFEST), content_type: None, body: None };
         let (url, response, transfer) = self.send_to(repo, &format!(":{tag}"), Access::Push, &request)?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(None),
@@ -217,6 +221,7 @@ fn unexpected(
     let status = response.status();
     let body = crate::http::error_body::error_body(response, url, transfer);
     let detail = crate::http::error_body::status_with_message(status, &body);
-    let hint = if status == StatusCode::TOO_MANY_REQUESTS { ": the registry limits requests; try again later" } else { "" };
+    let hint =
+        if status == StatusCode::TOO_MANY_REQUESTS { ": the registry limits requests; try again later" } else { "" };
     Error::Network { url: url.to_owned(), reason: format!("the registry answered {what} with {detail}{hint}") }
 }

@@ -247,7 +247,8 @@ mod tests {
             open("oci://localhost:5000/trust-data/", &opts).ok().map(|r| r.url().to_owned()).as_deref(),
             Some("oci://localhost:5000/trust-data")
         );
-        for bad in ["http://notary.example", "http://10.0.0.1", "ftp://x", "notary.example", "file://host/x", "oci://x"] {
+        for bad in ["http://notary.example", "http://10.0.0.1", "ftp://x", "notary.example", "file://host/x", "oci://x"]
+        {
             let kind = open(bad, &opts).err().map(|e| e.kind());
             assert_eq!(kind, Some(crate::ErrorKind::InvalidInput), "{bad}");
         }

@@ -13,8 +13,8 @@ use chrono::Utc;
 
 use super::Upload;
 use crate::registry::{RegistryClient, RepositoryRef, sha256_digest};
-use crate::remote::registry_store::{Current, EMPTY_CONFIG, Layout, RegistryRemote};
 use crate::remote::Remote;
+use crate::remote::registry_store::{Current, EMPTY_CONFIG, Layout, RegistryRemote};
 use crate::{Error, Result};
 use trust_tuf::wire::PublicKey;
 

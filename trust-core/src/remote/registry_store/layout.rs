@@ -99,9 +99,9 @@ impl Layout {
                 return Err(bad(format!("a layer named {name:?}, not a Notary v1 file name")));
             }
             let digest = layer["digest"].as_str().unwrap_or_default();
-            let hex_ok = digest.strip_prefix("sha256:").is_some_and(|h| {
-                h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-            });
+            let hex_ok = digest
+                .strip_prefix("sha256:")
+                .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
             if !hex_ok {
                 return Err(bad(format!("{name}: digest {digest:?} is not sha256:<64 hex digits>")));
             }
@@ -265,14 +265,26 @@ mod tests {
         let names: Vec<&String> = back.files().map(|(n, _)| n).collect();
         assert_eq!(
             names,
-            ["1.root.json", "2.root.json", "root.json", "snapshot.json", "targets.json", "targets/releases.json", "timestamp.json"]
+            [
+                "1.root.json",
+                "2.root.json",
+                "root.json",
+                "snapshot.json",
+                "targets.json",
+                "targets/releases.json",
+                "timestamp.json"
+            ]
         );
         assert_eq!(back.file("timestamp.json").unwrap().data.as_deref(), Some(&doc("Timestamp", 1)[..]));
         assert_eq!(back.file("root.json").unwrap().data, None, "only the timestamp is embedded");
         assert_eq!(back.file("2.root.json").unwrap().digest, sha256_digest(&doc("Root", 2)));
         let v: Value = serde_json::from_slice(&bytes).unwrap();
-        let order: Vec<&str> =
-            v["layers"].as_array().unwrap().iter().map(|l| l["annotations"][FILENAME_ANNOTATION].as_str().unwrap()).collect();
+        let order: Vec<&str> = v["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["annotations"][FILENAME_ANNOTATION].as_str().unwrap())
+            .collect();
         assert_eq!(order[..3], ["timestamp.json", "root.json", "1.root.json"]);
         assert_eq!(v["config"]["digest"], sha256_digest(b"{}"));
     }
@@ -294,7 +306,8 @@ mod tests {
 
     #[test]
     fn refusals() {
-        let layout = Layout::empty("reg.example/a").with_uploads(&[("timestamp".into(), doc("Timestamp", 1))], &[]).unwrap();
+        let layout =
+            Layout::empty("reg.example/a").with_uploads(&[("timestamp".into(), doc("Timestamp", 1))], &[]).unwrap();
         let good: Value = serde_json::from_slice(&layout.to_manifest("t")).unwrap();
         let check = |edit: &dyn Fn(&mut Value), gun: &str, needle: &str| {
             let mut v = good.clone();
@@ -305,7 +318,11 @@ mod tests {
         };
         check(&|_| {}, "reg.example/other", "mix-and-match");
         check(&|v| v["artifactType"] = json!("application/x"), "reg.example/a", "artifactType");
-        check(&|v| v["layers"][0]["annotations"][FILENAME_ANNOTATION] = json!("../x.json"), "reg.example/a", "file name");
+        check(
+            &|v| v["layers"][0]["annotations"][FILENAME_ANNOTATION] = json!("../x.json"),
+            "reg.example/a",
+            "file name",
+        );
         check(&|v| v["layers"][0]["data"] = json!("e30="), "reg.example/a", "embedded data");
         check(&|v| v["layers"][0]["mediaType"] = json!("application/octet-stream"), "reg.example/a", "media type");
         check(&|v| v["layers"][0]["digest"] = json!("sha256:00"), "reg.example/a", "64 hex");

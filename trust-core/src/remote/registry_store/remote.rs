@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use super::layout::Layout;
 use super::location::Location;
+use crate::Result;
 use crate::registry::{RegistryClient, RegistryOptions, RepositoryRef};
 use crate::remote::{Remote, RemoteFile, RemoteOptions, Store};
-use crate::Result;
 
 /// A repository's manifest as last read: the state an update started from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +120,14 @@ impl RegistryRemote {
     }
 
     /// The bytes of `name` in `current`: embedded, or the blob of its digest.
-    fn file_bytes(&self, gun: &str, current: &Current, name: &str, role: &str, max_len: u64) -> Result<Option<Vec<u8>>> {
+    fn file_bytes(
+        &self,
+        gun: &str,
+        current: &Current,
+        name: &str,
+        role: &str,
+        max_len: u64,
+    ) -> Result<Option<Vec<u8>>> {
         let Some(layer) = current.layout.file(name) else { return Ok(None) };
         if layer.size > max_len {
             return Err(crate::http::size_limit::too_large(role, max_len));
