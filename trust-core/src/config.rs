@@ -70,7 +70,7 @@ fn trust_server_from(reference: &Reference, explicit: Option<&str>, from_env: Op
 /// and the registry store's `oci://` and `oci://HOST[:PORT]/PATH`.
 fn checked_server_url(url: &str) -> Result<String, Error> {
     if url.starts_with("oci://") {
-        crate::remote::registry_store::Location::parse(url)?;
+        crate::registry_location::Location::parse(url)?;
         let trimmed = url.trim_end_matches('/');
         return Ok(if trimmed == "oci:" { "oci://".to_owned() } else { trimmed.to_owned() });
     }

@@ -51,6 +51,7 @@ pub mod keystore;
 pub mod output;
 pub mod publish;
 pub mod registry;
+pub mod registry_location;
 pub mod remote;
 pub mod retired;
 pub mod session;

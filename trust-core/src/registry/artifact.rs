@@ -12,22 +12,9 @@ use super::errors::{self, Access, Context};
 use super::manifest::OCI_MANIFEST;
 use super::transport::Request;
 use super::{MAX_MANIFEST_SIZE, RegistryClient};
+use crate::registry_location::{RepositoryRef, sha256_digest};
 use crate::{Error, Result};
 
-/// A repository on a registry: `localhost:5000` and `team/app`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepositoryRef {
-    /// The registry, as a reference's domain (`docker.io`, `localhost:5000`).
-    pub domain: String,
-    /// The repository path (`team/app`).
-    pub path: String,
-}
-
-/// `sha256:<hex>` of `bytes`.
-pub fn sha256_digest(bytes: &[u8]) -> String {
-    let d = trust_tuf::crypto::backend::digest::digest(&trust_tuf::crypto::backend::digest::SHA256, bytes);
-    format!("sha256:{}", hex::encode(d))
-}
 
 impl RegistryClient {
     fn endpoint(&self, repo: &RepositoryRef) -> Endpoint {

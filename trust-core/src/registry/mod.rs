@@ -58,7 +58,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 
 use crate::Error;
-pub use artifact::{RepositoryRef, sha256_digest};
+pub use crate::registry_location::{RepositoryRef, sha256_digest};
 use endpoint::Endpoint;
 use errors::Context;
 pub use manifest::{

@@ -4,10 +4,9 @@
 //! the blob of that digest. Uploads are [`crate::publish::upload::registry`]'s.
 
 mod layout;
-mod location;
 mod remote;
 
 pub(crate) use layout::EMPTY_CONFIG;
 pub use layout::{ARTIFACT_TYPE, FILENAME_ANNOTATION, GUN_ANNOTATION, Layer, Layout, METADATA_MEDIA_TYPE};
-pub use location::{Location, OWN_TAG, dedicated_tag};
+pub use crate::registry_location::{Location, OWN_TAG, dedicated_tag};
 pub use remote::{Current, RegistryRemote};

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::layout::Layout;
-use super::location::Location;
+use crate::registry_location::Location;
 use crate::Result;
 use crate::registry::{RegistryClient, RegistryOptions, RepositoryRef};
 use crate::remote::{Remote, RemoteFile, RemoteOptions, Store};

@@ -1,10 +1,25 @@
-//! Where `oci://` keeps a repository's trust data: the image's own repository
-//! (`oci://`, tag [`OWN_TAG`]) or a dedicated trust repository
-//! (`oci://HOST[:PORT]/PATH`, one tag per repository named by the GUN's hash).
+//! Where the registry store (`oci://`, docs/registry-store.md) keeps a repository's
+//! trust data: the image's own repository (`oci://`, tag [`OWN_TAG`]) or a dedicated
+//! trust repository (`oci://HOST[:PORT]/PATH`, one tag per repository named by the
+//! GUN's hash). Names only: no I/O, so that [`crate::config`] can check a server URL.
 
-use crate::registry::{RepositoryRef, sha256_digest};
 use crate::{Error, Result};
 use trust_tuf::reference::Reference;
+
+/// A repository on a registry: `localhost:5000` and `team/app`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepositoryRef {
+    /// The registry, as a reference's domain (`docker.io`, `localhost:5000`).
+    pub domain: String,
+    /// The repository path (`team/app`).
+    pub path: String,
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    let d = trust_tuf::crypto::backend::digest::digest(&trust_tuf::crypto::backend::digest::SHA256, bytes);
+    format!("sha256:{}", hex::encode(d))
+}
 
 /// The tag under which the image's own repository keeps its trust data.
 pub const OWN_TAG: &str = "tuf-notary-v1";
