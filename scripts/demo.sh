@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job with no server: generate a signer key, add the signer to a new
 # repository, sign an image digest, then inspect and verify it, all against a
-# directory that stands in for a notary-server (the file remote).
+# directory that stands in for a notary-server (the file remote), or with
+# DEMO_SERVER=oci://HOST[:PORT]/PATH in a repository of a registry you can push to
+# (the registry store: no trust server at all; docs/registry-store.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo build --release --quiet -p trust-cli
@@ -9,8 +11,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/trust-demo.XXXXXX")
 # Throwaway passphrases for this demo's keys (set your own for real keys).
 export DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE=${DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE:-demo-root-passphrase}
 export DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE=${DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE:-demo-repository-passphrase}
-trust=(target/release/trust --server "file://$work/remote" --trust-dir "$work/trust")
-repo=registry.example.com/demo/app
+server=${DEMO_SERVER:-file://$work/remote}
+trust=(target/release/trust --server "$server" --trust-dir "$work/trust")
+repo=${DEMO_REPOSITORY:-registry.example.com/demo/app-$(date +%s)}
 digest=sha256:$(printf 'an image manifest' | sha256sum | cut -d' ' -f1)
 
 run() {
@@ -31,4 +34,4 @@ if "${trust[@]}" verify "$repo:v2"; then
 else
 	echo "exit code $? (1: not signed)"
 fi
-printf '\nkeys, cache and the file remote are in %s\n' "$work"
+printf '\nkeys and cache are in %s; the trust data is at %s\n' "$work" "$server"

@@ -20,7 +20,7 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Trust server URL (https://… or file://…) [default: $DOCKER_CONTENT_TRUST_SERVER, else the registry's]
+    /// Trust server URL (https://…, file://…, or oci:// for the registry store) [default: $DOCKER_CONTENT_TRUST_SERVER, else the registry's]
     #[arg(long, global = true, value_name = "URL")]
     pub server: Option<String>,
     /// Directory for keys and cached trust data [default: $DOCKER_CONFIG/trust, else ~/.docker/trust]

@@ -51,7 +51,8 @@ impl Client {
         // The cached timestamp must answer although the server cannot be reached.
         options.offline_ok = true;
         // The URL a notary remote reports, so that the cache's recorded origin matches.
-        let remote = Box::new(OfflineRemote { url: server.trim_end_matches('/').to_owned() });
+        let url = if server.starts_with("oci://") { server } else { server.trim_end_matches('/') };
+        let remote = Box::new(OfflineRemote { url: url.to_owned() });
         Client::new(gun, remote, trust_dir, options)
     }
 }

@@ -86,7 +86,7 @@ pub fn repositories(names: &[String]) -> Result<Vec<Reference>> {
 fn one_server(settings: &dyn Sources, refs: &[Reference]) -> Result<String> {
     let mut server: Option<(String, String)> = None;
     for r in refs {
-        let url = settings.server_for(r)?.trim_end_matches('/').to_owned();
+        let url = settings.server_for(r)?;
         match &server {
             None => server = Some((url, r.gun())),
             Some((first, gun)) if *first != url => {
