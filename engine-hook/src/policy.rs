@@ -460,10 +460,15 @@ fn check_scope(where_: &str, raw: RawScope) -> Result<Scope, String> {
         Some(t) => t,
         None => signers.len(),
     };
-    if let Some(url) = &raw.server {
-        let probe = trust_core::reference::Reference::parse("example.com/probe").map_err(|e| e.to_string())?;
-        trust_core::config::trust_server(&probe, Some(url)).map_err(|e| format!("{where_}.server: {e}"))?;
-    }
+    // The server as trust-core spells it (`https://host` without a trailing `/`;
+    // `oci://` stays `oci://`, not `oci:`).
+    let server = match &raw.server {
+        Some(url) => {
+            let probe = trust_core::reference::Reference::parse("example.com/probe").map_err(|e| e.to_string())?;
+            Some(trust_core::config::trust_server(&probe, Some(url)).map_err(|e| format!("{where_}.server: {e}"))?)
+        }
+        None => None,
+    };
     let bundle = match raw.bundle {
         Some(_) if raw.server.is_some() => {
             return Err(format!("{where_}: a scope takes its trust data from a \"server\" or a \"bundle\", not both"));
@@ -475,13 +480,7 @@ fn check_scope(where_: &str, raw: RawScope) -> Result<Scope, String> {
         None if raw.frozen => return Err(format!("{where_}.frozen needs a \"bundle\"")),
         None => None,
     };
-    Ok(Scope {
-        signers,
-        threshold,
-        server: raw.server.map(|s| s.trim_end_matches('/').to_owned()),
-        tofu: raw.tofu,
-        bundle,
-    })
+    Ok(Scope { signers, threshold, server, tofu: raw.tofu, bundle })
 }
 
 #[cfg(test)]
@@ -541,6 +540,34 @@ mod tests {
             let err = parse(json).unwrap_err();
             assert!(err.contains(expected), "{json}: {err}");
         }
+    }
+
+    #[test]
+    fn registry_store_servers() {
+        let scope = |server: &str| {
+            parse(&format!(r#"{{"mode":"enforced","scopes":{{"a.io/*":{{"tofu":true,"server":"{server}"}}}}}}"#))
+                .map(|p| p.scope_for("a.io/app").scope.server.clone())
+        };
+        // The image's own repository, with or without a trailing slash.
+        assert_eq!(scope("oci://").unwrap().as_deref(), Some("oci://"));
+        assert_eq!(scope("oci:///").unwrap().as_deref(), Some("oci://"));
+        // A dedicated trust repository.
+        assert_eq!(
+            scope("oci://localhost:5000/trust-data").unwrap().as_deref(),
+            Some("oci://localhost:5000/trust-data")
+        );
+        assert_eq!(
+            scope("oci://localhost:5000/trust-data/").unwrap().as_deref(),
+            Some("oci://localhost:5000/trust-data")
+        );
+        assert_eq!(scope("https://notary.example/").unwrap().as_deref(), Some("https://notary.example"));
+        // A host with no repository path.
+        let err = scope("oci://trust").unwrap_err();
+        assert!(err.starts_with("content-trust.scopes[\"a.io/*\"].server: "), "{err}");
+        assert!(err.contains("got oci://trust: name the trust repository too"), "{err}");
+        // A registry store is a server: not with a bundle.
+        let err = parse(r#"{"mode":"enforced","scopes":{"a.io/*":{"bundle":"/b","server":"oci://"}}}"#).unwrap_err();
+        assert!(err.contains("not both"), "{err}");
     }
 
     #[test]

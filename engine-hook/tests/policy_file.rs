@@ -147,3 +147,43 @@ fn check_policy_command() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no trust pinning"));
 }
+
+#[test]
+fn check_policy_accepts_registry_store_servers() {
+    let bin = env!("CARGO_BIN_EXE_trust-engine-hook");
+    let dir = tempfile::tempdir().unwrap();
+    let check = |name: &str, policy: serde_json::Value| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, policy.to_string()).unwrap();
+        std::process::Command::new(bin).arg("check-policy").arg(&path).output().unwrap()
+    };
+    let good = check(
+        "oci.json",
+        serde_json::json!({"content-trust": {"mode": "enforced", "scopes": {
+            "localhost:5000/own/*": {"tofu": true, "server": "oci://"},
+            "localhost:5000/shared/*": {"tofu": true, "server": "oci://localhost:5000/trust-data/"},
+        }}}),
+    );
+    let text = String::from_utf8_lossy(&good.stdout);
+    assert_eq!(good.status.code(), Some(0), "{text} {}", String::from_utf8_lossy(&good.stderr));
+    for part in [
+        "valid",
+        "\"localhost:5000/own/*\": any release (targets/releases or targets); server oci://; TOFU on",
+        "\"localhost:5000/shared/*\": any release (targets/releases or targets); server oci://localhost:5000/trust-data; TOFU on",
+    ] {
+        assert!(text.contains(part), "{part} missing from:\n{text}");
+    }
+    let bad = check(
+        "bad-oci.json",
+        serde_json::json!({"content-trust": {"mode": "enforced", "scopes": {
+            "localhost:5000/*": {"tofu": true, "server": "oci://trust"},
+        }}}),
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("content-trust.scopes[\"localhost:5000/*\"].server: ")
+            && err.contains("got oci://trust: name the trust repository too"),
+        "{err}"
+    );
+}

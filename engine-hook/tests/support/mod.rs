@@ -132,13 +132,18 @@ impl Peers {
 
     /// `trust --server … --tlscacert … --trust-dir DIR ARGS` with the test passphrases.
     pub fn trust(&self, trust_dir: &Path, args: &[&str]) -> Outcome {
+        self.trust_on(&self.server, trust_dir, args)
+    }
+
+    /// [`Peers::trust`] with `--server SERVER` (e.g. the registry store, `oci://`).
+    pub fn trust_on(&self, server: &str, trust_dir: &Path, args: &[&str]) -> Outcome {
         run(Command::new(trust_bin())
             .env_remove("TRUST_PINNING")
             .env_remove("DOCKER_CONTENT_TRUST_SERVER")
             .env("DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE", &self.passphrase)
             .env("DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE", &self.passphrase)
             .arg("--server")
-            .arg(&self.server)
+            .arg(server)
             .arg("--tlscacert")
             .arg(&self.ca)
             .arg("--trust-dir")
@@ -148,13 +153,24 @@ impl Peers {
 
     /// `trust sign IMAGE` (initialises the repository with new keys in `trust_dir` the first time).
     pub fn sign(&self, trust_dir: &Path, image: &str) {
-        let out = ok(&format!("trust sign {image}"), self.trust(trust_dir, &["sign", image]));
+        self.sign_on(&self.server, trust_dir, image);
+    }
+
+    /// [`Peers::sign`] into `server`.
+    pub fn sign_on(&self, server: &str, trust_dir: &Path, image: &str) {
+        let out =
+            ok(&format!("trust --server {server} sign {image}"), self.trust_on(server, trust_dir, &["sign", image]));
         assert!(out.stdout.contains(&format!("Successfully signed {image}")), "trust sign {image}: {out:?}");
     }
 
     /// `trust revoke IMAGE`.
     pub fn revoke(&self, trust_dir: &Path, image: &str) {
-        ok(&format!("trust revoke {image}"), self.trust(trust_dir, &["revoke", image]));
+        self.revoke_on(&self.server, trust_dir, image);
+    }
+
+    /// [`Peers::revoke`] in `server`.
+    pub fn revoke_on(&self, server: &str, trust_dir: &Path, image: &str) {
+        ok(&format!("trust --server {server} revoke {image}"), self.trust_on(server, trust_dir, &["revoke", image]));
     }
 
     /// The canonical ID of the root key in `trust_dir` (`trust key list`), as
@@ -189,12 +205,20 @@ impl Peers {
 /// A repository signed by our `trust` CLI, with its own trust dir (root and targets keys).
 pub struct Repo {
     pub gun: String,
+    /// Where its trust data is published: the test notary-server, or a registry store.
+    pub server: String,
     keys: TempDir,
 }
 
 impl Repo {
     pub fn new(peers: &Peers, case: &str) -> Repo {
-        Repo { gun: peers.fresh_gun(case), keys: tempfile::tempdir().unwrap() }
+        Repo::on(peers, case, &peers.server)
+    }
+
+    /// A repository whose trust data `trust` publishes to `server` (`oci://`: the
+    /// image's own repository on the test registry).
+    pub fn on(peers: &Peers, case: &str, server: &str) -> Repo {
+        Repo { gun: peers.fresh_gun(case), server: server.to_owned(), keys: tempfile::tempdir().unwrap() }
     }
 
     pub fn trust_dir(&self) -> &Path {
@@ -219,8 +243,18 @@ impl Repo {
     /// Pushes an image as `tag`, signs the tag with `trust sign`, returns its digest.
     pub fn push_signed(&self, peers: &Peers, tag: &str) -> String {
         let digest = self.push(peers, tag);
-        peers.sign(self.trust_dir(), &self.tagged(tag));
+        peers.sign_on(&self.server, self.trust_dir(), &self.tagged(tag));
         digest
+    }
+
+    /// `trust revoke gun:tag` on the repository's server.
+    pub fn revoke(&self, peers: &Peers, tag: &str) {
+        peers.revoke_on(&self.server, self.trust_dir(), &self.tagged(tag));
+    }
+
+    /// `trust ARGS` on the repository's server, with its trust dir.
+    pub fn trust(&self, peers: &Peers, args: &[&str]) -> Outcome {
+        peers.trust_on(&self.server, self.trust_dir(), args)
     }
 }
 
