@@ -55,6 +55,11 @@ use trust_tuf::wire::{Envelope, Expiry, PublicKey};
 
 /// How many times a publish starts again after losing a race to another signer.
 pub const MAX_ATTEMPTS: u32 = 20;
+/// The first back-off after a lost race, doubled each attempt up to [`BACKOFF_CAP_MS`]
+/// (each wait is a random time between half and all of it).
+const BACKOFF_BASE_MS: u64 = 25;
+/// The longest back-off.
+const BACKOFF_CAP_MS: u64 = 2_000;
 /// Lifetime of signed targets and delegations (notary's default).
 pub const TARGETS_LIFETIME_DAYS: i64 = 3 * 365;
 /// Lifetime of a root (notary's default).
@@ -289,11 +294,14 @@ fn publish_once(client: &Client, keys: &dyn KeySource, staged: &[Staged]) -> Res
 }
 
 fn backoff(attempt: u32) {
-    let mut b = [0u8; 1];
+    // Exponential with jitter, capped: 20 publishers racing for one tag (the registry
+    // store) spread out within a few rounds instead of colliding again in lockstep.
+    let mut b = [0u8; 2];
     let _ = trust_tuf::crypto::backend::rand::SecureRandom::fill(
         &trust_tuf::crypto::backend::rand::SystemRandom::new(),
         &mut b,
     );
-    let base = 20u64 * u64::from(attempt.min(10));
-    std::thread::sleep(Duration::from_millis(base + u64::from(b[0]) % 100));
+    let cap = (BACKOFF_BASE_MS << attempt.saturating_sub(1).min(16)).min(BACKOFF_CAP_MS);
+    let jitter = u64::from(u16::from_le_bytes(b)) % (cap / 2 + 1);
+    std::thread::sleep(Duration::from_millis(cap / 2 + jitter));
 }
