@@ -15,7 +15,6 @@ use super::{MAX_MANIFEST_SIZE, RegistryClient};
 use crate::registry_location::{RepositoryRef, sha256_digest};
 use crate::{Error, Result};
 
-
 impl RegistryClient {
     fn endpoint(&self, repo: &RepositoryRef) -> Endpoint {
         Endpoint::new(&repo.domain, &self.opts.insecure_registries)

@@ -6,7 +6,7 @@
 mod layout;
 mod remote;
 
+pub use crate::registry_location::{Location, OWN_TAG, dedicated_tag};
 pub(crate) use layout::EMPTY_CONFIG;
 pub use layout::{ARTIFACT_TYPE, FILENAME_ANNOTATION, GUN_ANNOTATION, Layer, Layout, METADATA_MEDIA_TYPE};
-pub use crate::registry_location::{Location, OWN_TAG, dedicated_tag};
 pub use remote::{Current, RegistryRemote};

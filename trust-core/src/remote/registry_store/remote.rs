@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::layout::Layout;
-use crate::registry_location::Location;
 use crate::Result;
 use crate::registry::{RegistryClient, RegistryOptions, RepositoryRef};
+use crate::registry_location::Location;
 use crate::remote::{Remote, RemoteFile, RemoteOptions, Store};
 
 /// A repository's manifest as last read: the state an update started from.
@@ -21,14 +21,18 @@ pub struct Current {
 /// Reads trust data from a registry (`oci://` or `oci://HOST[:PORT]/PATH`).
 ///
 /// The manifest is read again whenever the client asks for the current timestamp or
-/// root (the start of every update), and kept for the rest of that update; files a
-/// hash pins are read as blobs of that digest.
+/// root (the start of every update; a first contact's root and the timestamp after it
+/// come from one read), and kept for the rest of that update; files a hash pins are
+/// read as blobs of that digest.
 pub struct RegistryRemote {
     url: String,
     location: Location,
     registry: RegistryClient,
     /// Per GUN: the manifest last read (`None`: the tag does not exist).
     read: Mutex<HashMap<String, Option<Arc<Current>>>>,
+    /// GUNs whose manifest was just read for a first contact's `root.json`: the
+    /// timestamp the same update asks for next comes from that read.
+    bootstrapped: Mutex<std::collections::HashSet<String>>,
     /// Per GUN: earlier root versions to store with the next update (`trust copy`).
     history: Mutex<HashMap<String, Vec<Vec<u8>>>>,
 }
@@ -60,6 +64,7 @@ impl RegistryRemote {
             registry,
             read: Mutex::new(HashMap::new()),
             history: Mutex::new(HashMap::new()),
+            bootstrapped: Mutex::new(std::collections::HashSet::new()),
         })
     }
 
@@ -149,10 +154,23 @@ impl Remote for RegistryRemote {
                 let (repo, _) = self.repository(gun)?;
                 self.registry.blob(&repo, &format!("sha256:{sha256_hex}"), max_len, role)
             }
-            RemoteFile::Current("timestamp" | "root") => match self.refresh(gun)? {
-                Some(current) => self.file_bytes(gun, &current, &name, role, max_len),
-                None => Ok(None),
-            },
+            RemoteFile::Current("root") => {
+                let read = self.refresh(gun)?;
+                self.bootstrapped.lock().unwrap_or_else(|p| p.into_inner()).insert(gun.to_owned());
+                match read {
+                    Some(current) => self.file_bytes(gun, &current, &name, role, max_len),
+                    None => Ok(None),
+                }
+            }
+            RemoteFile::Current("timestamp") => {
+                // Fresh: read now, unless this update's first contact read it a moment ago.
+                let just_read = self.bootstrapped.lock().unwrap_or_else(|p| p.into_inner()).remove(gun);
+                let current = if just_read { self.started_from(gun)? } else { self.refresh(gun)? };
+                match current {
+                    Some(current) => self.file_bytes(gun, &current, &name, role, max_len),
+                    None => Ok(None),
+                }
+            }
             RemoteFile::Current(_) => match self.started_from(gun)? {
                 Some(current) => self.file_bytes(gun, &current, &name, role, max_len),
                 None => Ok(None),
