@@ -2,13 +2,17 @@
 # bindings/c/ci.sh STATE: the C bindings end to end, against the peers that
 # tests/peers/start.sh runs for STATE (and make-repos.sh's STATE/repos.json).
 #
-#  1. cargo build -p trust-c (debug): target/debug/libtrust.{so,a}
+#  1. cargo build -p trust-c (debug): target/debug/libtrust.{so,a}, and the trust
+#     CLI (target/debug/trust), which signs the registry store's cases
 #  2. checks that the committed include/trust.h is what the pinned cbindgen
 #     generates now (installs that cbindgen under the target dir if needed)
 #  3. writes trust.pc for the build tree from trust.pc.in
 #  4. compiles tests/trust_test.c with gcc through pkg-config, against the
 #     shared and the static library
-#  5. runs both, then the shared one under valgrind (definite and indirect
+#  5. signs repositories into the registry store (--server oci:// and
+#     oci://REGISTRY/trust-data) with the trust CLI and records what
+#     `trust verify` prints for them, for the test program to agree with
+#  6. runs both, then the shared one under valgrind (definite and indirect
 #     leaks and memory errors fail)
 #
 # Needs: a Rust toolchain, gcc, pkg-config, valgrind, jq (Debian: gcc
@@ -34,9 +38,10 @@ libdir=$target/debug
 out=$libdir/trust-c
 mkdir -p "$out/pkgconfig"
 
-step "cargo build -p trust-c"
+step "cargo build -p trust-c, cargo build -p trust-cli --bin trust"
 cargo build -p trust-c
-ls -l "$libdir/libtrust.so" "$libdir/libtrust.a"
+cargo build -p trust-cli --bin trust
+ls -l "$libdir/libtrust.so" "$libdir/libtrust.a" "$libdir/trust"
 
 step "include/trust.h is what cbindgen $CBINDGEN_VERSION generates"
 cbindgen=cbindgen
@@ -94,6 +99,58 @@ jq -r '["docker-signers", "notary-plain", "rotated", "empty", "missing"][] as $c
 	else $r.tags | group_by(.tag)[] | select(length == 1) | .[0] | "\($r.image):\(.tag) sha256:\(.sha256)"
 	end' "$TRUST_TEST_REPOS" >"$out/expected.txt"
 export TRUST_C_EXPECTED=$out/expected.txt
+
+step "trust CLI: sign into the registry store (oci://) for the test program"
+# oci_trust SERVER WHO ARGS...: the trust CLI with the test passphrase, WHO's trust
+# dir and an empty docker config; none of the caller's trust variables.
+oci_home=$out/oci
+rm -rf "$oci_home"
+mkdir -p "$oci_home/docker-config"
+oci_trust() {
+	local server=$1 who=$2
+	shift 2
+	env -u DOCKER_CONTENT_TRUST -u DOCKER_CONTENT_TRUST_SERVER -u TRUST_PINNING -u TRUST_MAX_AGE \
+		-u TRUST_OFFLINE_OK -u TRUST_TIMEOUT -u TRUST_MIN_RATE -u TRUST_BUNDLE -u TRUST_FROZEN \
+		DOCKER_CONFIG="$oci_home/docker-config" \
+		DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE="$TRUST_TEST_PASSPHRASE" \
+		DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE="$TRUST_TEST_PASSPHRASE" \
+		"$libdir/trust" --server "$server" --trust-dir "$oci_home/$who" "$@" </dev/null
+}
+random_digest() { echo "sha256:$(head -c 32 /dev/urandom | sha256sum | cut -d ' ' -f 1)"; }
+# Fresh repository names (parallel runs share the registry and trust-data).
+unique=c$$-$(date +%s%N)
+own=$TRUST_TEST_REGISTRY/ctest-oci/$unique-own
+dedicated=$TRUST_TEST_REGISTRY/ctest-oci/$unique-dedicated
+never=$TRUST_TEST_REGISTRY/ctest-oci/$unique-never-signed
+dedicated_server=oci://$TRUST_TEST_REGISTRY/trust-data
+own_digest=$(random_digest)
+dedicated_digest=$(random_digest)
+oci_trust oci:// admin sign --digest "$own_digest" --size 1234 "$own:v1"
+oci_trust "$dedicated_server" admin sign --digest "$dedicated_digest" --size 527 "$dedicated:v1"
+# One line per case, "SERVER IMAGE DIGEST": what `trust verify` printed, or
+# NOT_SIGNED for its exit 1 (any other exit fails here). Grouped by server.
+: >"$out/oci-expected.txt"
+while read -r server image signed; do
+	rc=0
+	printed=$(oci_trust "$server" reader verify "$image" 2>"$oci_home/verify.err") || rc=$?
+	[[ $rc -ne 1 ]] || printed=NOT_SIGNED
+	if [[ $rc -gt 1 || $printed != "$signed" ]]; then
+		cat "$oci_home/verify.err" >&2
+		echo "trust verify --server $server $image: exit $rc, printed $printed; signed: $signed" >&2
+		exit 1
+	fi
+	echo "$server $image $printed" >>"$out/oci-expected.txt"
+done <<CASES
+oci:// $own:v1 $own_digest
+oci:// $own:v2 NOT_SIGNED
+oci:// $never:v1 NOT_SIGNED
+oci:// $dedicated:v1 NOT_SIGNED
+$dedicated_server $dedicated:v1 $dedicated_digest
+$dedicated_server $dedicated:v2 NOT_SIGNED
+$dedicated_server $own:v1 NOT_SIGNED
+CASES
+cat "$out/oci-expected.txt"
+export TRUST_C_OCI_EXPECTED=$out/oci-expected.txt
 # stdin is not a terminal, as in CI: a missing passphrase fails instead of prompting.
 
 step "trust_test (shared library)"

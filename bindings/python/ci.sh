@@ -9,7 +9,8 @@
 # ./target). TRUSTKIT_PROFILE=dev builds both the installed package and the
 # wheel with cargo's dev profile, which reuses what `cargo test --workspace`
 # compiled (only pyo3 and this crate rebuild); the default, release, is what
-# a plain `pip install ./bindings/python` builds.
+# a plain `pip install ./bindings/python` builds. The tests also run the trust CLI,
+# built with the same profile (TRUST_BIN).
 set -euo pipefail
 
 MATURIN_VERSION=1.16.0
@@ -42,6 +43,12 @@ PY=$WORK/venv/bin/python
 
 step "pip install ./bindings/python (cargo profile $PROFILE)"
 "$PY" -m pip install ./bindings/python
+
+step "cargo build -p trust-cli --bin trust (profile $PROFILE): the registry store tests check trustkit against it"
+cargo build -p trust-cli --bin trust --profile "$PROFILE"
+if [[ $PROFILE == dev ]]; then TRUST_BIN=$CARGO_TARGET_DIR/debug/trust; else TRUST_BIN=$CARGO_TARGET_DIR/release/trust; fi
+export TRUST_BIN
+ls -l "$TRUST_BIN"
 
 step "stubtest: the .pyi stubs match the installed module"
 (cd "$WORK" && "$PY" -m mypy.stubtest trustkit)

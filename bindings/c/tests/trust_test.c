@@ -1,11 +1,16 @@
 /*
- * trust_test.c: libtrust against the real notary-server (tests/peers), through
- * trust.h as any C program uses it. Run by bindings/c/ci.sh, also under valgrind.
+ * trust_test.c: libtrust against the real notary-server and the registry store in
+ * the real registry (tests/peers), through trust.h as any C program uses it. Run by
+ * bindings/c/ci.sh, also under valgrind.
  *
- * Environment (tests/peers/start.sh's STATE/env, plus one file from ci.sh):
+ * Environment (tests/peers/start.sh's STATE/env, plus two files from ci.sh):
  *   TRUST_TEST_SERVER, TRUST_TEST_CA, TRUST_TEST_REGISTRY, TRUST_TEST_PASSPHRASE
  *   TRUST_C_EXPECTED  lines "IMAGE sha256:<hex>" or "IMAGE NOT_SIGNED", taken
  *                     from repos.json (what the real docker and notary CLIs made)
+ *   TRUST_C_OCI_EXPECTED  lines "SERVER IMAGE sha256:<hex>" or "SERVER IMAGE
+ *                     NOT_SIGNED" with an oci:// SERVER (the registry store):
+ *                     what `trust verify --server SERVER IMAGE` printed (exit 1:
+ *                     NOT_SIGNED) for repositories ci.sh signed with the trust CLI
  *
  * Prints one line per check ("ok - ..." or "not ok - ..."), exits 1 if any failed.
  */
@@ -24,6 +29,7 @@
 
 #define THREADS 4
 #define MAX_EXPECTED 32
+#define MAX_OCI 16
 
 static int failures, checks;
 
@@ -77,6 +83,25 @@ static int read_expected(const char *path, struct expected *out, int max) {
         exit(2);
     }
     while (n < max && fscanf(f, "%511s %79s", out[n].image, out[n].digest) == 2)
+        n++;
+    fclose(f);
+    return n;
+}
+
+struct oci_case {
+    char server[256];
+    char image[512];
+    char digest[80]; /* "sha256:<hex>" or "NOT_SIGNED" */
+};
+
+static int read_oci_cases(const char *path, struct oci_case *out, int max) {
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    if (f == NULL) {
+        perror(path);
+        exit(2);
+    }
+    while (n < max && fscanf(f, "%255s %511s %79s", out[n].server, out[n].image, out[n].digest) == 3)
         n++;
     fclose(f);
     return n;
@@ -177,6 +202,63 @@ static void repositories_of_the_real_clis(trust_client *c, const struct expected
         if (rc == TRUST_OK)
             trust_string_free(digest);
     }
+}
+
+/* The registry store: one client per server (`oci://`, `oci://HOST/PATH`), each
+ * with a fresh trust dir, verifies every case of that server as `trust verify`
+ * did, twice (the second time from the cache), and inspects the signed ones. */
+static void registry_store(const char *tmp, const struct oci_case *cases, int n) {
+    trust_client *c = NULL;
+    const char *server = NULL;
+    int signed_cases = 0, not_signed_cases = 0;
+
+    for (int i = 0; i < n; i++) {
+        const struct oci_case *k = &cases[i];
+        if (server == NULL || strcmp(server, k->server) != 0) {
+            char dir[600];
+            trust_client_free(c);
+            c = NULL;
+            snprintf(dir, sizeof dir, "%s/oci-trust-%d", tmp, i);
+            int rc = trust_client_new(k->server, dir, NULL, &c);
+            check(rc == TRUST_OK && c != NULL, "trust_client_new(%s, <fresh trust dir>, NULL)%s%s", k->server,
+                  rc ? ": " : "", rc ? trust_last_error() : "");
+            if (rc != TRUST_OK)
+                return;
+            server = k->server;
+        }
+        for (int round = 0; round < 2; round++) {
+            char *digest = SENTINEL;
+            int rc = trust_verify(c, k->image, &digest);
+            if (strcmp(k->digest, "NOT_SIGNED") == 0) {
+                check(rc == TRUST_ERR_NOT_SIGNED && digest == NULL && last_error_has("localhost"),
+                      "%s: trust_verify(%s) -> TRUST_ERR_NOT_SIGNED (%d), as trust verify: %s", k->server, k->image, rc,
+                      trust_last_error());
+            } else {
+                check(rc == TRUST_OK && digest != NULL && strcmp(digest, k->digest) == 0,
+                      "%s: trust_verify(%s) -> %s (trust verify: %s)%s%s", k->server, k->image,
+                      rc == TRUST_OK ? digest : "error", k->digest, rc == TRUST_OK ? "" : ": ",
+                      rc == TRUST_OK ? "" : trust_last_error());
+            }
+            if (rc == TRUST_OK)
+                trust_string_free(digest);
+        }
+        if (strcmp(k->digest, "NOT_SIGNED") == 0) {
+            not_signed_cases++;
+            continue;
+        }
+        signed_cases++;
+        char *json = SENTINEL;
+        int rc = trust_inspect_json(c, k->image, &json);
+        check(rc == TRUST_OK && json != NULL && json[0] == '[' && strstr(json, "\"SignedTags\"") &&
+                  strstr(json, k->digest + strlen("sha256:")),
+              "%s: trust_inspect_json(%s) has SignedTags with %s%s%s", k->server, k->image, k->digest, rc ? ": " : "",
+              rc ? trust_last_error() : "");
+        if (rc == TRUST_OK)
+            trust_string_free(json);
+    }
+    trust_client_free(c);
+    check(signed_cases > 0 && not_signed_cases > 0, "registry store: %d signed and %d unsigned cases checked",
+          signed_cases, not_signed_cases);
 }
 
 static void inspect_of_a_docker_repository(trust_client *c, const struct expected *e) {
@@ -410,6 +492,8 @@ int main(void) {
     const char *passphrase = need_env("TRUST_TEST_PASSPHRASE");
     struct expected expected[MAX_EXPECTED];
     int n = read_expected(need_env("TRUST_C_EXPECTED"), expected, MAX_EXPECTED);
+    struct oci_case oci_cases[MAX_OCI];
+    int n_oci = read_oci_cases(need_env("TRUST_C_OCI_EXPECTED"), oci_cases, MAX_OCI);
     const struct expected *signed_one = NULL;
     char tmp[] = "/tmp/trust-c-test.XXXXXX", trust_dir[600];
     trust_client *c = SENTINEL;
@@ -443,6 +527,7 @@ int main(void) {
     inspect_of_a_docker_repository(c, signed_one);
     sign_verify_inspect_revoke(c, registry);
     signer_add_remove(c, registry);
+    registry_store(tmp, oci_cases, n_oci);
     wrong_ca(server, tmp, signed_one);
     one_client_four_threads(c, signed_one);
 

@@ -15,8 +15,12 @@ use crate::errors::from_core;
 /// (Notary v1) data, as `docker trust` and `DOCKER_CONTENT_TRUST=1 docker pull` do.
 ///
 /// `server` is the trust server URL (`https://…`, or `file:///dir` for a directory
-/// laid out as a server's URL paths); None means docker's default (`DOCKER_CONTENT_TRUST_SERVER`, else
-/// `https://notary.docker.io` for Docker Hub, else `https://<registry host>`).
+/// laid out as a server's URL paths), or the registry store (docs/registry-store.md):
+/// `oci://` keeps the trust data in each image's own repository of its registry,
+/// `oci://HOST[:PORT]/PATH` in the dedicated trust repository `PATH` of that
+/// registry, with docker's registry TLS and credentials. None means docker's default
+/// (`DOCKER_CONTENT_TRUST_SERVER`, else `https://notary.docker.io` for Docker Hub, else
+/// `https://<registry host>`).
 /// `trust_dir` holds keys and the metadata cache (default `~/.docker/trust`, or
 /// `$DOCKER_CONFIG/trust`). `ca` is a CA bundle for the trust server (default: the
 /// system's roots plus `$DOCKER_CONFIG/tls/<host:port>/*.crt`). Paths may be `str`
@@ -75,7 +79,7 @@ impl Client {
         Ok(Client { images: Images::new(settings) })
     }
 
-    /// The trust server given, or None for docker's default.
+    /// The trust server given (`https://…`, `file://…`, `oci://…`), or None for docker's default.
     #[getter]
     fn server(&self) -> Option<String> {
         self.images.settings().server.clone()

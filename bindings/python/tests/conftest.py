@@ -113,6 +113,25 @@ def reader(peers: Peers, tmp_path: pathlib.Path) -> trustkit.Client:
     )
 
 
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="session")
+def trust_cli(peers: Peers) -> pathlib.Path:
+    """The ``trust`` CLI binary, to check trustkit against: ``$TRUST_BIN`` (ci.sh sets
+    it), else ``target/debug/trust`` of ``$CARGO_TARGET_DIR`` or the workspace."""
+    given = os.environ.get("TRUST_BIN")
+    if given:
+        candidates = [pathlib.Path(given)]
+    else:
+        target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+        candidates = [target / "debug" / "trust", target / "release" / "trust"]
+    for path in candidates:
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+    pytest.fail(f"no trust CLI at {', '.join(map(str, candidates))}: cargo build -p trust-cli, or set TRUST_BIN")
+
+
 @pytest.fixture
 def gun(peers: Peers) -> str:
     """A repository name no other test or run uses."""

@@ -18,8 +18,10 @@ unsafe fn handle<'a>(client: *mut TrustClient) -> Result<&'a TrustClient, Failur
     unsafe { client.as_ref() }.ok_or_else(|| Failure::invalid("client is NULL"))
 }
 
-/// Creates a client in `*out`. `server_url` (`https://…` or
-/// `file:///dir`), `trust_dir` (keys and the metadata cache) and `ca_path` (a PEM
+/// Creates a client in `*out`. `server_url` (`https://…`, `file:///dir`, or the
+/// registry store: `oci://` for trust data in each image's own registry repository,
+/// `oci://HOST[:PORT]/PATH` for a dedicated trust repository; docs/registry-store.md),
+/// `trust_dir` (keys and the metadata cache) and `ca_path` (a PEM
 /// CA bundle for the trust server) may each be NULL for the CLI's defaults:
 /// `DOCKER_CONTENT_TRUST_SERVER` or the registry's trust server, `~/.docker/trust`
 /// (or `$DOCKER_CONFIG/trust`), docker's certificate directories plus the system's

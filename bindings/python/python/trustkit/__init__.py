@@ -8,6 +8,9 @@ Python bindings of ``trust-core``, a verified Notary v1 TUF client compatible wi
     client = trustkit.Client(server="https://notary.example.com", ca="ca.crt")
     digest = client.verify("registry.example.com/team/app:v1.2")  # "sha256:..."
 
+    # the registry store: trust data in the image's own registry repository
+    digest = trustkit.Client(server="oci://").verify("registry.example.com/team/app:v1.2")
+
 See :class:`Client` for the operations and :mod:`trustkit._errors` for the
 exceptions they raise.
 """

@@ -14,8 +14,10 @@ class Client:
     """Verifies, inspects, signs and revokes images, and adds and removes signers, with
     Docker Content Trust (Notary v1) data, as ``docker trust`` and ``DOCKER_CONTENT_TRUST=1 docker pull`` do.
 
-    ``server``: trust server URL (``https://...`` or ``file:///dir``), None for
-    docker's default. ``trust_dir``: keys and metadata cache,
+    ``server``: trust server URL (``https://...`` or ``file:///dir``), or the registry
+    store: ``oci://`` (trust data in each image's own registry repository) or
+    ``oci://HOST[:PORT]/PATH`` (a dedicated trust repository); None for docker's
+    default. ``trust_dir``: keys and metadata cache,
     None for ``~/.docker/trust`` (or ``$DOCKER_CONFIG/trust``). ``ca``: CA bundle for
     the trust server, None for the system's roots plus ``$DOCKER_CONFIG/tls/<host:port>/``.
     ``max_age``: seconds a fetched timestamp is reused without asking the server
@@ -45,7 +47,8 @@ class Client:
     ) -> "Client": ...
     @property
     def server(self) -> Optional[str]:
-        """The trust server given, or None for docker's default."""
+        """The trust server given (``https://...``, ``file://...``, ``oci://...``), or
+        None for docker's default."""
     @property
     def trust_dir(self) -> Path:
         """The trust directory in effect."""
