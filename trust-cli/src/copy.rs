@@ -17,14 +17,14 @@ pub struct CopyArgs {
     /// The repository
     #[arg(value_name = "REPOSITORY")]
     pub repository: String,
-    /// The store to copy from: a notary-server URL (https://…), a file remote (file:///DIR), or a bundle
+    /// The store to copy from: a notary-server URL (https://…), a file remote (file:///DIR), the registry store (oci://…), or a bundle
     /// (the directory or .tar/.tar.gz `trust export` wrote)
     #[arg(long, value_name = "SOURCE")]
     pub from: String,
     /// With a bundle as SOURCE: check expiry as of the bundle's export time instead of now
     #[arg(long)]
     pub frozen: bool,
-    /// The store to copy to: a notary-server URL or a file remote (file:///DIR); it must hold nothing for REPOSITORY
+    /// The store to copy to: a notary-server URL, a file remote (file:///DIR) or the registry store (oci://, oci://HOST/PATH); it must hold nothing for REPOSITORY
     #[arg(long, value_name = "DEST")]
     pub to: String,
 }

@@ -15,6 +15,9 @@ use super::{MAX_MANIFEST_SIZE, RegistryClient};
 use crate::registry_location::{RepositoryRef, sha256_digest};
 use crate::{Error, Result};
 
+/// Reads of a tag made before its 5xx answer is an error.
+const TAG_READ_ATTEMPTS: u32 = 3;
+
 impl RegistryClient {
     fn endpoint(&self, repo: &RepositoryRef) -> Endpoint {
         Endpoint::new(&repo.domain, &self.opts.insecure_registries)
@@ -45,6 +48,28 @@ impl RegistryClient {
             return Err(errors::status(&url, response, &transfer, &cx, connection.has_credentials()));
         }
         Ok((url, response, transfer))
+    }
+
+    /// Sends a read of `tag`, again (up to [`TAG_READ_ATTEMPTS`] times, 50 ms apart and
+    /// growing) while the registry answers 5xx: a filesystem-backed registry can fail a
+    /// read of a tag that another client is moving at that moment (distribution 2.8
+    /// answers 500 "invalid checksum digest format" for a half-written tag link).
+    fn send_tag_read(
+        &self,
+        repo: &RepositoryRef,
+        tag: &str,
+        access: Access,
+        request: &Request<'_>,
+    ) -> Result<(String, reqwest::blocking::Response, crate::http::transfer::Transfer)> {
+        let mut attempt = 1;
+        loop {
+            let sent = self.send_to(repo, &format!(":{tag}"), access, request)?;
+            if !sent.1.status().is_server_error() || attempt == TAG_READ_ATTEMPTS {
+                return Ok(sent);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50 * u64::from(attempt)));
+            attempt += 1;
+        }
     }
 
     /// The blob `digest` of `repo`, at most `max_len` bytes, or `None` when the registry
@@ -121,7 +146,7 @@ impl RegistryClient {
         let request =
             Request { method: Method::GET, path: &path, accept: Some(OCI_MANIFEST), content_type: None, body: None };
         let what = format!("manifest {}/{}:{tag}", repo.domain, repo.path);
-        let (url, response, transfer) = self.send_to(repo, &format!(":{tag}"), Access::Pull, &request)?;
+        let (url, response, transfer) = self.send_tag_read(repo, tag, Access::Pull, &request)?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(None),
             s if s.is_success() => {
@@ -148,7 +173,7 @@ impl RegistryClient {
         let path = format!("/v2/{}/manifests/{tag}", repo.path);
         let request =
             Request { method: Method::HEAD, path: &path, accept: Some(OCI_MANIFEST), content_type: None, body: None };
-        let (url, response, transfer) = self.send_to(repo, &format!(":{tag}"), Access::Push, &request)?;
+        let (url, response, transfer) = self.send_tag_read(repo, tag, Access::Push, &request)?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(None),
             s if s.is_success() => match declared_digest(response.headers()) {
