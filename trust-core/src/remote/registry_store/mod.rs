@@ -1,6 +1,6 @@
 //! The registry store, read side: Notary v1 trust data kept in an OCI registry
 //! (`--server oci://`), as docs/registry-store.md specifies. A repository's files are
-//! the layers of one manifest under one tag ([`layout`]); a file a hash pins is read as
+//! the layers of one manifest under one tag ([`Layout`]); a file a hash pins is read as
 //! the blob of that digest. Uploads are [`crate::publish::upload::registry`]'s.
 
 mod layout;
