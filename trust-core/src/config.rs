@@ -70,9 +70,7 @@ fn trust_server_from(reference: &Reference, explicit: Option<&str>, from_env: Op
 /// and the registry store's `oci://` and `oci://HOST[:PORT]/PATH`.
 fn checked_server_url(url: &str) -> Result<String, Error> {
     if url.starts_with("oci://") {
-        crate::registry_location::Location::parse(url)?;
-        let trimmed = url.trim_end_matches('/');
-        return Ok(if trimmed == "oci:" { "oci://".to_owned() } else { trimmed.to_owned() });
+        return crate::registry_location::canonical_url(url);
     }
     let valid = match reqwest::Url::parse(url) {
         Ok(u) if u.scheme() == "https" => u.host_str().is_some_and(|h| !h.is_empty()),

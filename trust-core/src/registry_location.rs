@@ -37,6 +37,14 @@ pub enum Location {
     Dedicated(RepositoryRef),
 }
 
+/// `url` checked and spelled as the store's URL is reported: a trailing `/` dropped,
+/// `oci://` kept whole.
+pub fn canonical_url(url: &str) -> Result<String> {
+    Location::parse(url)?;
+    let trimmed = url.trim_end_matches('/');
+    Ok(if trimmed == "oci:" { "oci://".to_owned() } else { trimmed.to_owned() })
+}
+
 impl Location {
     /// Parses `oci://` or `oci://HOST[:PORT]/PATH` (a trailing `/` is dropped).
     pub fn parse(url: &str) -> Result<Location> {

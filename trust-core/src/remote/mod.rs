@@ -59,9 +59,7 @@ impl RemoteFile<'_> {
         Ok(match self {
             RemoteFile::Current(_) => format!("{role}.json"),
             RemoteFile::ByHash { sha256_hex, .. } => {
-                let hex_ok =
-                    sha256_hex.len() == 64 && sha256_hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-                if !hex_ok {
+                if !is_sha256_hex(sha256_hex) {
                     return Err(Error::InvalidInput(format!(
                         "invalid sha256 for {role}: {sha256_hex:?} is not 64 lowercase hex digits"
                     )));
@@ -71,6 +69,11 @@ impl RemoteFile<'_> {
             RemoteFile::ByVersion { version, .. } => format!("{version}.{role}.json"),
         })
     }
+}
+
+/// Whether `s` is a SHA-256 in the form metadata and digests write it: 64 lowercase hex digits.
+pub(crate) fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Downloaded bytes and how long the server says they stay fresh.

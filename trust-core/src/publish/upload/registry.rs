@@ -6,6 +6,7 @@
 //! when read back a moment after. Either check failing is [`Error::Conflict`], and the
 //! publish starts again from the new state with the staged changes kept.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,11 +43,14 @@ impl<'a> RegistryUpload<'a> {
         let started = self.remote.started_from(gun)?;
         let base = started.as_ref().map_or_else(|| Layout::empty(gun), |c| c.layout.clone());
         let next = base.with_uploads(uploads, history)?;
-        // 1. Blobs: invisible until the tag names them.
-        upload_blob(registry, &repo, EMPTY_CONFIG)?;
+        // 1. Blobs: invisible until the tag names them. The tagged manifest's blobs
+        // (its config included) are in the repository already.
+        if started.is_none() {
+            upload_blob(registry, &repo, EMPTY_CONFIG)?;
+        }
+        let stored: HashSet<&str> = base.files().map(|(_, old)| old.digest.as_str()).collect();
         for (_, layer) in next.files() {
-            let unchanged = base.files().any(|(_, old)| old.digest == layer.digest);
-            if let (false, Some(bytes)) = (unchanged, &layer.data) {
+            if let (false, Some(bytes)) = (stored.contains(layer.digest.as_str()), &layer.data) {
                 upload_blob(registry, &repo, bytes)?;
             }
         }
@@ -57,7 +61,7 @@ impl<'a> RegistryUpload<'a> {
         let now = registry.tag_digest(&repo, &tag)?;
         let expected = started.as_ref().map(|c| c.digest.clone());
         if now != expected {
-            self.forget(gun);
+            self.remote.forget(gun);
             return Err(Error::Conflict(format!(
                 "{at} moved while this update was prepared (another publisher got there first)"
             )));
@@ -68,18 +72,13 @@ impl<'a> RegistryUpload<'a> {
         std::thread::sleep((began.elapsed() * 4).clamp(MIN_SETTLE, MAX_SETTLE));
         let back = registry.tag_digest(&repo, &tag)?;
         if back.as_deref() != Some(written.as_str()) {
-            self.forget(gun);
+            self.remote.forget(gun);
             return Err(Error::Conflict(format!(
                 "{at} was overwritten by another publisher just after this update moved it"
             )));
         }
         self.remote.remember(gun, Some(Arc::new(Current { digest: written, layout: next })));
         Ok(())
-    }
-
-    /// Forgets what was read of `gun`, so the next update reads the tag again.
-    fn forget(&self, gun: &str) {
-        self.remote.forget(gun);
     }
 }
 

@@ -99,10 +99,7 @@ impl Layout {
                 return Err(bad(format!("a layer named {name:?}, not a Notary v1 file name")));
             }
             let digest = layer["digest"].as_str().unwrap_or_default();
-            let hex_ok = digest
-                .strip_prefix("sha256:")
-                .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
-            if !hex_ok {
+            if !digest.strip_prefix("sha256:").is_some_and(crate::remote::is_sha256_hex) {
                 return Err(bad(format!("{name}: digest {digest:?} is not sha256:<64 hex digits>")));
             }
             let size = layer["size"].as_u64().ok_or_else(|| bad(format!("{name}: no size")))?;

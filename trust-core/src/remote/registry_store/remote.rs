@@ -56,8 +56,7 @@ impl RegistryRemote {
             user_agent: opts.user_agent.clone(),
             ca_file: opts.ca_file.clone(),
         });
-        let url = url.trim_end_matches('/');
-        let url = if url == "oci:" { "oci://".to_owned() } else { url.to_owned() };
+        let url = crate::registry_location::canonical_url(url)?;
         Ok(RegistryRemote {
             url,
             location,
