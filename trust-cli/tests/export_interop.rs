@@ -218,8 +218,16 @@ fn wait_for(what: &str, n: usize, count: impl Fn() -> usize) {
     }
 }
 
+/// Finished repositories in the staging directory: those renamed into place (a
+/// name of 64 hex digits). A temporary directory of a run still writing one holds
+/// `entry.json` before its rename, and a kill then leaves it for the next run to
+/// sweep, so it does not count.
 fn staged(partial: &Path) -> usize {
-    fs::read_dir(partial).map_or(0, |d| d.flatten().filter(|e| e.path().join("entry.json").is_file()).count())
+    let finished = |e: &fs::DirEntry| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit()) && e.path().join("entry.json").is_file()
+    };
+    fs::read_dir(partial).map_or(0, |d| d.flatten().filter(finished).count())
 }
 
 #[test]
