@@ -218,6 +218,47 @@ fn every_update_asks_the_server_unless_reuse_is_opted_into() {
     assert_eq!(verify(&fresh, "v1").unwrap_err().kind(), ErrorKind::NotSigned, "the default asks again");
 }
 
+/// The timestamp is asked for while the cached data is verified on the cached
+/// timestamp: whatever the server answers, one request is made for it, and only the
+/// server's answer decides.
+#[test]
+fn a_warm_update_asks_once_and_the_server_s_answer_decides() {
+    let mut repo = repo();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::new(None);
+    let client = server.client(&repo, dir.path(), ClientOptions::default());
+    verify(&client, "v1").unwrap();
+    let cached_files = snapshot_dir(dir.path());
+    for _ in 0..3 {
+        let asked = server.fetches();
+        assert_eq!(verify(&client, "v1").unwrap().0, hex(b"v1 manifest"));
+        assert_eq!(server.fetches(), asked + 1, "an unchanged repository: the timestamp request alone");
+    }
+    assert_eq!(snapshot_dir(dir.path()), cached_files, "an unchanged answer rewrites no cached file");
+
+    // Re-signed elsewhere: the timestamp, the snapshot, targets (the builder signs
+    // every file again, and ECDSA signatures differ each time) and the signer's role
+    // are new: one request each, the timestamp's not made twice.
+    repo.delegation("targets/releases").targets.insert("v1".into(), target_json(b"v1 re-signed"));
+    repo.delegation("targets/releases").version += 1;
+    repo.bump();
+    repo.publish();
+    let asked = server.fetches();
+    assert_eq!(verify(&client, "v1").unwrap().0, hex(b"v1 re-signed"));
+    assert_eq!(server.fetches(), asked + 4);
+
+    // A new root: followed, although every cached file still verifies on its own.
+    repo.rotate_root();
+    repo.publish();
+    assert_eq!(verify(&client, "v1").unwrap().0, hex(b"v1 re-signed"));
+    let cached_root = std::fs::read(cached(dir.path(), &repo.gun, "root")).unwrap();
+    assert_eq!(cached_root, std::fs::read(repo.tuf_dir().join("2.root.json")).unwrap());
+
+    // The server down: the verified cache does not answer for it by default.
+    server.down.store(true, Ordering::SeqCst);
+    assert_eq!(verify(&client, "v1").unwrap_err().kind(), ErrorKind::Network);
+}
+
 #[test]
 fn cached_data_answers_an_unreachable_server_only_when_opted_into() {
     let repo = repo();

@@ -57,6 +57,11 @@ impl Cache {
         Ok(Some(bytes))
     }
 
+    /// True when a cached file of `role` exists (its bytes are not read or checked).
+    pub fn holds(&self, role: &str) -> bool {
+        self.path(role).is_ok_and(|path| path.is_file())
+    }
+
     /// Replaces the cached bytes of `role` atomically: a temporary file in the same
     /// directory is written, fsynced and renamed over the old one, then the directory is
     /// fsynced. Only the client calls this, with bytes the trusted state machine accepted.

@@ -29,6 +29,7 @@ pub mod cache;
 pub mod freshness;
 mod offline;
 pub mod reader;
+mod speculate;
 mod verify;
 
 pub use reader::{Provenance, Reader};
@@ -44,6 +45,7 @@ use crate::remote::{Remote, RemoteFile, Store};
 use crate::{Error, ErrorKind, Result};
 use cache::Cache;
 use freshness::Freshness;
+use speculate::TimestampSource;
 use trust_tuf::pinning::TrustPinning;
 use trust_tuf::resolve::{self, FoundTarget, TargetsSource, TrustInfo};
 use trust_tuf::trusted::{Context, Limits, TrustedSet};
@@ -221,8 +223,9 @@ impl Client {
 
     /// Loads the file `meta` pins for `role` into `set` through `accept`: the cached
     /// copy when it is that file and verifies (no download), else the remote's,
-    /// fetched by hash with the verified cached version as the rollback floor.
-    /// Returns true when the cache served it.
+    /// fetched by hash with the verified cached version as the rollback floor (unless
+    /// `speculative`: then nothing is fetched, and a file the cache cannot serve ends
+    /// the speculation). Returns true when the cache served it.
     fn load_pinned(
         &self,
         set: &mut TrustedSet,
@@ -230,6 +233,7 @@ impl Client {
         meta: &FileMeta,
         accept: impl Fn(&mut TrustedSet, Vec<u8>) -> trust_tuf::Result<()>,
         warnings: &mut Vec<String>,
+        speculative: bool,
     ) -> Result<bool> {
         if let Some(raw) = self.cache.load(role)? {
             if raw.len() as u64 == meta.length && meta.check(&raw).is_ok() {
@@ -242,6 +246,9 @@ impl Client {
             } else {
                 self.load_cached(set, role, &raw, warnings);
             }
+        }
+        if speculative {
+            return Err(speculate::needs_the_server());
         }
         let limit = self.options.limits.max_metadata_bytes;
         if meta.length > limit {
@@ -283,7 +290,17 @@ impl Client {
         self.update_with(Freshen { reuse: false, offline: false, staging: false })
     }
 
+    /// Runs [`Client::update_from`], asking the server for its timestamp while the
+    /// cached trust data is verified ([`Client::update_overlapped`]) where it can.
     fn update_with(&self, freshen: Freshen) -> Result<Repository<'_>> {
+        match self.update_overlapped(freshen)? {
+            Some(repository) => Ok(repository),
+            None => self.update_from(freshen, &mut TimestampSource::Server),
+        }
+    }
+
+    /// The update itself, taking the timestamp from `source`.
+    fn update_from(&self, freshen: Freshen, source: &mut TimestampSource) -> Result<Repository<'_>> {
         let mut writes: Vec<String> = Vec::new();
         let mut warnings = Vec::new();
         let ctx = self.context();
@@ -311,12 +328,15 @@ impl Client {
             }
         };
         let fresh_for;
-        let first = self.update_top(&mut set, &mut writes, &mut warnings, freshen);
+        let first = self.update_top(&mut set, &mut writes, &mut warnings, freshen, source);
         let needs_root = match &first {
             Ok(_) => !set.root_matches_snapshot(),
             Err(e) => e.kind() == ErrorKind::Verification,
         };
         if needs_root {
+            if source.is_speculative() {
+                return Err(speculate::needs_the_server());
+            }
             let rotated = self.rotate_root(&mut set, &mut writes)?;
             match (rotated, first) {
                 (0, Err(e)) => return Err(e),
@@ -328,7 +348,7 @@ impl Client {
                 }
                 _ => {
                     writes.retain(|role| role == "root");
-                    fresh_for = self.update_top(&mut set, &mut writes, &mut warnings, freshen)?;
+                    fresh_for = self.update_top(&mut set, &mut writes, &mut warnings, freshen, source)?;
                     if !set.root_matches_snapshot() {
                         return Err(Error::verification(
                             "root",
@@ -410,23 +430,26 @@ impl Client {
         writes: &mut Vec<String>,
         warnings: &mut Vec<String>,
         freshen: Freshen,
+        source: &mut TimestampSource,
     ) -> Result<Option<Duration>> {
         let cached_ts = self.cache.load("timestamp")?;
-        let limit = self.options.limits.max_timestamp_bytes;
         let mut fetched_for = None;
         let reusable = if freshen.reuse { self.fresh_cached_timestamp(cached_ts.as_ref()) } else { None };
-        let fetched = match reusable {
-            Some(raw) => Ok(Some((raw, None, false))),
-            None => self
-                .remote
-                .fetch_with_max_age(&self.gun, &RemoteFile::Current("timestamp"), limit)
-                .map(|f| f.map(|(raw, max_age)| (raw, max_age, true))),
+        let speculative = source.is_speculative();
+        let fetched = match (reusable, source.take()) {
+            (Some(raw), _) => Ok(Some((raw, None, false))),
+            (None, TimestampSource::Speculative) => {
+                Ok(Some((cached_ts.clone().ok_or_else(speculate::needs_the_server)?, None, false)))
+            }
+            (None, TimestampSource::Prefetched(answer)) => answer.map(|f| f.map(|(raw, max_age)| (raw, max_age, true))),
+            (None, TimestampSource::Server) => {
+                self.fetch_timestamp().map(|f| f.map(|(raw, max_age)| (raw, max_age, true)))
+            }
         };
         let ts = match fetched {
             Ok(Some((raw, max_age, from_server))) => {
                 if from_server {
-                    let lifetime = max_age.unwrap_or_default().min(self.options.max_timestamp_age);
-                    fetched_for = Some(lifetime);
+                    fetched_for = Some(self.reuse_lifetime(max_age));
                 }
                 if cached_ts.as_ref() != Some(&raw) {
                     writes.push("timestamp".into());
@@ -446,12 +469,12 @@ impl Client {
         }
         set.update_timestamp(ts)?;
         let pin = set.snapshot_pin()?.clone();
-        if !self.load_pinned(set, "snapshot", &pin, TrustedSet::update_snapshot, warnings)? {
+        if !self.load_pinned(set, "snapshot", &pin, TrustedSet::update_snapshot, warnings, speculative)? {
             writes.push("snapshot".into());
         }
         let meta =
             set.meta_for("targets").cloned().ok_or_else(|| Error::verification("snapshot", "no meta for targets"))?;
-        if !self.load_pinned(set, "targets", &meta, TrustedSet::update_targets, warnings)? {
+        if !self.load_pinned(set, "targets", &meta, TrustedSet::update_targets, warnings, speculative)? {
             writes.push("targets".into());
         }
         Ok(fetched_for)
@@ -587,7 +610,7 @@ impl Repository<'_> {
             return Ok(());
         };
         let accept = |set: &mut TrustedSet, raw: Vec<u8>| set.update_delegation(role, raw);
-        match self.client.load_pinned(&mut self.set, role, &meta, accept, &mut self.warnings) {
+        match self.client.load_pinned(&mut self.set, role, &meta, accept, &mut self.warnings, false) {
             Ok(from_cache) => {
                 if !from_cache {
                     self.pending.push(role.to_owned());

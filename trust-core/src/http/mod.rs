@@ -5,8 +5,10 @@
 //!
 //! - [`transfer`]: the deadline and rate floor of one request, against slow retrieval.
 //! - `size_limit`: reading a body to at most a given size, whatever the server declares.
-//! - `tls`, `tls_provider`: extra roots and a client identity by docker's rules; the TLS
-//!   crypto provider of the build (FIPS or not) in place before a client is made.
+//! - `tls`, `tls_config`, `tls_provider`: extra roots and a client identity by docker's
+//!   rules; the rustls configuration every client uses (the system's roots read only
+//!   when the extra CAs do not verify a server, and once per process); the TLS crypto
+//!   provider of the build (FIPS or not) in place before a client is made.
 //! - `auth`, `credentials`: `WWW-Authenticate` challenges, bearer tokens, and
 //!   credentials from docker's `config.json` and credential helpers.
 //! - `error_body`: an error answer's errcode messages and a transport error's causes,
@@ -19,6 +21,7 @@ pub(crate) mod size_limit;
 #[cfg(test)]
 pub(crate) mod test_server;
 pub(crate) mod tls;
+pub(crate) mod tls_config;
 pub(crate) mod tls_provider;
 pub mod transfer;
 

@@ -6,6 +6,11 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use zeroize::Zeroizing;
+
+pub(crate) use super::tls_config::Identity;
 use crate::Error;
 
 /// Largest certificate or key file read.
@@ -14,9 +19,9 @@ const MAX_PEM_FILE: u64 = 1 << 20;
 /// Extra roots and an optional client identity for one server.
 pub(crate) struct TlsMaterial {
     /// CA certificates trusted in addition to the system's.
-    pub roots: Vec<reqwest::Certificate>,
+    pub roots: Vec<CertificateDer<'static>>,
     /// The client certificate and key, if the certs directory has one.
-    pub identity: Option<reqwest::Identity>,
+    pub identity: Option<Identity>,
     /// `<docker config>/tls/<host:port>`, for hints in certificate errors.
     pub certs_dir: PathBuf,
 }
@@ -46,10 +51,10 @@ fn with_ext(entries: &[PathBuf], ext: &str) -> Vec<PathBuf> {
 }
 
 /// Every certificate of every PEM file in `ca_files`; a file without one is an error.
-pub(crate) fn load_roots(ca_files: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, Error> {
+pub(crate) fn load_roots(ca_files: &[PathBuf]) -> Result<Vec<CertificateDer<'static>>, Error> {
     let mut roots = Vec::new();
     for file in ca_files {
-        let certs = reqwest::Certificate::from_pem_bundle(&read_pem(file)?).map_err(|e| bad_pem(file, &e))?;
+        let certs = certificates(file, &read_pem(file)?)?;
         if certs.is_empty() {
             return Err(Error::InvalidInput(format!("{}: no PEM certificate found", file.display())));
         }
@@ -60,7 +65,7 @@ pub(crate) fn load_roots(ca_files: &[PathBuf]) -> Result<Vec<reqwest::Certificat
 
 /// The client identity of a certs directory's `entries` (docker's rules): every `NAME.key`
 /// needs a `NAME.cert` and every `NAME.cert` a `NAME.key`; the first pair is used.
-pub(crate) fn load_identity(entries: &[PathBuf]) -> Result<Option<reqwest::Identity>, Error> {
+pub(crate) fn load_identity(entries: &[PathBuf]) -> Result<Option<Identity>, Error> {
     let mut identity = None;
     for key in with_ext(entries, "key") {
         if !key.with_extension("cert").is_file() {
@@ -81,10 +86,15 @@ pub(crate) fn load_identity(entries: &[PathBuf]) -> Result<Option<reqwest::Ident
             )));
         }
         if identity.is_none() {
-            let mut pem = read_pem(&cert)?;
-            pem.push(b'\n');
-            pem.extend(read_pem(&key)?);
-            identity = Some(reqwest::Identity::from_pem(&pem).map_err(|e| bad_pem(&cert, &e))?);
+            let chain = certificates(&cert, &read_pem(&cert)?)?;
+            if chain.is_empty() {
+                return Err(Error::InvalidInput(format!("{}: no PEM certificate found", cert.display())));
+            }
+            let key_pem = Zeroizing::new(read_pem(&key)?);
+            // The parser's message never contains key material.
+            let key_der = PrivateKeyDer::from_pem_slice(&key_pem)
+                .map_err(|e| Error::InvalidInput(format!("{}: invalid PEM private key: {e}", key.display())))?;
+            identity = Some(Identity { chain, key: key_der });
         }
     }
     Ok(identity)
@@ -112,9 +122,11 @@ fn read_pem(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(bytes)
 }
 
-/// A PEM parse failure. The parser's message never contains key material.
-fn bad_pem(path: &Path, e: &reqwest::Error) -> Error {
-    Error::InvalidInput(format!("{}: invalid PEM: {e}", path.display()))
+/// Every certificate of the PEM bytes read from `path` (other PEM sections are skipped).
+fn certificates(path: &Path, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
+    CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::InvalidInput(format!("{}: invalid PEM: {e}", path.display())))
 }
 
 #[cfg(test)]

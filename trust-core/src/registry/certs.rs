@@ -17,14 +17,14 @@ use std::path::{Path, PathBuf};
 
 use super::endpoint::Endpoint;
 use crate::Error;
-use crate::http::tls::{list_dir, load_identity, load_roots};
+use crate::http::tls::{Identity, list_dir, load_identity, load_roots};
 
 /// What a registry connection trusts and presents.
 pub(crate) struct RegistryTls {
     /// CA certificates trusted in addition to the system's.
-    pub roots: Vec<reqwest::Certificate>,
+    pub roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     /// The first client certificate found, if any.
-    pub identity: Option<reqwest::Identity>,
+    pub identity: Option<Identity>,
 }
 
 /// The `certs.d` bases docker reads: the daemon's and rootless docker's (or Windows').

@@ -212,26 +212,19 @@ fn build(
     https_only: bool,
     tls: Option<RegistryTls>,
 ) -> Result<Client, Error> {
-    crate::http::tls_provider::ensure_provider()
-        .map_err(|reason| Error::Network { url: endpoint.domain.clone(), reason })?;
+    // Certificates not checked: the system's roots are not read at all.
+    let config = match tls {
+        Some(tls) => crate::http::tls_config::verified(tls.roots, tls.identity),
+        None => crate::http::tls_config::unverified(),
+    }
+    .map_err(|reason| Error::Network { url: endpoint.domain.clone(), reason })?;
     let mut builder = Client::builder()
+        .use_preconfigured_tls(config)
         .timeout(settings.limits.deadline)
         .connect_timeout(settings.limits.connect_timeout())
         .user_agent(settings.user_agent.as_str())
         .https_only(https_only)
         .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS));
-    match tls {
-        Some(tls) => {
-            for root in tls.roots {
-                builder = builder.add_root_certificate(root);
-            }
-            if let Some(identity) = tls.identity {
-                builder = builder.identity(identity);
-            }
-        }
-        // Certificates are not checked: loading the system's roots would be wasted work.
-        None => builder = builder.danger_accept_invalid_certs(true).tls_built_in_root_certs(false),
-    }
     for (host, addr) in &settings.resolve {
         builder = builder.resolve(host, *addr);
     }

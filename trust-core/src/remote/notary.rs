@@ -92,20 +92,15 @@ impl NotaryRemote {
             return Ok(client);
         }
         let tls = crate::http::tls::load(&self.parsed, self.opts.ca_file.as_deref(), &self.opts.docker_config)?;
-        crate::http::tls_provider::ensure_provider()
+        let config = crate::http::tls_config::verified(tls.roots, tls.identity)
             .map_err(|reason| Error::Network { url: self.url.clone(), reason })?;
-        let mut builder = Client::builder()
+        let builder = Client::builder()
+            .use_preconfigured_tls(config)
             .timeout(self.opts.limits.deadline)
             .connect_timeout(self.opts.limits.connect_timeout())
             .user_agent(self.opts.user_agent.as_str())
             .https_only(self.parsed.scheme() == "https")
             .redirect(reqwest::redirect::Policy::limited(5));
-        for root in tls.roots {
-            builder = builder.add_root_certificate(root);
-        }
-        if let Some(identity) = tls.identity {
-            builder = builder.identity(identity);
-        }
         let client = builder.build().map_err(|e| Error::Network { url: self.url.clone(), reason: describe(&e) })?;
         let _ = self.certs_dir.set(tls.certs_dir);
         Ok(self.client.get_or_init(|| client))

@@ -1,0 +1,93 @@
+//! Asking the server for its timestamp while the cached trust data is verified.
+//!
+//! A warm lookup spends its time in two places that do not depend on each other
+//! until the end: the round trips for the server's current `timestamp.json` (a TLS
+//! handshake and a request), and verifying the cached root, snapshot and targets
+//! (hashes and signatures over the cached bytes). So the timestamp is fetched on a
+//! second thread while this one runs the update on the *cached* timestamp, as a
+//! speculation that touches no network. When the server's answer is byte for byte
+//! the cached timestamp (the usual case: a timestamp changes when the repository or
+//! its expiry does), the speculation did exactly the work the update would do with
+//! that answer (the trusted set is a pure function of its inputs and the clock, read
+//! once), and it is the result. Otherwise, or when the speculation fails or needs a
+//! file the cache does not hold, it is dropped and the update runs again on the
+//! server's answer, which is not fetched a second time. Every check runs on every
+//! path; only the order of the work changes.
+
+use std::time::Duration;
+
+use super::{Client, Freshen, Repository};
+use crate::remote::RemoteFile;
+use crate::{Error, Result};
+
+/// What a timestamp request answered: the bytes and the lifetime the server declared.
+pub(super) type Answer = Result<Option<(Vec<u8>, Option<Duration>)>>;
+
+/// Where [`Client::update_top`] takes the timestamp from.
+#[derive(Debug)]
+pub(super) enum TimestampSource {
+    /// The server, asked now (unless a reusable cached copy answers).
+    Server,
+    /// The answer of a request made ahead; once it is used, the server is asked again
+    /// (after a root rotation, as without the request made ahead).
+    Prefetched(Answer),
+    /// The cached copy, for a speculation: nothing is fetched.
+    Speculative,
+}
+
+impl TimestampSource {
+    pub(super) fn is_speculative(&self) -> bool {
+        matches!(self, TimestampSource::Speculative)
+    }
+
+    /// This source for one use: a prefetched answer is handed out once.
+    pub(super) fn take(&mut self) -> TimestampSource {
+        match self {
+            TimestampSource::Speculative => TimestampSource::Speculative,
+            _ => std::mem::replace(self, TimestampSource::Server),
+        }
+    }
+}
+
+/// Ends a speculation that would need the network (never shown: the update then
+/// runs on the server's answer).
+pub(super) fn needs_the_server() -> Error {
+    Error::InvalidInput("the cached trust data does not answer without the server".into())
+}
+
+impl Client {
+    /// Asks the server for its current timestamp.
+    pub(super) fn fetch_timestamp(&self) -> Answer {
+        let limit = self.options.limits.max_timestamp_bytes;
+        self.remote.fetch_with_max_age(&self.gun, &RemoteFile::Current("timestamp"), limit)
+    }
+
+    /// How long a timestamp the server declared `max_age` for may be reused.
+    pub(super) fn reuse_lifetime(&self, max_age: Option<Duration>) -> Duration {
+        max_age.unwrap_or_default().min(self.options.max_timestamp_age)
+    }
+
+    /// The update with the timestamp request overlapping the verification of the
+    /// cached trust data, when the server will be asked and the cache holds a root and
+    /// a timestamp to speculate on; `None` when there is nothing to overlap.
+    pub(super) fn update_overlapped(&self, freshen: Freshen) -> Result<Option<Repository<'_>>> {
+        let Some(cached_ts) = self.cache.load("timestamp")? else { return Ok(None) };
+        if (freshen.reuse && self.fresh_cached_timestamp(Some(&cached_ts)).is_some()) || !self.cache.holds("root") {
+            return Ok(None);
+        }
+        std::thread::scope(|scope| {
+            let request = scope.spawn(|| self.fetch_timestamp());
+            let speculation = self.update_from(freshen, &mut TimestampSource::Speculative);
+            let answer = request.join().unwrap_or_else(|_| {
+                Err(Error::Network { url: self.remote.url().to_owned(), reason: "the timestamp request failed".into() })
+            });
+            if let (Ok(mut repository), Ok(Some((raw, max_age)))) = (speculation, &answer)
+                && repository.set.raw("timestamp") == Some(raw.as_slice())
+            {
+                repository.fresh_for = Some(self.reuse_lifetime(*max_age));
+                return Ok(Some(repository));
+            }
+            self.update_from(freshen, &mut TimestampSource::Prefetched(answer)).map(Some)
+        })
+    }
+}
