@@ -19,11 +19,21 @@
 # Usage: scripts/bench-hook.sh STATE_DIR
 #   STATE_DIR: peers started with tests/peers/start.sh STATE_DIR (notary-server
 #   only: no engine and no registry access; everything stays on loopback).
-# Builds target/release/{trust-engine-hook,trust,examples/authz_load} first.
+# Builds $CARGO_TARGET_DIR/PROFILE/{trust-engine-hook,trust,examples/authz_load}
+# first: BENCH_PROFILE (release) is the cargo profile (debug: the dev profile, as
+# `cargo test` left it); BENCH_BUILD=0 builds nothing and uses the binaries there.
 # Bounded: BENCH_WARM_REQUESTS (50000), BENCH_COLD_REQUESTS (1000),
 # BENCH_NEW_REPOS (300) requests per run, BENCH_MAX_SECONDS (20) per run.
+# BENCH_CASES (warm cold-ttl0 cold-new cold-ttl0-n): the cases run;
+# BENCH_REPEAT (1): runs of each case and concurrency (cold-new: a fresh hook
+# each), summarised as the best and the median p99 when more than one.
+# BENCH_PIN=1: the hook and the load generator on CPU BENCH_HOOK_CPUS (1),
+# notary-server (every thread, `taskset -a`) on BENCH_SERVER_CPUS (0) for the
+# runs, its affinity restored on exit: the trust server on a core of its own.
 # BENCH_HOOK_STRICT=1 exits 1 when an aim is missed. Results: a table on stdout,
 # JSON lines in $WORK/results.jsonl (WORK is printed; removed unless BENCH_KEEP=1).
+# CI-sized: BENCH_PROFILE=debug BENCH_BUILD=0 BENCH_NEW_REPOS=20
+#   BENCH_COLD_REQUESTS=100 BENCH_WARM_REQUESTS=2000 scripts/bench-hook.sh STATE
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/tests/peers/lib.sh"
@@ -35,10 +45,22 @@ WARM_REQUESTS=${BENCH_WARM_REQUESTS:-50000}
 COLD_REQUESTS=${BENCH_COLD_REQUESTS:-1000}
 NEW_REPOS=${BENCH_NEW_REPOS:-300}
 MAX_SECONDS=${BENCH_MAX_SECONDS:-20}
+CASES=${BENCH_CASES:-warm cold-ttl0 cold-new cold-ttl0-n}
+REPEAT=${BENCH_REPEAT:-1}
+PROFILE=${BENCH_PROFILE:-release}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-HOOK_BIN=$TARGET/release/trust-engine-hook
-TRUST_BIN=$TARGET/release/trust
-LOAD_BIN=$TARGET/release/examples/authz_load
+case $PROFILE in
+release) PROFILE_DIR=release PROFILE_FLAG=(--release) ;;
+debug | dev) PROFILE_DIR=debug PROFILE_FLAG=() ;;
+*) PROFILE_DIR=$PROFILE PROFILE_FLAG=(--profile "$PROFILE") ;;
+esac
+HOOK_BIN=$TARGET/$PROFILE_DIR/trust-engine-hook
+TRUST_BIN=$TARGET/$PROFILE_DIR/trust
+LOAD_BIN=$TARGET/$PROFILE_DIR/examples/authz_load
+HOOK_CPUS=${BENCH_HOOK_CPUS:-1}
+SERVER_CPUS=${BENCH_SERVER_CPUS:-0}
+PIN=() # the taskset prefix of the hook and the load generator
+SERVER_PID= SERVER_AFFINITY=
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-hook.XXXXXX")
 SOCKET=$WORK/hook.sock
 RUN=$(date +%s)-$$
@@ -47,14 +69,50 @@ HOOK_PID=
 
 cleanup() {
 	stop_hook
+	unpin_server
 	if [[ ${BENCH_KEEP:-} == 1 ]]; then peers_log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
 build() {
-	peers_log "building release binaries (trust-engine-hook, trust, authz_load)"
-	(cd "$ROOT" && cargo build --quiet --release -p engine-hook --bin trust-engine-hook --example authz_load &&
-		cargo build --quiet --release -p trust-cli --bin trust)
+	if [[ ${BENCH_BUILD:-1} == 0 ]]; then
+		local bin
+		for bin in "$HOOK_BIN" "$TRUST_BIN" "$LOAD_BIN"; do
+			[[ -x $bin ]] || peers_die "$bin missing (BENCH_BUILD=0 builds nothing; BENCH_PROFILE=$PROFILE)"
+		done
+		peers_log "using the $PROFILE binaries in $TARGET/$PROFILE_DIR (not rebuilt)"
+		return 0
+	fi
+	peers_log "building $PROFILE binaries (trust-engine-hook, trust, authz_load)"
+	(cd "$ROOT" && cargo build --quiet "${PROFILE_FLAG[@]}" -p engine-hook --bin trust-engine-hook --example authz_load &&
+		cargo build --quiet "${PROFILE_FLAG[@]}" -p trust-cli --bin trust)
+}
+
+# pin: with BENCH_PIN=1, notary-server on SERVER_CPUS (all its threads) and the
+# hook and the load generator on HOOK_CPUS; prints what is used either way.
+pin() {
+	peers_log "nproc $(nproc)"
+	if [[ ${BENCH_PIN:-} != 1 ]]; then
+		peers_log "no pinning (BENCH_PIN=1 gives the trust server a core of its own)"
+		return 0
+	fi
+	command -v taskset >/dev/null || peers_die "BENCH_PIN=1 needs taskset (util-linux)"
+	SERVER_PID=$(cat "${TRUST_TEST_NOTARY_PIDFILE:-$TRUST_TEST_STATE/notary-server.pid}" 2>/dev/null || true)
+	[[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null ||
+		peers_die "notary-server's pid not found (TRUST_TEST_NOTARY_PIDFILE)"
+	SERVER_AFFINITY=$(taskset -p -c "$SERVER_PID" | sed 's/.*: //')
+	taskset -a -p -c "$SERVER_CPUS" "$SERVER_PID" >/dev/null
+	PIN=(taskset -c "$HOOK_CPUS")
+	peers_log "pinned: notary-server (pid $SERVER_PID, all threads) on CPU $SERVER_CPUS (was $SERVER_AFFINITY);" \
+		"the hook and the load generator on CPU $HOOK_CPUS"
+}
+
+unpin_server() {
+	[[ -n $SERVER_PID && -n $SERVER_AFFINITY ]] || return 0
+	taskset -a -p -c "$SERVER_AFFINITY" "$SERVER_PID" >/dev/null 2>&1 ||
+		peers_log "could not restore notary-server's affinity ($SERVER_AFFINITY)"
+	peers_log "notary-server (pid $SERVER_PID) back on CPUs $SERVER_AFFINITY"
+	SERVER_PID=
 }
 
 trust_cmd() {
@@ -80,7 +138,7 @@ sign_repos() {
 # (as the packaged service does).
 start_hook() {
 	stop_hook
-	"$HOOK_BIN" serve --policy "$WORK/policy.json" --socket "$SOCKET" \
+	"${PIN[@]}" "$HOOK_BIN" serve --policy "$WORK/policy.json" --socket "$SOCKET" \
 		--engine-socket "$WORK/no-engine.sock" --trust-dir "$2" --tlscacert "$TRUST_TEST_CA" \
 		--cache-ttl "$1" --log "$WORK/decisions.log" </dev/null >/dev/null 2>>"$WORK/hook.stderr" &
 	HOOK_PID=$!
@@ -101,19 +159,41 @@ stop_hook() {
 	rm -f "$SOCKET" "$WORK/decisions.log" # the log of 50000 decisions is ~25 MB
 }
 
-# load LABEL CONCURRENCY REQUESTS IMAGE...: one run of the load generator.
+# cpu_ticks PID: the user and system CPU time PID has used, in clock ticks (0 when unknown).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# load LABEL CONCURRENCY REQUESTS IMAGE...: one run of the load generator; its
+# JSON line gets the CPU time the hook and notary-server spent per decision
+# (a figure the other load on a shared machine changes less than latency).
 load() {
 	local label=$1 concurrency=$2 requests=$3
 	shift 3
-	local images=() i
+	local images=() i line server hook0 server0 tick
 	for i in "$@"; do images+=(--image "$i"); done
-	"$LOAD_BIN" --socket "$SOCKET" --label "$label" --concurrency "$concurrency" \
-		--requests "$requests" --max-seconds "$MAX_SECONDS" --expect allow "${images[@]}" \
-		>>"$WORK/results.jsonl" || peers_die "$label at concurrency $concurrency had errors"
+	server=$(cat "${TRUST_TEST_NOTARY_PIDFILE:-$TRUST_TEST_STATE/notary-server.pid}" 2>/dev/null || echo 0)
+	hook0=$(cpu_ticks "$HOOK_PID") server0=$(cpu_ticks "$server") tick=$(getconf CLK_TCK)
+	line=$("${PIN[@]}" "$LOAD_BIN" --socket "$SOCKET" --label "$label" --concurrency "$concurrency" \
+		--requests "$requests" --max-seconds "$MAX_SECONDS" --expect allow "${images[@]}") ||
+		peers_die "$label at concurrency $concurrency had errors"
+	jq -c --argjson hook "$(($(cpu_ticks "$HOOK_PID") - hook0))" --argjson server "$(($(cpu_ticks "$server") - server0))" \
+		--argjson tick "$tick" '. + {hook_cpu_ms: (1000 * $hook / $tick / ([.ok, 1] | max)),
+			server_cpu_ms: (1000 * $server / $tick / ([.ok, 1] | max))}' <<<"$line" >>"$WORK/results.jsonl"
 }
 
+# prime REQUESTS IMAGE...: decisions whose results are not recorded.
+prime() {
+	local requests=$1 images=() i
+	shift
+	for i in "$@"; do images+=(--image "$i"); done
+	"${PIN[@]}" "$LOAD_BIN" --socket "$SOCKET" --label prime --concurrency 32 --requests "$requests" \
+		--max-seconds "$MAX_SECONDS" --expect allow "${images[@]}" >/dev/null 2>&1 || peers_die "priming had errors"
+}
+
+# selected CASE: whether BENCH_CASES has CASE.
+selected() { [[ " $CASES " == *" $1 "* ]]; }
+
 main() {
-	local c new=() i
+	local c r new=() i
 	peers_log "work dir $WORK"
 	build
 	jq -n --arg scope "$GUN_PREFIX/*" --arg server "$TRUST_TEST_SERVER" \
@@ -121,23 +201,44 @@ main() {
 		>"$WORK/policy.json"
 	sign_repos
 	for ((i = 1; i <= NEW_REPOS; i++)); do new+=("$GUN_PREFIX/new-$i:v1"); done
-
-	start_hook 60 "$WORK/trust-warm"
-	load prime 1 1 "$GUN_PREFIX/app:v1" 2>/dev/null
+	pin
 	: >"$WORK/results.jsonl"
-	for c in 1 32; do load warm "$c" "$WARM_REQUESTS" "$GUN_PREFIX/app:v1"; done
 
-	start_hook 0 "$WORK/trust-warm" # the cache off; the trust data on disk stays
-	for c in 1 32; do load cold-ttl0 "$c" "$COLD_REQUESTS" "$GUN_PREFIX/app:v1"; done
+	if selected warm; then
+		start_hook 60 "$WORK/trust-warm"
+		prime 1 "$GUN_PREFIX/app:v1"
+		for c in 1 32; do
+			for ((r = 1; r <= REPEAT; r++)); do load warm "$c" "$WARM_REQUESTS" "$GUN_PREFIX/app:v1"; done
+		done
+	fi
 
-	for c in 1 32; do
-		start_hook 60 "$WORK/trust-new-$c" # nothing known: every repository is new
-		load cold-new "$c" "$NEW_REPOS" "${new[@]}"
-	done
+	if selected cold-ttl0; then
+		start_hook 0 "$WORK/trust-warm" # the cache off; the trust data on disk stays
+		for c in 1 32; do
+			for ((r = 1; r <= REPEAT; r++)); do load cold-ttl0 "$c" "$COLD_REQUESTS" "$GUN_PREFIX/app:v1"; done
+		done
+	fi
 
-	start_hook 0 "$WORK/trust-new-1" # the cache off, trust data on disk, many repositories
-	for c in 1 32; do load cold-ttl0-n "$c" "$COLD_REQUESTS" "${new[@]}"; done
+	if selected cold-new; then
+		for c in 1 32; do
+			for ((r = 1; r <= REPEAT; r++)); do
+				start_hook 60 "$WORK/trust-new-$c-$r" # nothing known: every repository is new
+				load cold-new "$c" "$NEW_REPOS" "${new[@]}"
+			done
+		done
+	fi
+
+	if selected cold-ttl0-n; then
+		local primed=1
+		[[ -d $WORK/trust-new-1-1 ]] || primed=0 # cold-new did not run
+		start_hook 0 "$WORK/trust-new-1-1" # the cache off, trust data on disk, many repositories
+		((primed)) || prime "$NEW_REPOS" "${new[@]}"
+		for c in 1 32; do
+			for ((r = 1; r <= REPEAT; r++)); do load cold-ttl0-n "$c" "$COLD_REQUESTS" "${new[@]}"; done
+		done
+	fi
 	stop_hook
+	unpin_server
 	report
 }
 
@@ -145,11 +246,24 @@ main() {
 report() {
 	local missed
 	echo
-	printf '%-11s %5s %8s %12s %9s %9s %9s %9s\n' case conc requests 'decisions/s' 'p50 ms' 'p90 ms' 'p99 ms' 'max ms'
-	jq -r '[.label, .concurrency, .ok, .per_second, .p50_ms, .p90_ms, .p99_ms, .max_ms] | @tsv' "$WORK/results.jsonl" |
-		while IFS=$'\t' read -r l c n r p50 p90 p99 max; do
-			printf '%-11s %5s %8s %12.1f %9.3f %9.3f %9.3f %9.3f\n' "$l" "$c" "$n" "$r" "$p50" "$p90" "$p99" "$max"
+	printf '%-11s %5s %8s %12s %9s %9s %9s %9s %10s %10s\n' case conc requests 'decisions/s' 'p50 ms' 'p90 ms' \
+		'p99 ms' 'max ms' 'hook cpu' 'server cpu'
+	jq -r '[.label, .concurrency, .ok, .per_second, .p50_ms, .p90_ms, .p99_ms, .max_ms, .hook_cpu_ms, .server_cpu_ms]
+		| @tsv' "$WORK/results.jsonl" |
+		while IFS=$'\t' read -r l c n r p50 p90 p99 max hook server; do
+			printf '%-11s %5s %8s %12.1f %9.3f %9.3f %9.3f %9.3f %10.3f %10.3f\n' "$l" "$c" "$n" "$r" "$p50" "$p90" "$p99" \
+				"$max" "$hook" "$server"
 		done
+	echo "(hook cpu, server cpu: CPU ms per decision of the hook and of notary-server, from /proc; clock ticks)"
+	if ((REPEAT > 1)); then
+		echo
+		echo "p99 over $REPEAT runs (ms): best, median"
+		jq -rs 'group_by([.label, .concurrency])[] | (map(.p99_ms) | sort) as $p
+			| [.[0].label, .[0].concurrency, $p[0], $p[(($p | length) - 1) / 2 | floor]] | @tsv' "$WORK/results.jsonl" |
+			while IFS=$'\t' read -r l c best median; do
+				printf '%-11s %5s %9.3f %9.3f\n' "$l" "$c" "$best" "$median"
+			done
+	fi
 	missed=$(jq -r 'select((.label == "warm" and .p99_ms > 2) or (.label != "warm" and .p99_ms > 50))
 		| "\(.label) c=\(.concurrency): p99 \(.p99_ms) ms"' "$WORK/results.jsonl")
 	echo

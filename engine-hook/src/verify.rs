@@ -11,6 +11,7 @@ use trust_core::ErrorKind;
 use trust_core::client::{Client, ClientOptions, Repository};
 use trust_core::pinning::Pin;
 use trust_core::reference::Reference;
+use trust_core::remote::Remote;
 use trust_core::settings::Settings;
 
 use crate::pinning::trust_pinning;
@@ -143,11 +144,15 @@ impl Default for VerifierConfig {
     }
 }
 
-/// Verification through trust-core. Clients (and their HTTP connections and tokens)
-/// are kept per server, pin and repository. Each verification runs on its own thread
-/// under [`VerifierConfig::deadline`]; verifications of one repository take turns
-/// (one that outlived its deadline keeps its turn until it ends), so trust-core's
-/// cache of one repository is not written by two threads at once.
+/// Verification through trust-core. One remote (its HTTP client, TLS roots, connection
+/// pool and tokens) is kept per trust server and registry and shared by every
+/// repository there, so that a first contact with a repository costs its requests, not
+/// a new client, a parse of the system's roots and TLS handshakes; clients (a
+/// repository's cache and options) are kept per server, pin and repository. Each
+/// verification runs on its own thread under [`VerifierConfig::deadline`];
+/// verifications of one repository take turns (one that outlived its deadline keeps
+/// its turn until it ends), so trust-core's cache of one repository is not written by
+/// two threads at once.
 pub struct TrustVerifier {
     inner: Arc<Inner>,
 }
@@ -155,6 +160,8 @@ pub struct TrustVerifier {
 struct Inner {
     config: VerifierConfig,
     clients: Mutex<HashMap<String, Arc<Client>>>,
+    /// Remotes by server and registry, shared by the clients of their repositories.
+    remotes: Mutex<HashMap<String, Arc<dyn Remote>>>,
     /// One lock per repository trust data directory.
     turns: Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>,
 }
@@ -172,7 +179,12 @@ impl TrustVerifier {
     /// A verifier with `config`.
     pub fn new(config: VerifierConfig) -> Self {
         TrustVerifier {
-            inner: Arc::new(Inner { config, clients: Mutex::new(HashMap::new()), turns: Mutex::new(HashMap::new()) }),
+            inner: Arc::new(Inner {
+                config,
+                clients: Mutex::new(HashMap::new()),
+                remotes: Mutex::new(HashMap::new()),
+                turns: Mutex::new(HashMap::new()),
+            }),
         }
     }
 
@@ -231,9 +243,32 @@ impl Inner {
         if clients.len() >= MAX_CLIENTS {
             clients.clear();
         }
-        let client = Arc::new(settings.client_for(&query.reference)?);
+        let remote = self.remote(&settings, &query.reference, server)?;
+        let client = Arc::new(settings.client_with(&query.reference, Box::new(remote))?);
         clients.insert(key, Arc::clone(&client));
         Ok(client)
+    }
+
+    /// The remote for `server`, opened with the credentials of `reference`'s registry
+    /// once and shared by every repository of that server and registry (its requests
+    /// use one connection pool; its tokens are kept per repository and access).
+    fn remote(
+        &self,
+        settings: &Settings,
+        reference: &Reference,
+        server: &str,
+    ) -> Result<Arc<dyn Remote>, trust_core::Error> {
+        let key = format!("{server}|{}", reference.domain());
+        let mut remotes = self.remotes.lock().map_err(|_| poisoned())?;
+        if let Some(remote) = remotes.get(&key) {
+            return Ok(Arc::clone(remote));
+        }
+        if remotes.len() >= MAX_CLIENTS {
+            remotes.clear();
+        }
+        let remote: Arc<dyn Remote> = Arc::from(settings.remote_at(reference, server)?);
+        remotes.insert(key, Arc::clone(&remote));
+        Ok(remote)
     }
 
     fn verify_with(&self, query: &Query, server: &str, offline: bool) -> Result<Verification, trust_core::Error> {

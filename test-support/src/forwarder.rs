@@ -4,7 +4,7 @@
 
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// A TCP forwarder on a loopback port to notary-server (TLS passes through; the
@@ -14,6 +14,7 @@ pub struct Forwarder {
     /// `https://127.0.0.1:<port>`.
     pub url: String,
     stop: Arc<AtomicBool>,
+    connections: Arc<AtomicUsize>,
 }
 
 impl Forwarder {
@@ -24,12 +25,15 @@ impl Forwarder {
         let url = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&connections);
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 if stopped.load(Ordering::SeqCst) {
                     break; // the listener is dropped: connections are refused
                 }
                 let (Ok(client), Ok(server)) = (client, TcpStream::connect(&upstream)) else { continue };
+                counted.fetch_add(1, Ordering::SeqCst);
                 for (mut from, mut to) in [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)]
                 {
                     std::thread::spawn(move || {
@@ -39,7 +43,12 @@ impl Forwarder {
                 }
             }
         });
-        Forwarder { url, stop }
+        Forwarder { url, stop, connections }
+    }
+
+    /// How many connections it has forwarded.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// Stops accepting: the next connection is refused.

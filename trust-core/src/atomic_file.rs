@@ -8,6 +8,7 @@
 //! writer is gone: its process no longer runs (Linux: no `/proc/<pid>`) and nobody
 //! holds the file's lock.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,53 @@ pub enum Access {
 /// Writes `bytes` to `path` atomically, creating missing directories. With `replace`
 /// false an existing file is an error and is left as it was.
 pub fn write(path: &Path, bytes: &[u8], access: Access, replace: bool) -> Result<()> {
+    let staged = stage(path, bytes, access)?;
+    let dir = staged.dir.clone();
+    staged.persist(replace)?;
+    sync_dir(&dir)
+}
+
+/// Replaces several files, each atomically as [`write`] does, with fewer fsyncs:
+/// every file is written and fsynced beside its destination first, then each is
+/// renamed into place in the order given, then each directory is fsynced once (not
+/// once per file). An error before the renames leaves every destination as it was;
+/// one during them leaves the files before it replaced, as writing them one by one
+/// would.
+pub fn write_each(files: &[(PathBuf, &[u8])], access: Access) -> Result<()> {
+    let staged = files.iter().map(|(path, bytes)| stage(path, bytes, access)).collect::<Result<Vec<_>>>()?;
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for file in staged {
+        if !dirs.contains(&file.dir) {
+            dirs.push(file.dir.clone());
+        }
+        file.persist(true)?;
+    }
+    dirs.iter().try_for_each(|dir| sync_dir(dir))
+}
+
+/// A file written and fsynced beside its destination, not yet in place.
+struct Staged {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+    dir: PathBuf,
+}
+
+impl Staged {
+    /// Renames the file into place (over an existing one only with `replace`).
+    fn persist(self, replace: bool) -> Result<()> {
+        let Staged { tmp, path, .. } = self;
+        if replace {
+            tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        } else {
+            tmp.persist_noclobber(&path).map_err(|e| Error::io(&path, e.error))?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to a temporary file in `path`'s directory (created when missing)
+/// and fsyncs it.
+fn stage(path: &Path, bytes: &[u8], access: Access) -> Result<Staged> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
@@ -62,27 +110,31 @@ pub fn write(path: &Path, bytes: &[u8], access: Access, replace: bool) -> Result
     // Held until the file is closed: tells a sweeping process this writer is alive.
     tmp.as_file().lock().map_err(|e| Error::io(tmp.path(), e))?;
     tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(|e| Error::io(tmp.path(), e))?;
-    if replace {
-        tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    } else {
-        tmp.persist_noclobber(path).map_err(|e| Error::io(path, e.error))?;
-    }
-    sync_dir(&dir)
+    Ok(Staged { tmp, path: path.to_owned(), dir })
 }
 
 /// How temporary files' names start.
 const TEMP_PREFIX: &str = ".tmp-";
 
+/// Most directories remembered as swept.
+const MAX_SWEPT: usize = 16_384;
+
 /// Removes, once per process and directory, the temporary files in `dir` that
 /// killed writers left behind. Best effort: a file that cannot be removed stays.
 fn sweep_once(dir: &Path) {
-    static SWEPT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    static SWEPT: std::sync::Mutex<Option<HashSet<PathBuf>>> = std::sync::Mutex::new(None);
     {
         let Ok(mut swept) = SWEPT.lock() else { return };
-        if swept.iter().any(|d| d == dir) {
+        let swept = swept.get_or_insert_with(HashSet::new);
+        if swept.contains(dir) {
             return;
         }
-        swept.push(dir.to_owned());
+        // A long-lived process (the engine hook) writes into ever more directories:
+        // past the bound they are forgotten, and a directory is swept again (harmless).
+        if swept.len() >= MAX_SWEPT {
+            swept.clear();
+        }
+        swept.insert(dir.to_owned());
     }
     let Ok(entries) = fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
@@ -147,6 +199,25 @@ mod tests {
         assert_eq!(fs::metadata(dir.path().join("a")).unwrap().permissions().mode() & 0o777, 0o700);
         let names: Vec<_> = fs::read_dir(dir.path().join("a/b")).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["file"], "no temporary file is left behind");
+    }
+
+    #[test]
+    fn several_files_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("m/a.json"), dir.path().join("m/sub/b.json"));
+        write(&a, b"old a", Access::Private, true).unwrap();
+        write_each(&[(a.clone(), b"new a"), (b.clone(), b"new b")], Access::Private).unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"new a");
+        assert_eq!(fs::read(&b).unwrap(), b"new b");
+        let names: Vec<_> = fs::read_dir(dir.path().join("m")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 2, "no temporary file is left behind: {names:?}");
+
+        // A file that cannot be staged (its directory is a file): nothing is replaced.
+        let blocked = dir.path().join("m/a.json/c.json");
+        assert!(write_each(&[(a.clone(), b"newer a"), (blocked, b"c")], Access::Private).is_err());
+        assert_eq!(fs::read(&a).unwrap(), b"new a");
+        let names: Vec<_> = fs::read_dir(dir.path().join("m")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 2, "no temporary file is left behind: {names:?}");
     }
 
     #[test]

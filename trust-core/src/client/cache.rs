@@ -69,6 +69,15 @@ impl Cache {
         atomic_file::write(&self.path(role)?, bytes, Access::Private, true)
     }
 
+    /// Replaces the cached bytes of several roles, each atomically as [`Cache::store`]
+    /// does, with one fsync per directory instead of one per file
+    /// ([`atomic_file::write_each`]): a first contact writes four files at once.
+    pub fn store_each(&self, files: &[(&str, &[u8])]) -> Result<(), Error> {
+        let files =
+            files.iter().map(|(role, bytes)| Ok((self.path(role)?, *bytes))).collect::<Result<Vec<_>, Error>>()?;
+        atomic_file::write_each(&files, Access::Private)
+    }
+
     /// Deletes the cached bytes of `role`; nothing to delete is not an error.
     pub fn remove(&self, role: &str) -> Result<(), Error> {
         let path = self.path(role)?;

@@ -576,12 +576,16 @@ impl Repository<'_> {
         if self.hold_writes { Ok(()) } else { self.commit() }
     }
 
-    /// Writes every file verified so far to the cache (atomically, one by one).
+    /// Writes every file verified so far to the cache (each atomically, in the order
+    /// verified, with one directory fsync for them all: [`Cache::store_each`]).
     pub fn commit(&mut self) -> Result<()> {
-        for role in std::mem::take(&mut self.pending) {
-            if let Some(raw) = self.set.raw(&role) {
-                self.client.cache.store(&role, raw)?;
-            }
+        let mut pending = std::mem::take(&mut self.pending);
+        let mut seen = HashSet::new();
+        pending.retain(|role| seen.insert(role.clone()));
+        let files: Vec<(&str, &[u8])> =
+            pending.iter().filter_map(|role| self.set.raw(role).map(|raw| (role.as_str(), raw))).collect();
+        if !files.is_empty() {
+            self.client.cache.store_each(&files)?;
         }
         if let (Some(lifetime), Some(ts)) = (self.fresh_for.take(), self.set.raw("timestamp")) {
             let freshness = &self.client.freshness;

@@ -51,6 +51,9 @@ pub struct NotaryRemote {
     parsed: reqwest::Url,
     opts: RemoteOptions,
     client: OnceLock<Client>,
+    /// Held while the client is built, so that requests racing to a new remote (a
+    /// shared one, e.g. the engine hook's) build it once, not once each.
+    building: Mutex<()>,
     certs_dir: OnceLock<PathBuf>,
     docker_config: PathBuf,
     registry: Option<String>,
@@ -77,6 +80,7 @@ impl NotaryRemote {
             parsed,
             opts: opts.clone(),
             client: OnceLock::new(),
+            building: Mutex::new(()),
             certs_dir: OnceLock::new(),
             docker_config: opts.docker_config.clone(),
             registry: opts.registry.clone(),
@@ -88,6 +92,10 @@ impl NotaryRemote {
     /// The HTTP client, built on first use: loading TLS roots and starting the
     /// client's runtime costs milliseconds that a run answered from the cache never pays.
     fn client(&self) -> Result<&Client, Error> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let _building = self.building.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
