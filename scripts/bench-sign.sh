@@ -2,14 +2,18 @@
 # Times signing N tags with `trust` against the notary CLI on one loopback
 # notary-server, each in a fresh repository initialised beforehand (untimed):
 #   trust sign IMAGE:tag1 ... IMAGE:tagN         one invocation, digests from the registry
+#   trust sign --digests FILE IMAGE              one invocation, digests from FILE
+#                                                (lines of "tagI sha256:<hex> SIZE")
 #   notary addhash GUN tagI SIZE --sha256 ... ×N,  then one notary publish
 # The registry serves the N tags cheaply: one small image manifest (an empty
 # tar layer) PUT under every tag through the registry's HTTP API.
 # Usage: scripts/bench-sign.sh STATE_DIR [N]     (default N=1000)
 #   STATE_DIR: peers started with tests/peers/start.sh STATE_DIR
 #   TRUST_BIN: the trust binary (default target/release/trust; build it with
-#              cargo build --release)
-# Prints both wall times (date +%s.%N around each side) and notary/trust.
+#              cargo build --release; target/debug/trust works for small N)
+#   BENCH_NOTARY=0: skip the notary side (its ×N addhash takes minutes for N=10000)
+# Prints the wall times (date +%s.%N around each side), notary/trust for both
+# trust modes, and nproc; checks that every repository lists its N tags.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/tests/peers/lib.sh"
@@ -24,6 +28,8 @@ RUN=$(date +%s)-$$
 NAME=bench/sign-$N-$RUN # registry repository (and trust's GUN)
 GUN=$TRUST_TEST_REGISTRY/$NAME
 NOTARY_GUN=$TRUST_TEST_REGISTRY/bench/notary-sign-$N-$RUN
+DIGESTS_GUN=$TRUST_TEST_REGISTRY/bench/digests-sign-$N-$RUN # trust sign --digests (nothing in the registry)
+BENCH_NOTARY=${BENCH_NOTARY:-1}
 WORK=$TRUST_TEST_STATE/bench-sign-$N
 MANIFEST_V2=application/vnd.docker.distribution.manifest.v2+json
 REGISTRY=$TRUST_TEST_REGISTRY_URL/v2/$NAME
@@ -77,40 +83,59 @@ now() { date +%s.%N; }
 # since START: seconds elapsed from START (a `now`) until now.
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.3f", b - a}'; }
 
+# ratio A B: A / B with one decimal and an x.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1fx", a / b}'; }
+
 main() {
-	local i start trust_s notary_s images=()
+	local i start trust_s digests_s notary_s='' images=()
 	rm -rf "$WORK"
 	mkdir -p "$WORK"
 	peers_log "pushing one manifest under $((N + 1)) tags of $GUN"
 	push_tags
+	for ((i = 1; i <= N; i++)); do echo "tag$i sha256:$DIGEST $SIZE"; done >"$WORK/digests"
 
-	# Both repositories exist before the clock starts: trust signs tag0 (which
+	# Every repository exists before the clock starts: trust signs tag0 (which
 	# initialises its repository), notary inits and publishes.
 	trust_cmd sign "$GUN:tag0" >/dev/null
-	notary_cmd "$WORK/notary" init "$NOTARY_GUN" >/dev/null
-	notary_cmd "$WORK/notary" publish "$NOTARY_GUN" >/dev/null
+	trust_cmd sign --digest "sha256:$DIGEST" --size "$SIZE" "$DIGESTS_GUN:tag0" >/dev/null
+	if ((BENCH_NOTARY)); then
+		notary_cmd "$WORK/notary" init "$NOTARY_GUN" >/dev/null
+		notary_cmd "$WORK/notary" publish "$NOTARY_GUN" >/dev/null
+	fi
 
 	for ((i = 1; i <= N; i++)); do images+=("$GUN:tag$i"); done
-	peers_log "trust sign of $N tags in one invocation"
+	peers_log "trust sign of $N tags in one invocation (digests from the registry)"
 	start=$(now)
 	trust_cmd sign "${images[@]}" >"$WORK/trust-sign.out"
 	trust_s=$(since "$start")
 
-	peers_log "notary addhash x $N + notary publish"
+	peers_log "trust sign --digests FILE of $N tags"
 	start=$(now)
-	for ((i = 1; i <= N; i++)); do
-		notary_cmd "$WORK/notary" addhash "$NOTARY_GUN" "tag$i" "$SIZE" --sha256 "$DIGEST" >/dev/null
-	done
-	notary_cmd "$WORK/notary" publish "$NOTARY_GUN" >/dev/null
-	notary_s=$(since "$start")
+	trust_cmd sign --digests "$WORK/digests" "$DIGESTS_GUN" >"$WORK/trust-sign-digests.out"
+	digests_s=$(since "$start")
+
+	if ((BENCH_NOTARY)); then
+		peers_log "notary addhash x $N + notary publish"
+		start=$(now)
+		for ((i = 1; i <= N; i++)); do
+			notary_cmd "$WORK/notary" addhash "$NOTARY_GUN" "tag$i" "$SIZE" --sha256 "$DIGEST" >/dev/null
+		done
+		notary_cmd "$WORK/notary" publish "$NOTARY_GUN" >/dev/null
+		notary_s=$(since "$start")
+		(($(count_tags "$NOTARY_GUN") == N)) || peers_die "notary list $NOTARY_GUN does not show $N tags"
+	fi
 
 	(($(count_tags "$GUN") == N + 1)) || peers_die "notary list $GUN does not show $((N + 1)) tags"
-	(($(count_tags "$NOTARY_GUN") == N)) || peers_die "notary list $NOTARY_GUN does not show $N tags"
-	printf '\n%-44s %10s\n' "signing $N tags (one publish)" "seconds"
-	printf '%-44s %10.3f\n' "trust sign (one invocation)" "$trust_s"
-	printf '%-44s %10.3f\n' "notary addhash x $N + publish" "$notary_s"
-	printf '%-44s %9.1fx\n' "notary / trust" "$(awk -v n="$notary_s" -v t="$trust_s" 'BEGIN {print n / t}')"
-	peers_log "repositories $GUN and $NOTARY_GUN; outputs in $WORK"
+	(($(count_tags "$DIGESTS_GUN") == N + 1)) || peers_die "notary list $DIGESTS_GUN does not show $((N + 1)) tags"
+	printf '\n%-44s %10s\n' "signing $N tags (one publish), nproc $(nproc)" "seconds"
+	printf '%-44s %10.3f\n' "trust sign IMAGE:TAG x $N (registry)" "$trust_s"
+	printf '%-44s %10.3f\n' "trust sign --digests FILE IMAGE" "$digests_s"
+	if [[ -n $notary_s ]]; then
+		printf '%-44s %10.3f\n' "notary addhash x $N + publish" "$notary_s"
+		printf '%-44s %10s\n' "notary / trust sign (registry)" "$(ratio "$notary_s" "$trust_s")"
+		printf '%-44s %10s\n' "notary / trust sign --digests" "$(ratio "$notary_s" "$digests_s")"
+	fi
+	peers_log "repositories $GUN, $DIGESTS_GUN${notary_s:+ and $NOTARY_GUN}; outputs in $WORK"
 }
 
 main

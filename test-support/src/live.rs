@@ -287,14 +287,19 @@ fn clear_passphrases(cmd: &mut Command) {
     }
 }
 
-/// The staged change files of `gun` in `trust_dir`.
+/// The staged change files of `gun` in `trust_dir`: notary's (`changelist/*.change`)
+/// and trust's groups (`changelist/groups/*.changes`).
 pub fn staged_changes(trust_dir: &Path, gun: &str) -> Vec<PathBuf> {
     let dir = trust_dir.join("tuf").join(gun).join("changelist");
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .map(|entries| {
-            entries.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "change")).collect()
-        })
-        .unwrap_or_default();
+    let ending = |dir: &Path, extension: &str| -> Vec<PathBuf> {
+        fs::read_dir(dir)
+            .map(|entries| {
+                entries.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == extension)).collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut files = ending(&dir, "change");
+    files.extend(ending(&dir.join("groups"), "changes"));
     files.sort();
     files
 }

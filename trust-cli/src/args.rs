@@ -184,7 +184,14 @@ pub struct SignArgs {
     /// The manifest's size in bytes, with --digest
     #[arg(long, value_name = "BYTES", requires = "digest")]
     pub size: Option<u64>,
-    /// Images to sign, in one publish per repository
+    /// Sign the tags listed in FILE (`-`: standard input) of the one IMAGE given
+    /// (no tag), in one publish, without asking the registry. One tag a line:
+    /// `TAG DIGEST SIZE` (digest sha256:<64 lowercase hex>, size in bytes); blank
+    /// lines and lines starting with `#` are ignored; a tag may be listed once. A bad
+    /// line is an error naming the line (exit 2), and then nothing is signed
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["digest", "size"])]
+    pub digests: Option<PathBuf>,
+    /// Images to sign, in one publish per repository (with --digests: one IMAGE, no tag)
     #[arg(value_name = "IMAGE:TAG", required = true)]
     pub images: Vec<String>,
 }

@@ -26,6 +26,7 @@ fn print_event(out: &mut dyn Write, event: Event) {
 /// Runs `trust sign`.
 pub fn run(settings: &Settings, args: &SignArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
     let targets = match (&args.digest, args.size) {
+        _ if args.digests.is_some() => from_digests_file(args)?,
         (Some(digest), Some(size)) if args.images.len() == 1 => {
             vec![signing::tag_target(&args.images[0], digest, size)?]
         }
@@ -35,6 +36,23 @@ pub fn run(settings: &Settings, args: &SignArgs, out: &mut dyn Write) -> Result<
     };
     signing::sign(settings, &targets, &mut |event| print_event(out, event))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The tags of `--digests FILE IMAGE`: the file (or standard input for `-`) read whole.
+fn from_digests_file(args: &SignArgs) -> Result<Vec<signing::TagTarget>, Failure> {
+    let (Some(path), [image]) = (&args.digests, args.images.as_slice()) else {
+        return Err(Failure::new(Code::Usage, "--digests FILE signs the tags of one IMAGE (given without a tag)"));
+    };
+    let source = path.display().to_string();
+    let bytes = if source == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|e| trust_core::Error::io(path, e))?;
+        bytes
+    } else {
+        std::fs::read(path).map_err(|e| trust_core::Error::io(path, e))?
+    };
+    let text = String::from_utf8(bytes).map_err(|_| Failure::new(Code::Usage, format!("{source}: not UTF-8 text")))?;
+    Ok(trust_core::digest_list::tag_targets(image, &text, &source)?)
 }
 
 /// Runs `trust revoke` once confirmed.

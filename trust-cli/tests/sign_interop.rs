@@ -426,3 +426,57 @@ fn trust_sign_killed_at_random_moments_loses_no_staged_change_and_reports_no_fal
          {exited} had exited before the kill"
     );
 }
+
+// ---------------------------------------------------------------------------
+// 5. `trust sign --digests FILE IMAGE`: many tags in one publish, no registry.
+// ---------------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
+fn trust_sign_from_a_digests_file_signs_exactly_those_tags() {
+    let live = Live::from_env();
+    let site = Site::new(&live, "digests");
+    // Made-up manifests: nothing is asked of the registry.
+    let tags: Vec<(String, String, u64)> = (0..40)
+        .map(|i| (format!("v{i}"), live::sha256_digest(format!("{}{i}", site.gun).as_bytes()), 100 + i))
+        .collect();
+    let mut text = String::from("# tags of one release\n\n");
+    for (tag, digest, size) in &tags {
+        text.push_str(&format!("{tag}\t{digest} {size}\n"));
+    }
+    let file = site.tmp.path().join("digests.txt");
+
+    // A bad line: exit 2 naming the file and line; nothing staged or published.
+    fs::write(&file, format!("{text}v1 {} 7\n", tags[0].1)).unwrap();
+    let file_arg = file.to_str().unwrap();
+    let bad = site.trust(&live, "me", &["sign", "--digests", file_arg, &site.gun]);
+    assert_eq!(bad.code, 2, "a repeated tag is a usage error: {bad:?}");
+    assert!(bad.stderr.contains(&format!("{file_arg}, line 43: tag v1 is listed twice")), "{bad:?}");
+    assert_eq!(staged_changes(&site.trust_dir(&live, "me"), &site.gun), Vec::<PathBuf>::new());
+    let fresh = tempdir();
+    let listed = live.notary(fresh.path(), &["list", &site.gun]);
+    assert!(listed.code != 0 || listed.stdout.contains("No targets present"), "nothing published: {listed:?}");
+
+    fs::write(&file, &text).unwrap();
+    let out = ok("trust sign --digests", site.trust(&live, "me", &["sign", "--digests", file_arg, &site.gun]));
+    assert!(out.stdout.contains(&format!("Successfully signed {}", site.tagged("v39"))), "{out:?}");
+    assert_eq!(staged_changes(&site.trust_dir(&live, "me"), &site.gun), Vec::<PathBuf>::new());
+
+    // What docker (the 20.10 CLI, a fresh client) shows: exactly those tags and digests.
+    let inspect = live.docker_inspect(&site.gun);
+    let mut shown: Vec<(String, String)> = inspect[0]["SignedTags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["SignedTag"].as_str().unwrap().to_owned(), format!("sha256:{}", r["Digest"].as_str().unwrap())))
+        .collect();
+    shown.sort();
+    let mut want: Vec<(String, String)> = tags.iter().map(|(t, d, _)| (t.clone(), d.clone())).collect();
+    want.sort();
+    assert_eq!(shown, want);
+    let sizes: Vec<(String, u64)> =
+        live.notary_list(&site.gun).into_iter().map(|[tag, _, size, _]| (tag, size.parse().unwrap())).collect();
+    for (tag, _, size) in &tags {
+        assert!(sizes.contains(&(tag.clone(), *size)), "{tag} has size {size} in notary list: {sizes:?}");
+    }
+}

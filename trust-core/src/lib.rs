@@ -43,6 +43,7 @@ pub mod audit;
 pub mod bundle;
 pub mod client;
 pub mod config;
+pub mod digest_list;
 pub mod error;
 pub mod exit_code;
 pub mod fips;

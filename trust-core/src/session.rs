@@ -22,7 +22,7 @@ pub struct Session {
     /// The keys that sign the change.
     pub keys: Box<dyn KeySource>,
     changelist: Changelist,
-    /// The change files this operation staged.
+    /// The files of the groups this operation staged.
     staged: RefCell<Vec<PathBuf>>,
 }
 
@@ -60,8 +60,8 @@ impl Session {
     /// Stages changes on disk (before any upload) as one group, all or none: a kill or a failed write
     /// part-way leaves none of them to publish (see [`Changelist::stage_group`]).
     pub fn stage_all(&self, changes: &[Change]) -> Result<()> {
-        let paths = self.changelist.stage_group(changes)?;
-        self.staged.borrow_mut().extend(paths);
+        let path = self.changelist.stage_group(changes)?;
+        self.staged.borrow_mut().push(path);
         Ok(())
     }
 

@@ -140,11 +140,12 @@ pub fn sign(settings: &Settings, targets: &[TagTarget], report: &mut dyn FnMut(E
                 // Every tag's roles are chosen before anything is staged: a tag that
                 // cannot be signed leaves no change of the others behind.
                 let mut changes = Vec::new();
-                for t in &tags {
+                let names: Vec<&str> = tags.iter().map(|t| t.tag.as_str()).collect();
+                let existing = repo.released_each(&names)?;
+                for (t, released) in tags.iter().zip(existing) {
                     report(Event::Signing { image: t.image.clone() });
-                    let info = repo.trust_info(Some(&t.tag))?;
                     let (tag, digest, mut signers) =
-                        info.released.into_iter().next().map(|r| (r.tag, r.digest, r.signers)).unwrap_or_default();
+                        released.into_iter().next().map(|r| (r.tag, r.digest, r.signers)).unwrap_or_default();
                     signers.sort();
                     // As docker: the roles first, and the existing signatures only once
                     // there is a role to sign into.

@@ -270,6 +270,32 @@ pub fn all_targets<E: From<Error>>(
     Ok(out)
 }
 
+/// For each of `tags`, what [`released_tags`] of [`all_targets`] gives for it alone,
+/// with each role's targets decoded once for all of them (a lookup per tag scans
+/// every visited role's file, which for many tags costs tags × targets).
+pub fn released_each<E: From<Error>>(
+    source: &mut dyn TargetsSource<Error = E>,
+    tags: &[&str],
+) -> Result<Vec<Vec<ReleasedTag>>, E> {
+    let mut decoded: HashMap<String, HashMap<String, FileMeta>> = HashMap::new();
+    let mut out = Vec::with_capacity(tags.len());
+    for &tag in tags {
+        let mut found = Vec::new();
+        walk(source, Some(tag), "", &[], |role, targets, allows| {
+            if !decoded.contains_key(role) {
+                let entries = targets.targets.entries().map_err(|e| Error::malformed(role, e))?;
+                decoded.insert(role.to_owned(), entries.into_iter().collect());
+            }
+            if let Some(meta) = decoded.get(role).and_then(|m| m.get(tag)).filter(|_| allows(tag)) {
+                found.push(FoundTarget { name: tag.to_owned(), role: role.to_owned(), meta: meta.clone() });
+            }
+            Ok(Visit::Continue)
+        })?;
+        out.push(released_tags(&found));
+    }
+    Ok(out)
+}
+
 fn is_released_role(role: &str) -> bool {
     role == "targets" || role == RELEASES_ROLE
 }
@@ -531,6 +557,18 @@ mod tests {
         );
         // v1only may sign only v1*: its v2 does not count as a signature.
         assert!(all_targets(&mut r, Some("v2")).unwrap().iter().all(|t| t.role != "targets/v1only"));
+    }
+
+    #[test]
+    fn released_each_is_each_tag_on_its_own() {
+        let tags = ["v1", "v2", "old", "admin", "alice-only", "evil", "missing", "v1"];
+        let mut r = repo();
+        let each = released_each(&mut r, &tags).unwrap();
+        let alone: Vec<Vec<ReleasedTag>> =
+            tags.iter().map(|t| released_tags(&all_targets(&mut repo(), Some(t)).unwrap())).collect();
+        assert_eq!(each, alone);
+        assert_eq!(each[0][0].signers, ["alice", "v1only"]);
+        assert!(each[6].is_empty());
     }
 
     #[test]

@@ -607,6 +607,15 @@ impl Repository<'_> {
         Ok(info)
     }
 
+    /// The released (tag, digest) pairs and signers of each of `tags`, as
+    /// [`Repository::trust_info`] reports them for that tag alone, each role's
+    /// targets decoded once for all of them.
+    pub fn released_each(&mut self, tags: &[&str]) -> Result<Vec<Vec<resolve::ReleasedTag>>> {
+        let released = resolve::released_each(self, tags)?;
+        self.commit_unless_held()?;
+        Ok(released)
+    }
+
     fn load_delegation(&mut self, role: &str) -> Result<()> {
         let Some(meta) = self.set.meta_for(role).cloned() else {
             // Declared but never published: a role with no targets.

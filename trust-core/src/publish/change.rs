@@ -1,5 +1,5 @@
-//! One staged change, in notary's change-file format, so a changelist written by
-//! one tool reads the same in the other:
+//! One staged change, in notary's change-file format (trust reads notary's change
+//! files, and stages its own groups as arrays of these; see the `changelist` module):
 //! `{"action":"create","role":"targets","type":"target","path":"v1","data":"<base64>"}`.
 
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,20 @@
-//! Changes staged on disk before any network call, notary's layout:
-//! `<trust dir>/tuf/<gun>/changelist/<20-digit unix nanos>_<random>-<i>of<n>.change`,
-//! one change per file; the `n` changes of one operation form a group that is
-//! published whole or not at all.
-//! A publish clears exactly the files it applied, and only after the server
-//! accepted them; a failed publish leaves them for the next command.
+//! Changes staged on disk before any network call. The changes of one operation
+//! form a group, staged as one file written atomically (one fsync of the file and one
+//! of its directory, however many changes): published whole or not at all.
+//!
+//! ```text
+//! <trust dir>/tuf/<gun>/changelist/
+//!   groups/<20-digit unix nanos>_<random>.changes   a group: a JSON array of changes
+//!   <20-digit unix nanos>_<uuid>.change             notary's: one change per file
+//!   <nanos>_<random>-<i>of<n>.change                older versions' groups, one change per file
+//! ```
+//!
+//! Each change is in notary's change format ([`Change`]). Notary and docker read
+//! the files of `changelist/` itself and skip (and never clear) its subdirectories,
+//! so a group stays for the next `trust` command while one staged by notary is
+//! published by either tool. A publish applies every change in the order of the
+//! file names (their time stamps), and clears exactly the files it applied, only
+//! after the server accepted them; a failed publish leaves them for the next command.
 
 use std::path::{Path, PathBuf};
 
@@ -19,11 +30,17 @@ pub struct Changelist {
 /// A change and the file that holds it.
 #[derive(Debug, Clone)]
 pub struct Staged {
-    /// The change file.
+    /// The file that holds it (a group's file holds each of the group's changes).
     pub path: PathBuf,
     /// The change.
     pub change: Change,
 }
+
+/// The subdirectory of groups, which notary and docker do not read.
+const GROUPS: &str = "groups";
+
+/// How a group's file name ends.
+const GROUP_EXTENSION: &str = "changes";
 
 impl Changelist {
     /// The changelist of `gun` under `trust_dir`.
@@ -32,18 +49,19 @@ impl Changelist {
         Ok(Changelist { dir: trust_dir.join("tuf").join(gun).join("changelist") })
     }
 
-    /// Stages `change`, atomically, and returns its file.
+    /// Stages `change` as a group of its own and returns its file.
     pub fn stage(&self, change: &Change) -> Result<PathBuf> {
-        let mut paths = self.stage_group(std::slice::from_ref(change))?;
-        paths.pop().ok_or_else(|| Error::InvalidInput("no change to stage".into()))
+        self.stage_group(std::slice::from_ref(change))
     }
 
-    /// Stages `changes` as one group, all or none: each is written atomically, under
-    /// the publish lock, into a file named after the group
-    /// (`<nanos>_<random>-<i>of<n>.change`, a name notary reads too). A group a killed
-    /// writer left incomplete is never published ([`Changelist::list`] skips it and
-    /// the next publish removes it); a write that fails takes back the group's files.
-    pub fn stage_group(&self, changes: &[Change]) -> Result<Vec<PathBuf>> {
+    /// Stages `changes` as one group, all or none, and returns its file
+    /// (`groups/<nanos>_<random>.changes`): written atomically under the publish lock,
+    /// so a killed writer leaves either the whole group or nothing (its temporary
+    /// file is removed by the next writer), and durable once this returns.
+    pub fn stage_group(&self, changes: &[Change]) -> Result<PathBuf> {
+        if changes.is_empty() {
+            return Err(Error::InvalidInput("no change to stage".into()));
+        }
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -54,24 +72,11 @@ impl Changelist {
             &mut random,
         )
         .map_err(|_| Error::InvalidInput("no randomness for a change file name".into()))?;
-        let group = format!("{nanos:020}_{}", hex::encode(random));
-        let n = changes.len();
+        let path = self.dir.join(GROUPS).join(format!("{nanos:020}_{}.{GROUP_EXTENSION}", hex::encode(random)));
+        let bytes = serde_json::to_vec(changes).map_err(|e| Error::InvalidInput(e.to_string()))?;
         let _lock = self.lock()?;
-        let mut written = Vec::with_capacity(n);
-        for (i, change) in changes.iter().enumerate() {
-            let path = self.dir.join(format!("{group}-{:08}of{n:08}.change", i + 1));
-            let result = serde_json::to_vec(change)
-                .map_err(|e| Error::InvalidInput(e.to_string()))
-                .and_then(|bytes| crate::atomic_file::write(&path, &bytes, crate::atomic_file::Access::Private, true));
-            if let Err(e) = result {
-                for p in written {
-                    let _ = std::fs::remove_file(p);
-                }
-                return Err(e);
-            }
-            written.push(path);
-        }
-        Ok(written)
+        crate::atomic_file::write(&path, &bytes, crate::atomic_file::Access::Private, false)?;
+        Ok(path)
     }
 
     /// Takes the repository's publish lock (`tuf/<gun>/publish.lock`): publishers and
@@ -83,9 +88,10 @@ impl Changelist {
         crate::atomic_file::lock(&dir.join("publish.lock"))
     }
 
-    /// Removes the files of groups a killed writer left incomplete. Call it holding
-    /// the publish lock (a complete group is staged under it, so an incomplete one
-    /// seen then has no live writer). Returns how many files were removed.
+    /// Removes the files of groups an older version, staging one file per change,
+    /// left incomplete when it was killed. Call it holding the publish lock (a
+    /// complete group is staged under it, so an incomplete one seen then has no live
+    /// writer). Returns how many files were removed.
     pub fn remove_incomplete(&self) -> Result<usize> {
         let (_, incomplete) = self.scan()?;
         for path in &incomplete {
@@ -98,54 +104,56 @@ impl Changelist {
         Ok(incomplete.len())
     }
 
-    /// The change files, sorted: those of complete groups (and ungrouped files, as
-    /// notary and older versions name them), and those of incomplete groups.
+    /// The staged files, sorted by name (oldest first): groups, notary's files and
+    /// complete groups of one file per change; and the files of incomplete groups.
     fn scan(&self) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((vec![], vec![])),
-            Err(e) => return Err(Error::io(&self.dir, e)),
-        };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "change"))
-            .collect();
-        paths.sort();
+        let mut paths = files_ending(&self.dir, "change")?;
         let mut members: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for p in &paths {
             if let Some((group, _, _)) = group_of(p) {
                 *members.entry(group).or_default() += 1;
             }
         }
+        paths.extend(files_ending(&self.dir.join(GROUPS), GROUP_EXTENSION)?);
+        paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
         Ok(paths.into_iter().partition(|p| match group_of(p) {
             Some((group, _, n)) => members.get(&group) == Some(&n),
             None => true,
         }))
     }
+
     /// Every staged change, oldest first, except those of incomplete groups (see
-    /// [`Changelist::stage_group`]). A file that cannot be read is an error that
+    /// [`Changelist::remove_incomplete`]). A file that cannot be read is an error that
     /// names it (nothing is dropped silently).
     pub fn list(&self) -> Result<Vec<Staged>> {
         let (paths, _) = self.scan()?;
-        paths
-            .into_iter()
-            .map(|path| {
-                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-                let change = serde_json::from_slice(&bytes).map_err(|e| {
-                    Error::InvalidInput(format!("staged change {} cannot be read ({e}); remove it", path.display()))
-                })?;
-                Ok(Staged { path, change })
-            })
-            .collect()
+        let mut staged = Vec::new();
+        for path in paths {
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let unreadable = |e: serde_json::Error| {
+                Error::InvalidInput(format!("staged change {} cannot be read ({e}); remove it", path.display()))
+            };
+            if path.extension().is_some_and(|x| x == GROUP_EXTENSION) {
+                let changes: Vec<Change> = serde_json::from_slice(&bytes).map_err(unreadable)?;
+                staged.extend(changes.into_iter().map(|change| Staged { path: path.clone(), change }));
+            } else {
+                let change = serde_json::from_slice(&bytes).map_err(unreadable)?;
+                staged.push(Staged { path, change });
+            }
+        }
+        Ok(staged)
     }
 
-    /// Removes the given staged changes (after the server accepted them).
+    /// Removes the files of the given staged changes (after the server accepted them;
+    /// a group's file goes with all its changes).
     pub fn clear(&self, staged: &[Staged]) -> Result<()> {
-        for s in staged {
-            match std::fs::remove_file(&s.path) {
+        let mut paths: Vec<&Path> = staged.iter().map(|s| s.path.as_path()).collect();
+        paths.dedup();
+        for path in paths {
+            match std::fs::remove_file(path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(&s.path, e)),
+                Err(e) => return Err(Error::io(path, e)),
             }
         }
         Ok(())
@@ -155,6 +163,19 @@ impl Changelist {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+/// The files in `dir` whose names end in `.extension`; none when `dir` is missing.
+fn files_ending(dir: &Path, extension: &str) -> Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    Ok(entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == extension) && p.is_file())
+        .collect())
 }
 
 /// A grouped change file's group, index and group size
@@ -193,27 +214,53 @@ mod tests {
     }
 
     #[test]
-    fn an_incomplete_group_is_not_listed_and_is_removed() {
+    fn a_group_is_one_file_listed_in_order_with_notary_files() {
         let dir = tempfile::tempdir().unwrap();
         let cl = Changelist::open(dir.path(), "example.com/app").unwrap();
         let a = Change::add_target("targets/releases", "v1", &FileMeta::for_bytes(b"1"));
         let b = Change::add_target("targets/alice", "v1", &FileMeta::for_bytes(b"1"));
         let c = Change::add_target("targets", "v2", &FileMeta::for_bytes(b"2"));
-        let torn = cl.stage_group(&[a.clone(), b.clone()]).unwrap();
-        let whole = cl.stage_group(&[a.clone(), b.clone()]).unwrap();
-        cl.stage(&c).unwrap();
-        // notary's own names (no group) are listed as they are.
-        std::fs::write(
-            cl.dir().join("99999999999999999999_0b3c4d5e-aaaa-bbbb-cccc-0123456789ab.change"),
-            serde_json::to_vec(&c).unwrap(),
-        )
-        .unwrap();
-        std::fs::remove_file(&torn[1]).unwrap(); // killed before its second file
+        let group = cl.stage_group(&[a.clone(), b.clone()]).unwrap();
+        // notary's own names, before and after the group, are listed in time order.
+        for name in ["00000000000000000001_0b3c4d5e-aaaa-bbbb-cccc-0123456789ab", "99999999999999999999_1b3c4d5e-aaaa"]
+        {
+            std::fs::write(cl.dir().join(format!("{name}.change")), serde_json::to_vec(&c).unwrap()).unwrap();
+        }
+        let staged = cl.list().unwrap();
+        let listed: Vec<Change> = staged.iter().map(|s| s.change.clone()).collect();
+        assert_eq!(listed, vec![c.clone(), a, b, c]);
+        assert_eq!((staged[1].path.clone(), staged[2].path.clone()), (group.clone(), group.clone()));
+        let names: Vec<_> = std::fs::read_dir(group.parent().unwrap()).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(names, std::slice::from_ref(&group), "one file, no temporary file left");
+        cl.clear(&staged[1..3]).unwrap();
+        assert!(!group.exists());
+        assert_eq!(cl.list().unwrap().len(), 2);
+        assert_eq!(cl.stage_group(&[]).unwrap_err().kind(), crate::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn an_incomplete_group_of_an_older_version_is_not_listed_and_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let cl = Changelist::open(dir.path(), "example.com/app").unwrap();
+        let a = Change::add_target("targets/releases", "v1", &FileMeta::for_bytes(b"1"));
+        let b = Change::add_target("targets/alice", "v1", &FileMeta::for_bytes(b"1"));
+        std::fs::create_dir_all(cl.dir()).unwrap();
+        let write = |name: &str, change: &Change| {
+            let path = cl.dir().join(name);
+            std::fs::write(&path, serde_json::to_vec(change).unwrap()).unwrap();
+            path
+        };
+        // One file per change, named <group>-<i>of<n>: the second group lost its second file.
+        let whole = [
+            write("00000000000000000001_aa-00000001of00000002.change", &a),
+            write("00000000000000000001_aa-00000002of00000002.change", &b),
+        ];
+        let torn = write("00000000000000000002_bb-00000001of00000002.change", &a);
         let listed: Vec<Change> = cl.list().unwrap().into_iter().map(|s| s.change).collect();
-        assert_eq!(listed, vec![a, b, c.clone(), c]);
+        assert_eq!(listed, vec![a, b]);
         assert_eq!(cl.remove_incomplete().unwrap(), 1);
-        assert!(!torn[0].exists() && whole.iter().all(|p| p.exists()));
-        assert_eq!(cl.list().unwrap().len(), 4);
+        assert!(!torn.exists() && whole.iter().all(|p| p.exists()));
+        assert_eq!(cl.list().unwrap().len(), 2);
     }
 
     #[test]
