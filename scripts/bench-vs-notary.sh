@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Times the `trust` CLI against the notary CLI on one repository with N tags
-# (signed with `notary addhash` into targets, one publish), both with a warm
-# cache in their trust dir:
+# Times the `trust` CLI against the notary and docker CLIs on one repository
+# with N tags (signed with `notary addhash` into targets, one publish), each
+# with a warm cache in its own trust dir:
 #   trust verify IMAGE:TAG   vs  notary lookup GUN TAG
 #   trust inspect IMAGE      vs  notary list GUN
+#   trust inspect IMAGE      vs  docker trust inspect IMAGE   (the same JSON)
+# and the peak resident memory of one run of each (/usr/bin/time -f %M).
+# Prints nproc, both sides' mean times and peaks, and the ratios.
 # Usage: scripts/bench-vs-notary.sh STATE_DIR [N]     (default N=1000)
 #   STATE_DIR: peers started with tests/peers/start.sh STATE_DIR
 #   TRUST_BIN: the trust binary (default target/release/trust; build it with
-#              cargo build --release). HYPERFINE_ARGS: hyperfine flags
-#              (default "--warmup 3 --min-runs 20").
+#              cargo build --release; target/debug/trust works too, for a smoke
+#              run). HYPERFINE_ARGS: hyperfine flags (default
+#              "--warmup 3 --min-runs 20").
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/tests/peers/lib.sh"
@@ -16,12 +20,14 @@ source "$ROOT/tests/peers/lib.sh"
 [[ $# -ge 1 && $# -le 2 ]] || peers_die "usage: $0 STATE_DIR [N]"
 peers_source_env "$1"
 N=${2:-1000}
+[[ $N =~ ^[1-9][0-9]*$ ]] || peers_die "N must be a positive number, not '$N'"
 TRUST_BIN=${TRUST_BIN:-$ROOT/target/release/trust}
 GUN=$TRUST_TEST_REGISTRY/bench/tags-$N
 WORK=$TRUST_TEST_STATE/bench-$N
 TAG=tag$((N / 2 + 1))
 [[ -x $TRUST_BIN ]] || peers_die "$TRUST_BIN missing: cargo build --release"
 command -v hyperfine >/dev/null || peers_die "hyperfine missing: apt-get install hyperfine"
+[[ -x /usr/bin/time ]] || peers_die "/usr/bin/time missing: apt-get install time"
 
 tag_digest() { fixed_sha256 "bench/$1"; }
 
@@ -43,6 +49,9 @@ make_repo() {
 # The commands under test, each with its own trust dir (its cache).
 TRUST_CMD=("$TRUST_BIN" --server "$TRUST_TEST_SERVER" --trust-dir "$WORK/trust" --tlscacert "$TRUST_TEST_CA")
 NOTARY_CMD=("$NOTARY_BIN" -s "$TRUST_TEST_SERVER" -d "$WORK/notary" --tlscacert "$TRUST_TEST_CA")
+# docker_trust's environment (tests/peers/lib.sh), spelled out for hyperfine.
+DOCKER_CMD=(env "DOCKER_CONFIG=$WORK/docker" "DOCKER_CONTENT_TRUST_SERVER=$TRUST_TEST_SERVER"
+	"$PEERS_DOCKER_BIN" trust)
 
 # cmdline ARGS...: ARGS quoted into one string for hyperfine.
 cmdline() { printf '%q ' "$@"; }
@@ -63,35 +72,54 @@ check_outputs() {
 		peers_log "warning: trust inspect differs from docker trust inspect ($WORK/*-inspect.json)"
 }
 
-# bench NAME NOTARY_NAME TRUST_CMD NOTARY_CMD: hyperfine of both commands,
-# JSON in WORK/NAME.json.
+# bench NAME TRUST_LABEL OTHER_LABEL TRUST_CMD OTHER_CMD: hyperfine of both
+# commands (JSON in WORK/NAME.json), then one run of each under /usr/bin/time for
+# its peak RSS (WORK/NAME.{trust,other}.kb); the labels name them in the table.
 bench() {
 	# shellcheck disable=SC2086 # HYPERFINE_ARGS is a list of flags
 	hyperfine -N ${HYPERFINE_ARGS:---warmup 3 --min-runs 20} \
-		--export-json "$WORK/$1.json" -n "trust $1" "$3" -n "notary $2" "$4"
+		--export-json "$WORK/$1.json" -n "$2" "$4" -n "$3" "$5"
+	printf '%s\n' "$2" "$3" >"$WORK/$1.labels"
+	peak_kb "$WORK/$1.trust.kb" "$4"
+	peak_kb "$WORK/$1.other.kb" "$5"
 }
 
-# ratios NAME...: mean times and notary/trust (above 1: trust is faster).
+# peak_kb FILE CMDLINE: the peak RSS in kB of one run of CMDLINE (a `cmdline`
+# string), written to FILE.
+peak_kb() {
+	eval "/usr/bin/time -f %M -o $(printf %q "$1") $2" >/dev/null 2>&1 ||
+		peers_die "failed under /usr/bin/time: $2"
+}
+
+# ratios NAME...: mean times and peaks of both sides, and other/trust (above 1:
+# trust is faster, or smaller).
 ratios() {
-	local name
-	printf '\n%-10s %12s %12s %15s\n' benchmark "trust ms" "notary ms" "notary/trust"
+	local name ours other t o tk ok
+	printf '\nnproc %s, %s tags, %s\n' "$(nproc)" "$N" "$TRUST_BIN"
+	printf '%-14s %9s %9s %7s %10s %10s %7s  %s\n' trust "trust ms" "other ms" ratio \
+		"trust MiB" "other MiB" ratio other
 	for name in "$@"; do
-		jq -r --arg n "$name" '[.results[].mean * 1000] as [$t, $no]
-			| "\($n) \($t) \($no) \($no / $t)"' "$WORK/$name.json"
-	done | while read -r name t no ratio; do
-		printf '%-10s %12.2f %12.2f %14.2fx\n' "$name" "$t" "$no" "$ratio"
+		{ read -r ours && read -r other; } <"$WORK/$name.labels"
+		read -r t o < <(jq -r '[.results[].mean * 1000] | "\(.[0]) \(.[1])"' "$WORK/$name.json")
+		tk=$(tail -n 1 "$WORK/$name.trust.kb")
+		ok=$(tail -n 1 "$WORK/$name.other.kb")
+		awk -v n="$ours" -v t="$t" -v o="$o" -v tk="$tk" -v ok="$ok" -v other="$other" 'BEGIN {
+			printf "%-14s %9.2f %9.2f %6.2fx %10.1f %10.1f %6.2fx  %s\n",
+				n, t, o, o / t, tk / 1024, ok / 1024, ok / tk, other }'
 	done
 }
 
 main() {
 	make_repo
 	check_outputs
-	bench verify lookup "$(cmdline "${TRUST_CMD[@]}" verify "$GUN:$TAG")" \
+	bench verify "trust verify" "notary lookup" "$(cmdline "${TRUST_CMD[@]}" verify "$GUN:$TAG")" \
 		"$(cmdline "${NOTARY_CMD[@]}" lookup "$GUN" "$TAG")"
-	bench inspect list "$(cmdline "${TRUST_CMD[@]}" inspect "$GUN")" \
+	bench inspect "trust inspect" "notary list" "$(cmdline "${TRUST_CMD[@]}" inspect "$GUN")" \
 		"$(cmdline "${NOTARY_CMD[@]}" list "$GUN")"
-	ratios verify inspect
-	peers_log "$N tags, tag $TAG; results in $WORK/{verify,inspect}.json"
+	bench docker "trust inspect" "docker trust inspect" "$(cmdline "${TRUST_CMD[@]}" inspect "$GUN")" \
+		"$(cmdline "${DOCKER_CMD[@]}" inspect "$GUN")"
+	ratios verify inspect docker
+	peers_log "$N tags, tag $TAG; results in $WORK/{verify,inspect,docker}.json"
 }
 
 main

@@ -7,6 +7,7 @@
 //! them without allocating for the entries it skips.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -59,16 +60,29 @@ impl<'de> Visitor<'de> for Scan<'_> {
                 Want::All => true,
             };
             if wanted {
-                let meta: FileMeta = map.next_value()?;
-                // A repeated name: the last one counts, as in any JSON object decoder.
-                out.retain(|(n, _)| n.as_str() != name.as_ref());
-                out.push((name.into_owned(), meta));
+                out.push((name.into_owned(), map.next_value()?));
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
         }
-        Ok(out)
+        Ok(last_of_each(out))
     }
+}
+
+/// `entries` with a repeated name kept once: its last entry counts, as in any JSON
+/// object decoder, at the place of the last. Linear: one pass to find each name's
+/// last place (a scan of the kept entries per entry made listing n targets cost n²).
+fn last_of_each(entries: Vec<(String, FileMeta)>) -> Vec<(String, FileMeta)> {
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    for (i, (name, _)) in entries.iter().enumerate() {
+        last.insert(name.as_str(), i);
+    }
+    if last.len() == entries.len() {
+        return entries;
+    }
+    let keep: Vec<bool> =
+        entries.iter().enumerate().map(|(i, (name, _))| last.get(name.as_str()) == Some(&i)).collect();
+    entries.into_iter().zip(keep).filter_map(|(entry, keep)| keep.then_some(entry)).collect()
 }
 
 impl<'de> DeserializeSeed<'de> for Scan<'_> {
@@ -164,6 +178,11 @@ mod tests {
         let map = TargetMap::from_json_text(br#"{"a":{"hashes":{},"length":1},"a":{"hashes":{},"length":2}}"#.to_vec());
         assert_eq!(map.get("a").unwrap().unwrap().length, 2);
         assert_eq!(map.entries().unwrap().len(), 1);
+        let map = TargetMap::from_json_text(
+            br#"{"a":{"hashes":{},"length":1},"b":{"hashes":{},"length":2},"a":{"hashes":{},"length":3}}"#.to_vec(),
+        );
+        let listed: Vec<(String, u64)> = map.entries().unwrap().into_iter().map(|(n, m)| (n, m.length)).collect();
+        assert_eq!(listed, [("b".to_owned(), 2), ("a".to_owned(), 3)]);
     }
 
     #[test]
