@@ -7,8 +7,10 @@
 #   bench-sign.sh 20
 #   bench-registry-store.sh 20     (hyperfine: 1 warmup, 3 runs; one sign run)
 #   bench-export.sh 4 5            (4 repositories of 5 tags)
-# Left out, as they build release binaries of their own: bench-hook.sh,
-# bench-bindings.sh, bench-fips.sh.
+#   bench-hook.sh                  (debug hook and load generator, not rebuilt:
+#                                   20 new repositories, 100 cold, 2,000 warm requests)
+# Left out, as they build release binaries of their own: bench-bindings.sh,
+# bench-fips.sh.
 # Usage: scripts/bench-smoke.sh STATE_DIR
 #   STATE_DIR: peers started with tests/peers/start.sh STATE_DIR
 #   TRUST_BIN: the trust binary (default ${CARGO_TARGET_DIR:-target}/debug/trust;
@@ -43,6 +45,8 @@ smoke bench-vs-notary.sh "HYPERFINE_ARGS=$QUICK" -- 20
 smoke bench-sign.sh -- 20
 smoke bench-registry-store.sh "HYPERFINE_ARGS=$QUICK" SIGN_RUNS=1 -- 20
 smoke bench-export.sh -- 4 5
+smoke bench-hook.sh BENCH_PROFILE=debug BENCH_BUILD=0 BENCH_NEW_REPOS=20 BENCH_COLD_REQUESTS=100 \
+	BENCH_WARM_REQUESTS=2000 --
 
 ((${#FAILED[@]} == 0)) || peers_die "benchmark scripts failed: ${FAILED[*]}"
 peers_log "bench-smoke: every benchmark script ran ($TRUST_BIN)"
