@@ -44,7 +44,7 @@ pub fn write(path: &Path, bytes: &[u8], access: Access, replace: bool) -> Result
     sync_dir(&dir)
 }
 
-/// Replaces several files, each atomically as [`write`] does, with fewer fsyncs:
+/// Replaces several files, each atomically as [`write()`] does, with fewer fsyncs:
 /// every file is written and fsynced beside its destination first, then each is
 /// renamed into place in the order given, then each directory is fsynced once (not
 /// once per file). An error before the renames leaves every destination as it was;

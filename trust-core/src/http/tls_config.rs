@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
@@ -88,19 +88,22 @@ pub(crate) fn verified(
 /// the certificate it sent.
 pub(crate) fn unverified() -> Result<ClientConfig, String> {
     let provider = provider()?;
-    let algorithms = provider.signature_verification_algorithms;
+    let verifier = Arc::new(LayeredVerifier::unchecked(Arc::clone(&provider)));
     Ok(ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("setting up TLS: {e}"))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(NoCertificateCheck { algorithms }))
+        .with_custom_certificate_verifier(verifier)
         .with_no_client_auth())
 }
 
 /// Checks a chain against the extra CAs first, then against the system's roots with
-/// them.
+/// them; or, [`LayeredVerifier::unchecked`], checks no chain. Handshake signatures
+/// are checked either way.
 #[derive(Debug)]
 struct LayeredVerifier {
+    /// False: every chain is accepted (an insecure registry).
+    checks_chains: bool,
     /// The extra CAs alone, when there are any.
     extra: Option<Arc<WebPkiServerVerifier>>,
     extra_roots: Vec<CertificateDer<'static>>,
@@ -130,7 +133,19 @@ impl LayeredVerifier {
                     .map_err(|e| format!("setting up TLS: {e}"))?,
             )
         };
-        Ok(LayeredVerifier { extra, extra_roots, system, all: OnceLock::new(), provider })
+        Ok(LayeredVerifier { checks_chains: true, extra, extra_roots, system, all: OnceLock::new(), provider })
+    }
+
+    /// A verifier that accepts any chain.
+    fn unchecked(provider: Arc<CryptoProvider>) -> Self {
+        LayeredVerifier {
+            checks_chains: false,
+            extra: None,
+            extra_roots: Vec::new(),
+            system: system_roots,
+            all: OnceLock::new(),
+            provider,
+        }
     }
 
     fn all(&self) -> Result<&Arc<WebPkiServerVerifier>, rustls::Error> {
@@ -156,6 +171,9 @@ impl ServerCertVerifier for LayeredVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if !self.checks_chains {
+            return Ok(ServerCertVerified::assertion());
+        }
         if let Some(extra) = &self.extra
             && let Ok(verified) = extra.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
         {
@@ -184,47 +202,6 @@ impl ServerCertVerifier for LayeredVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.provider.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// Accepts any certificate (see [`unverified`]).
-#[derive(Debug)]
-struct NoCertificateCheck {
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for NoCertificateCheck {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
     }
 }
 
@@ -312,6 +289,13 @@ mod tests {
         assert!(check(&verifier, &pki("extra CA")).is_err(), "an extra CA of another verifier is not trusted here");
         let nothing = LayeredVerifier::new(Vec::new(), empty_system, provider()).expect("verifier");
         assert!(check(&nothing, &pki("any CA")).is_err(), "no roots at all: nothing verifies");
+    }
+
+    #[test]
+    fn an_unchecked_verifier_accepts_any_chain_and_reads_no_roots() {
+        let verifier = LayeredVerifier::unchecked(provider());
+        assert!(check(&verifier, &pki("any CA")).is_ok());
+        assert!(verifier.all.get().is_none(), "no roots were loaded");
     }
 
     #[test]
