@@ -46,12 +46,17 @@ make_repo() {
 }
 
 # populate: R repositories of T tags (two made at a time), unless an earlier run
-# made them (it left the marker file).
+# made them (it left the marker file) and the server still has them (a restarted
+# notary-server on memory storage has none).
 populate() {
 	local i gun
 	: >"$LIST"
 	for ((i = 1; i <= R; i++)); do printf '%s\n' "$TRUST_TEST_REGISTRY/$NAME/repo$i" >>"$LIST"; done
-	[[ -f $WORK/populated ]] && return
+	if [[ -f $WORK/populated ]] && curl -sf -o /dev/null --cacert "$TRUST_TEST_CA" \
+		"$TRUST_TEST_SERVER/v2/$TRUST_TEST_REGISTRY/$NAME/repo$R/_trust/tuf/timestamp.json"; then
+		return
+	fi
+	rm -f "$WORK/populated"
 	peers_log "making $R repositories of $T tags (notary addhash, one publish each)"
 	for ((i = 1; i <= R; i++)); do
 		gun=$TRUST_TEST_REGISTRY/$NAME/repo$i

@@ -7,7 +7,7 @@
 #   bench-sign.sh 20
 #   bench-registry-store.sh 20     (hyperfine: 1 warmup, 3 runs; one sign run)
 #   bench-export.sh 4 5            (4 repositories of 5 tags)
-#   bench-hook.sh                  (debug hook and load generator, not rebuilt:
+#   bench-hook.sh                  (debug hook and load generator, built here:
 #                                   20 new repositories, 100 cold, 2,000 warm requests)
 # Left out, as they build release binaries of their own: bench-bindings.sh,
 # bench-fips.sh.
@@ -45,6 +45,9 @@ smoke bench-vs-notary.sh "HYPERFINE_ARGS=$QUICK" -- 20
 smoke bench-sign.sh -- 20
 smoke bench-registry-store.sh "HYPERFINE_ARGS=$QUICK" SIGN_RUNS=1 -- 20
 smoke bench-export.sh -- 4 5
+# The load generator is an example: `cargo test --examples` builds it only as a test.
+(cd "$ROOT" && cargo build --quiet -p engine-hook --bin trust-engine-hook --example authz_load) ||
+	FAILED+=("cargo build of the hook's load generator")
 smoke bench-hook.sh BENCH_PROFILE=debug BENCH_BUILD=0 BENCH_NEW_REPOS=20 BENCH_COLD_REQUESTS=100 \
 	BENCH_WARM_REQUESTS=2000 --
 
