@@ -106,7 +106,8 @@ struct LayeredVerifier {
     checks_chains: bool,
     /// The extra CAs alone, when there are any.
     extra: Option<Arc<WebPkiServerVerifier>>,
-    extra_roots: Vec<CertificateDer<'static>>,
+    /// The extra CAs, parsed once: the anchors [`LayeredVerifier::all`] adds.
+    extra_anchors: RootCertStore,
     /// The system's roots ([`system_roots`] but in tests).
     system: fn() -> &'static RootCertStore,
     /// The system's roots with the extra CAs, built on first need.
@@ -120,20 +121,20 @@ impl LayeredVerifier {
         system: fn() -> &'static RootCertStore,
         provider: Arc<CryptoProvider>,
     ) -> Result<Self, String> {
-        let extra = if extra_roots.is_empty() {
+        let mut extra_anchors = RootCertStore::empty();
+        for der in extra_roots {
+            extra_anchors.add(der).map_err(|e| format!("a CA certificate is not usable as a trust anchor: {e}"))?;
+        }
+        let extra = if extra_anchors.is_empty() {
             None
         } else {
-            let mut store = RootCertStore::empty();
-            for der in &extra_roots {
-                store.add(der.clone()).map_err(|e| format!("a CA certificate is not usable as a trust anchor: {e}"))?;
-            }
             Some(
-                WebPkiServerVerifier::builder_with_provider(Arc::new(store), Arc::clone(&provider))
+                WebPkiServerVerifier::builder_with_provider(Arc::new(extra_anchors.clone()), Arc::clone(&provider))
                     .build()
                     .map_err(|e| format!("setting up TLS: {e}"))?,
             )
         };
-        Ok(LayeredVerifier { checks_chains: true, extra, extra_roots, system, all: OnceLock::new(), provider })
+        Ok(LayeredVerifier { checks_chains: true, extra, extra_anchors, system, all: OnceLock::new(), provider })
     }
 
     /// A verifier that accepts any chain.
@@ -141,7 +142,7 @@ impl LayeredVerifier {
         LayeredVerifier {
             checks_chains: false,
             extra: None,
-            extra_roots: Vec::new(),
+            extra_anchors: RootCertStore::empty(),
             system: system_roots,
             all: OnceLock::new(),
             provider,
@@ -152,7 +153,7 @@ impl LayeredVerifier {
         self.all
             .get_or_init(|| {
                 let mut store = (self.system)().clone();
-                let _ = store.add_parsable_certificates(self.extra_roots.iter().cloned());
+                store.extend(self.extra_anchors.roots.iter().cloned());
                 WebPkiServerVerifier::builder_with_provider(Arc::new(store), Arc::clone(&self.provider))
                     .build()
                     .map_err(|e| rustls::Error::General(format!("no trusted root certificates: {e}")))
