@@ -117,6 +117,12 @@ pub enum Command {
     /// Keep timestamps fresh on stores no server re-signs them on (registry store, file remote)
     #[command(subcommand)]
     Timestamp(TimestampCommand),
+    /// List the changes staged for publishing (what, which role, which tag)
+    Status(crate::local::StatusArgs),
+    /// Discard a repository's staged changes
+    Reset(crate::local::ResetArgs),
+    /// Forget a repository's local trust data (not keys); with --remote, delete it on the server too
+    Delete(crate::local::DeleteArgs),
     /// Show the version, the crypto module and whether FIPS mode is on, and why
     Version,
 }

@@ -50,6 +50,13 @@ pub enum KeyCommand {
     /// Replace the root, targets, snapshot or timestamp key of a repository, publishing
     /// a new root version listing the new key (as `notary key rotate`)
     Rotate(crate::rotate::RotateArgs),
+    /// Change a key's passphrase (the file keeps its format: docker and notary read it)
+    Passwd(crate::key_manage::PasswdArgs),
+    /// Remove a private key from the trust directory (asks first unless --yes)
+    Remove(crate::key_manage::RemoveArgs),
+    /// Export private keys, encrypted as stored, to move them (`trust key load` or
+    /// `notary key import` on the other side)
+    Export(crate::key_manage::ExportArgs),
 }
 
 /// `trust key migrate`.
@@ -143,6 +150,9 @@ pub fn run(settings: &Settings, args: &KeyArgs, out: &mut dyn Write) -> Result<E
             passphrases(&trust_dir, args)?;
             list(&store, out)?
         }
+        KeyCommand::Passwd(a) => crate::key_manage::passwd(&store, &passphrases(&trust_dir, args)?, a, out)?,
+        KeyCommand::Remove(a) => crate::key_manage::remove(&store, a, out)?,
+        KeyCommand::Export(a) => crate::key_manage::export(&store, a, out)?,
         KeyCommand::Rotate(a) => {
             // Records --keyring/--no-keyring for the trust directory, as the other verbs do.
             passphrases(&trust_dir, args)?;

@@ -15,6 +15,8 @@ mod exit;
 mod export;
 mod inspect;
 mod key;
+mod key_manage;
+mod local;
 mod publishing;
 mod revoke;
 mod rotate;
@@ -63,6 +65,9 @@ fn main() -> ExitCode {
         Command::Bundle(BundleCommand::Update(a)) => bundle::update(&settings, a, &mut out),
         Command::Export(a) => export::run(&settings, a, &mut out),
         Command::Timestamp(TimestampCommand::Refresh(a)) => timestamp::refresh(&settings, a, &mut out),
+        Command::Status(a) => local::status(&settings, a, &mut out),
+        Command::Reset(a) => local::reset(&settings, a, &mut out),
+        Command::Delete(a) => local::delete(&settings, a, &mut out),
         Command::Version => version(&settings, &mut out),
     };
     let _ = out.flush();

@@ -8,16 +8,18 @@ use trust_core::reference::Reference;
 use trust_core::settings::Settings;
 
 use crate::args::RevokeArgs;
-use crate::exit::{Code, Failure};
+use crate::exit::Failure;
 use crate::publishing::confirm;
 
 /// Runs `trust revoke`.
 pub fn run(settings: &Settings, args: &RevokeArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
     let reference = Reference::parse(&args.image)?;
     if reference.tag().is_none() && reference.digest().is_none() && !args.yes {
-        let question = format!("Confirm you would like to delete all signature data for {}?", args.image);
-        if !confirm(&question, out)? {
-            return Err(Failure::new(Code::Usage, "trust revoke has been cancelled"));
+        let question = format!("Please confirm you would like to delete all signature data for {}?", args.image);
+        if !confirm(&question, "--yes", out)? {
+            // As docker: a "no" is no error.
+            let _ = writeln!(out, "\nAborting action.");
+            return Ok(ExitCode::SUCCESS);
         }
     }
     crate::sign::revoke(settings, &args.image, out)

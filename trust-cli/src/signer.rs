@@ -73,7 +73,7 @@ pub fn remove(settings: &Settings, args: &SignerRemoveArgs, out: &mut dyn Write)
     let mut failed = Vec::new();
     for repo in &args.repositories {
         let _ = writeln!(out, "Removing signer \"{}\" from {repo}...", args.name);
-        let mut ask = |question: &str| if args.force { Ok(true) } else { confirm(question, out) };
+        let mut ask = |question: &str| if args.force { Ok(true) } else { confirm(question, "--force", out) };
         match signer_remove(settings, repo, &args.name, &mut ask) {
             Ok(Some(outcome)) => {
                 print_warnings(&outcome);

@@ -123,6 +123,11 @@ impl KeyFile {
         Err(Error::Key(format!("unsupported key type {:?}", labels.first().map(String::as_str).unwrap_or_default())))
     }
 
+    /// The PEM block the key was read from.
+    pub(super) fn block(&self) -> &pem::Block {
+        &self.block
+    }
+
     /// The `role` header, if present and not empty.
     pub fn role(&self) -> Option<&str> {
         self.block.header("role").filter(|r| !r.is_empty())

@@ -12,6 +12,8 @@
 //! - [`passphrase`]: where passphrases come from ([`DockerPassphrases`]: the OS keyring,
 //!   docker's and notary's environment variables, a terminal prompt).
 //! - [`keyring`]: the OS keyring and the setting that enables it.
+//! - [`KeyStore::change_passphrase`], [`KeyStore::delete`], [`KeyStore::export`]:
+//!   notary's `key passwd|remove|export`; [`NewPassphrase`]: where a new passphrase comes from.
 //!
 //! Private key material lives in [`zeroize::Zeroizing`] buffers and never appears in
 //! `Debug` output, errors or logs.
@@ -34,6 +36,8 @@ mod encryption;
 mod inspect;
 mod keyfile;
 pub mod keyring;
+mod manage;
+mod new_passphrase;
 pub mod passphrase;
 mod pem;
 mod pkcs8;
@@ -43,6 +47,7 @@ pub use encryption::KeyEncryption;
 pub use inspect::{KeyProtection, Prf};
 pub use keyfile::{KeyFile, encode_private_key, encode_private_key_with, encode_public_key, is_public_key_file};
 pub use keyring::{MemoryKeyring, OsKeyring, SecretStore, keyring_enabled};
+pub use new_passphrase::{NEW_PASSPHRASE_VAR, NewPassphrase};
 pub use passphrase::{
     ConstantPassphrase, DockerPassphrases, MIN_PASSPHRASE_LEN, PASSPHRASE_VARS, PassphraseSource, Prompter,
     TerminalPrompter,

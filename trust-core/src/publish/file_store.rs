@@ -108,6 +108,14 @@ impl Upload for FileStore<'_> {
         repo.store_root_history(roots)
     }
 
+    fn delete_repository(&self, gun: &str) -> Result<()> {
+        let (repository, _lock) = self.server(gun)?;
+        let trust = repository.tuf.parent().map(Path::to_path_buf).unwrap_or_default();
+        remove_dir_if_present(&trust)?;
+        // The directory's own keys go too, lock file and all (the lock is held open).
+        remove_dir_if_present(&repository.keys)
+    }
+
     fn url(&self) -> &str {
         self.remote.url()
     }
@@ -119,6 +127,15 @@ struct Repository<'a> {
     keys: PathBuf,
     passphrase: Option<&'a Zeroizing<String>>,
     fips: bool,
+}
+
+/// Removes `dir` and everything in it; a missing `dir` is no error.
+fn remove_dir_if_present(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(dir, e)),
+    }
 }
 
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {

@@ -66,6 +66,14 @@ pub trait Upload {
         Err(Error::InvalidInput(format!("{} does not take earlier root versions", self.url())))
     }
 
+    /// Deletes every file of `gun` on the store (notary-server's `DELETE
+    /// <gun>/_trust/tuf/`, as `notary delete --remote` sends it). A store that cannot
+    /// says so.
+    fn delete_repository(&self, gun: &str) -> Result<()> {
+        let _ = gun;
+        Err(Error::InvalidInput(format!("{} does not take deletes", self.url())))
+    }
+
     /// The URL for messages, e.g. `https://localhost:4443`.
     fn url(&self) -> &str;
 }

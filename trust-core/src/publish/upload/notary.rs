@@ -84,6 +84,17 @@ impl Upload for NotaryUpload<'_> {
         role == "snapshot"
     }
 
+    fn delete_repository(&self, gun: &str) -> Result<()> {
+        check_gun(gun)?;
+        let url = self.server.tuf_url(gun, "");
+        // notary-server asks for every action (`*`) on the repository to delete it.
+        let (response, transfer) = self.server.request(gun, Access::Admin, &url, |client| client.delete(&url))?;
+        if response.status().is_success() {
+            return Ok(());
+        }
+        Err(http_error(&url, response, &transfer))
+    }
+
     fn url(&self) -> &str {
         self.server.url()
     }
