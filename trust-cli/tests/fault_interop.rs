@@ -235,3 +235,16 @@ fn a_revoke_whose_upload_fails_stays_staged_and_the_next_revoke_removes_the_tag(
     assert_eq!(staged_changes(&admin, &gun), Vec::<PathBuf>::new(), "the changelist is empty again");
     assert_eq!(on_server(&live), ["v2"]);
 }
+
+#[test]
+#[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
+fn a_trust_server_url_that_answers_plain_http_says_so() {
+    // The real registry speaks plain HTTP; an https:// trust server URL pointed at it
+    // (a wrong port, a server without TLS) must say what happened.
+    let live = Live::from_env();
+    let dir = tempdir();
+    let server = format!("https://{}", live.registry);
+    let (out, _) = trust_at(&live, &server, dir.path(), &["verify", &live.gun("net-faults/plain:v1")]);
+    assert_fails("plain HTTP", &out, &[&server, "answered in plain HTTP, not TLS", "check the URL's port"]);
+    assert!(!out.stderr.contains("InvalidContentType"), "{out:?}");
+}

@@ -72,6 +72,12 @@ fn checked_server_url(url: &str) -> Result<String, Error> {
     if url.starts_with("oci://") {
         return crate::registry_location::canonical_url(url);
     }
+    if url.starts_with("file://") && !url.starts_with("file:///") {
+        return Err(Error::InvalidInput(format!(
+            "file URLs need an absolute path, got {url} (what follows file:// reads as a host name): \
+             use file:///ABSOLUTE/DIR"
+        )));
+    }
     let valid = match reqwest::Url::parse(url) {
         Ok(u) if u.scheme() == "https" => u.host_str().is_some_and(|h| !h.is_empty()),
         Ok(u) if u.scheme() == "http" => crate::http::is_loopback(&u),

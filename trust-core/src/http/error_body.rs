@@ -94,6 +94,12 @@ fn cause_text(cause: &(dyn std::error::Error + 'static)) -> String {
         return "the server closed the connection before it finished answering".into();
     }
     let text = cause.to_string();
+    if text.contains("InvalidContentType") {
+        // rustls read a plain-HTTP answer as a TLS record.
+        return "the server answered in plain HTTP, not TLS (server gave HTTP response to HTTPS client): \
+                check the URL's port, or that the server has TLS turned on"
+            .into();
+    }
     match text.find(": https://docs.rs/") {
         Some(at) => text[..at].to_owned(),
         None => text,
@@ -121,6 +127,8 @@ mod tests {
         assert_eq!(cause_text(&eof), "the server closed the connection before it finished answering");
         let other = std::io::Error::other("invalid peer certificate: UnknownIssuer: https://docs.rs/rustls/x");
         assert_eq!(cause_text(&other), "invalid peer certificate: UnknownIssuer");
+        let http = std::io::Error::other("received corrupt message of type InvalidContentType");
+        assert!(cause_text(&http).starts_with("the server answered in plain HTTP, not TLS"));
         let plain = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
         assert_eq!(cause_text(&plain), plain.to_string());
     }
