@@ -15,6 +15,7 @@ mod exit;
 mod export;
 mod inspect;
 mod key;
+mod progress;
 mod publishing;
 mod revoke;
 mod rotate;
@@ -46,6 +47,7 @@ fn version(settings: &trust_core::settings::Settings, out: &mut dyn Write) -> Re
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = cli.global.settings();
+    progress::set_quiet(cli.global.quiet);
     for (name, value) in &settings.fips.ignored {
         eprintln!("warning: {name}={value} ignored: FIPS mode takes 1 or 0");
     }
