@@ -25,9 +25,35 @@ pub const DESCRIPTOR_MEDIA_TYPE: &str = "application/vnd.oci.descriptor.v1+json"
 /// Most bytes read from stdin.
 pub const MAX_STDIN: usize = 1 << 20;
 
+/// What `containerd-verifier -h` (or `-help`, `--help`) prints: how containerd runs
+/// it, and its flags.
+pub const USAGE: &str = "\
+Usage: trust-engine-hook containerd-verifier -name REF -digest sha256:<hex> [-stdin-media-type MEDIA_TYPE] [FLAGS]
+
+containerd (2.0 or later) runs every executable in its image verifier bin_dir with
+these flags and the pull's OCI descriptor on stdin; a link to trust-engine-hook
+there is called without the subcommand. Exit 0 allows the pull; the reason goes to
+stdout (allow: … or deny: …), the decision log to stderr.
+
+Flags (Go style: -flag value, -flag=value, --flag value):
+  -name REF                      the reference being pulled
+  -digest sha256:<hex>           the digest it resolved to
+  -stdin-media-type MEDIA_TYPE   what stdin holds (application/vnd.oci.descriptor.v1+json)
+  -policy FILE                   the policy [default: $TRUST_ENGINE_HOOK_POLICY, else /etc/trust-engine-hook/policy.json]
+  -trust-dir DIR                 where trust data is cached [default: $TRUST_ENGINE_HOOK_TRUST_DIR, else /var/lib/trust-engine-hook]
+  -tlscacert FILE                CA bundle to trust for trust servers
+  -log FILE                      append the decision log here instead of stderr
+  -timeout SECONDS               each request to a trust server [default: 8]
+  -min-rate BYTES_PER_SECOND     lowest average body rate after 10 s [default: 1024]
+  -deadline SECONDS              the whole verification [default: 9, within containerd's 10 s]
+  -h, -help                      print this help
+";
+
 /// The arguments of one verifier run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Args {
+    /// `-h`, `-help` or `--help`: print [`USAGE`] and verify nothing.
+    pub help: bool,
     /// `-name`: the reference being pulled.
     pub name: Option<String>,
     /// `-digest`: the resolved digest.
@@ -72,6 +98,11 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
             Some((n, v)) => (n, Some(v.to_owned())),
             None => (flag, None),
         };
+        if inline.is_none() && matches!(name, "h" | "help") {
+            out.help = true;
+            i += 1;
+            continue;
+        }
         let value = match inline {
             Some(v) => v,
             None => {

@@ -224,6 +224,11 @@ fn check_reference_in(
 fn failure_reason(reference: &Reference, f: &Failure) -> String {
     match f.kind {
         ErrorKind::NotSigned => f.message.clone(),
+        ErrorKind::Network if f.is_tls() => format!(
+            "cannot verify {reference}: TLS/certificate failure with the trust server (its certificate is not \
+             trusted, or it does not speak TLS): {}",
+            f.message
+        ),
         ErrorKind::Network => {
             format!("cannot verify {reference}: the trust server could not be reached: {}", f.message)
         }

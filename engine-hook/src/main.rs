@@ -210,6 +210,10 @@ fn containerd_verifier(raw: &[String]) -> ExitCode {
             return ExitCode::from(INVALID);
         }
     };
+    if args.help {
+        print!("{}", containerd::USAGE);
+        return ExitCode::SUCCESS;
+    }
     let policy_path = args
         .policy
         .clone()

@@ -89,7 +89,24 @@ impl Failure {
 
 impl From<trust_core::Error> for Failure {
     fn from(e: trust_core::Error) -> Self {
-        Failure { kind: e.kind(), message: e.to_string() }
+        let message = match &e {
+            // docker's CLI message says it twice (`… for G: S does not have trust data
+            // for G`); a decision's reason says it once.
+            trust_core::Error::RepositoryNotFound { gun, server } => {
+                format!("remote trust data does not exist for {gun} on {server}")
+            }
+            _ => e.to_string(),
+        };
+        Failure { kind: e.kind(), message }
+    }
+}
+
+impl Failure {
+    /// Whether a network failure happened in TLS: the server's certificate was not
+    /// accepted, or what answered does not speak TLS.
+    pub fn is_tls(&self) -> bool {
+        const MARKS: [&str; 4] = ["invalid peer certificate", "certificate", "InvalidContentType", "handshake"];
+        self.kind == ErrorKind::Network && MARKS.iter().any(|m| self.message.contains(m))
     }
 }
 

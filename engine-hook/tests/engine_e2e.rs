@@ -73,7 +73,7 @@ fn signed_tags_pull_through_the_hook_and_unsigned_ones_are_refused() {
     assert_mentions("unsigned digest", &reason, &[&repo.gun, &v2]);
     // A repository without trust data.
     let reason = stack.docker_denied(&["pull", &bare.tagged("v1")]);
-    assert_mentions("no trust data", &reason, &[&format!("does not have trust data for {}", bare.gun)]);
+    assert_mentions("no trust data", &reason, &[&format!("remote trust data does not exist for {} on ", bare.gun)]);
     for image in [repo.tagged("v2"), repo.at(&v2), bare.tagged("v1")] {
         assert_eq!(stack.repo_digests(&image), None, "{image} was pulled although refused");
     }

@@ -63,6 +63,9 @@ pub struct Global {
     /// /proc/sys/crypto/fips_enabled]
     #[arg(long, global = true)]
     pub fips: bool,
+    /// Show only results and errors: no progress on a terminal
+    #[arg(long, short, global = true, env = "TRUST_QUIET", value_parser = clap::builder::BoolishValueParser::new())]
+    pub quiet: bool,
 }
 
 impl Global {

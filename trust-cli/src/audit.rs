@@ -20,6 +20,8 @@ use trust_core::settings::Settings;
 use trust_core::{Error, ErrorKind};
 
 use crate::exit::{Code, Failure};
+use crate::progress::{Terminal, count};
+use trust_core::progress::{Progress, Stage};
 
 /// Output formats of `trust audit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,6 +115,11 @@ pub fn run(settings: &Settings, args: &AuditArgs, out: &mut dyn Write) -> Result
     // Verify without FIPS mode's restrictions; the audit checks every role with them.
     let relaxed = Settings { fips: FipsMode { enabled: false, ..settings.fips.clone() }, ..settings.clone() };
     let mut failures = Vec::new();
+    let progress = Terminal::new();
+    let total = references.len();
+    if total > 0 {
+        progress.stage(Stage { action: "Auditing", unit: "repositories", total });
+    }
     for (image, reference) in references {
         let gun = reference.gun();
         let server = settings.server_for(&reference).unwrap_or_default();
@@ -125,13 +132,22 @@ pub fn run(settings: &Settings, args: &AuditArgs, out: &mut dyn Write) -> Result
             failures.push(describe(image, &e));
             audit.failed_repository(&gun, &server, &e);
         }
+        progress.item(&gun);
     }
+    progress.end();
     if args.keystore {
         audit.keystore(&store)?;
     }
     let report = audit.finish();
     out.write_all(render(&report, args.format.into()).as_bytes())
         .map_err(|e| Failure::new(Code::Io, format!("cannot write output: {e}")))?;
+    let _ = out.flush();
+    progress.finish(&format!(
+        "Audited {}{}: {}",
+        count(total, "repository", "repositories"),
+        if args.keystore { " and the key store" } else { "" },
+        count(report.findings.len(), "finding", "findings")
+    ));
     if let Some(first) = failures.first() {
         let message = failures.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("\n");
         return Err(Failure::new(first.code, message));

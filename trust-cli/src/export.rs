@@ -1,6 +1,6 @@
 //! `trust export`: a verified bundle of repositories' trust data.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,6 +9,8 @@ use trust_core::bundle::export::{self, ExportOptions, ExportReport, Outcome, Pro
 use trust_core::settings::Settings;
 
 use crate::exit::{Code, Failure};
+use crate::progress::{Terminal, count};
+use trust_core::progress::{Progress as _, Stage};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -82,19 +84,28 @@ fn summary(report: &ExportReport) -> String {
 /// Runs `trust export`.
 pub fn run(settings: &Settings, args: &ExportArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
     let refs = export::repositories(&names(args)?)?;
-    let terminal = std::io::stderr().is_terminal();
+    // On a terminal (and not --quiet): a line per repository above one progress line.
+    let bar = Terminal::new();
+    let terminal = bar.active();
+    let mut started = false;
     let mut on_progress = |p: &Progress<'_>| {
+        if !started {
+            bar.stage(Stage { action: "Exporting", unit: "repositories", total: p.total });
+            started = true;
+        }
+        bar.item(&p.repository.gun);
         if let Some(line) = progress_line(p, terminal) {
-            eprintln!("{line}");
+            bar.println(&line);
         }
         if let Outcome::Exported { warnings, .. } = &p.repository.outcome {
             for w in warnings {
-                eprintln!("warning: {}: {w}", p.repository.gun);
+                bar.println(&format!("warning: {}: {w}", p.repository.gun));
             }
         }
     };
     let options = ExportOptions { parallel: usize::from(args.parallel) };
     let report = export::export(settings, &refs, &args.output, options, &mut on_progress)?;
+    bar.end();
     for gun in &report.dropped {
         eprintln!(
             "note: {gun} was in the replaced bundle but not in this export's list, so it is not in the new bundle"
@@ -105,7 +116,11 @@ pub fn run(settings: &Settings, args: &ExportArgs, out: &mut dyn Write) -> Resul
     }
     out.write_all(summary(&report).as_bytes())
         .map_err(|e| Failure::new(Code::Io, format!("cannot write output: {e}")))?;
-    let (_, _, failed) = report.counts();
+    let (exported, kept, failed) = report.counts();
+    bar.finish(&format!(
+        "Exported {exported}, kept {kept} and failed {failed} of {}",
+        count(report.repositories.len(), "repository", "repositories")
+    ));
     match (report.first_failure(), &report.bundle) {
         (None, _) => Ok(ExitCode::SUCCESS),
         (Some(_), Some(path)) => Err(Failure::new(

@@ -17,6 +17,7 @@ mod inspect;
 mod key;
 mod key_manage;
 mod local;
+mod progress;
 mod publishing;
 mod revoke;
 mod rotate;
@@ -48,6 +49,7 @@ fn version(settings: &trust_core::settings::Settings, out: &mut dyn Write) -> Re
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = cli.global.settings();
+    progress::set_quiet(cli.global.quiet);
     for (name, value) in &settings.fips.ignored {
         eprintln!("warning: {name}={value} ignored: FIPS mode takes 1 or 0");
     }

@@ -1,6 +1,7 @@
 //! `trust sign IMAGE:TAG...`: sign tags into every role the local keys can sign, as
 //! `docker trust sign` does, with the digest and size from the registry (or given).
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -9,6 +10,7 @@ use trust_core::signing::{self, Event};
 
 use crate::args::SignArgs;
 use crate::exit::{Code, Failure};
+use crate::progress::{Terminal, count};
 
 /// docker's lines for what signing did.
 fn print_event(out: &mut dyn Write, event: Event) {
@@ -25,16 +27,23 @@ fn print_event(out: &mut dyn Write, event: Event) {
 
 /// Runs `trust sign`.
 pub fn run(settings: &Settings, args: &SignArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
+    let progress = Terminal::new();
     let targets = match (&args.digest, args.size) {
         _ if args.digests.is_some() => from_digests_file(args)?,
         (Some(digest), Some(size)) if args.images.len() == 1 => {
             vec![signing::tag_target(&args.images[0], digest, size)?]
         }
         (Some(_), Some(_)) => return Err(Failure::new(Code::Usage, "--digest and --size sign one IMAGE:TAG")),
-        (None, None) => signing::tag_targets_from_registry(settings, &args.images)?,
+        (None, None) => signing::tag_targets_from_registry_with(settings, &args.images, &progress)?,
         _ => return Err(Failure::new(Code::Usage, "--digest and --size go together")),
     };
-    signing::sign(settings, &targets, &mut |event| print_event(out, event))?;
+    signing::sign_with(settings, &targets, &mut |event| progress.above(|| print_event(out, event)), &progress)?;
+    let repositories: BTreeSet<String> = targets.iter().map(|t| t.reference.gun()).collect();
+    progress.finish(&format!(
+        "Signed {} of {}",
+        count(targets.len(), "tag", "tags"),
+        count(repositories.len(), "repository", "repositories")
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

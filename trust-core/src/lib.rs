@@ -50,6 +50,7 @@ pub mod fips;
 pub mod http;
 pub mod keystore;
 pub mod output;
+pub mod progress;
 pub mod publish;
 pub mod registry;
 pub mod registry_location;

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::progress::{NoProgress, Progress, Stage};
 use crate::publish::{Change, signable_roles};
 use crate::session::Session;
 use crate::settings::Settings;
@@ -95,6 +96,16 @@ pub fn tag_target(image: &str, digest: &str, size: u64) -> Result<TagTarget> {
 
 /// Tags with the digest and size of their manifests in the registry, asked eight at a time.
 pub fn tag_targets_from_registry(settings: &Settings, images: &[String]) -> Result<Vec<TagTarget>> {
+    tag_targets_from_registry_with(settings, images, &NoProgress)
+}
+
+/// [`tag_targets_from_registry`], telling `progress` of each lookup as it finishes
+/// (one stage, `Looking up` tags).
+pub fn tag_targets_from_registry_with(
+    settings: &Settings,
+    images: &[String],
+    progress: &dyn Progress,
+) -> Result<Vec<TagTarget>> {
     const WORKERS: usize = 8;
     let parsed: Vec<(String, Reference, String)> = images
         .iter()
@@ -106,13 +117,16 @@ pub fn tag_targets_from_registry(settings: &Settings, images: &[String]) -> Resu
         chunk
             .iter()
             .map(|(image, reference, tag)| {
-                let manifest = registry.manifest(reference)?;
+                let manifest = registry.manifest(reference);
+                progress.item(image);
+                let manifest = manifest?;
                 let meta = manifest_meta(&manifest.digest, manifest.size)?;
                 Ok(TagTarget { image: image.clone(), reference: reference.clone(), tag: tag.clone(), meta })
             })
             .collect()
     };
-    std::thread::scope(|scope| {
+    progress.stage(Stage { action: "Looking up", unit: "tags", total: parsed.len() });
+    let found = std::thread::scope(|scope| {
         let workers: Vec<_> = parsed.chunks(per_worker).map(|chunk| scope.spawn(move || lookup(chunk))).collect();
         workers
             .into_iter()
@@ -122,17 +136,42 @@ pub fn tag_targets_from_registry(settings: &Settings, images: &[String]) -> Resu
                 })
             })
             .collect()
-    })
+    });
+    progress.end();
+    found
 }
 
 /// Signs `targets` into every role the local keys can sign for each tag, one
 /// publish per repository, reporting what happens to `report`.
 pub fn sign(settings: &Settings, targets: &[TagTarget], report: &mut dyn FnMut(Event)) -> Result<()> {
+    sign_with(settings, targets, report, &NoProgress)
+}
+
+/// [`sign`], telling `progress` of each tag as its change is staged (one
+/// `Signing` stage per repository) and of each publish.
+pub fn sign_with(
+    settings: &Settings,
+    targets: &[TagTarget],
+    report: &mut dyn FnMut(Event),
+    progress: &dyn Progress,
+) -> Result<()> {
+    let result = sign_each(settings, targets, report, progress);
+    progress.end();
+    result
+}
+
+fn sign_each(
+    settings: &Settings,
+    targets: &[TagTarget],
+    report: &mut dyn FnMut(Event),
+    progress: &dyn Progress,
+) -> Result<()> {
     let mut by_repo: BTreeMap<String, Vec<&TagTarget>> = BTreeMap::new();
     for t in targets {
         by_repo.entry(t.reference.gun()).or_default().push(t);
     }
     for (gun, tags) in by_repo {
+        progress.stage(Stage { action: "Signing", unit: "tags", total: tags.len() });
         let session = Session::open(settings, &tags[0].reference)?;
         match session.current() {
             Ok(mut repo) => {
@@ -153,12 +192,14 @@ pub fn sign(settings: &Settings, targets: &[TagTarget], report: &mut dyn FnMut(E
                         .map_err(|e| session.explain_keys(failed(e, &format!("failed to sign {gun}:{}", t.tag))))?;
                     report(Event::Existing { tag, digest, signers });
                     changes.extend(roles.iter().map(|role| Change::add_target(role, &t.tag, &t.meta)));
+                    progress.item(&t.image);
                 }
                 session.stage_all(&changes)?;
             }
             Err(e) if e.kind() == ErrorKind::NotSigned => {
                 for t in &tags {
                     report(Event::Signing { image: t.image.clone() });
+                    progress.item(&t.image);
                 }
                 let changes: Vec<Change> =
                     tags.iter().map(|t| Change::add_target("targets", &t.tag, &t.meta)).collect();
@@ -166,6 +207,7 @@ pub fn sign(settings: &Settings, targets: &[TagTarget], report: &mut dyn FnMut(E
             }
             Err(e) => return Err(e),
         }
+        progress.doing(&format!("publishing {gun}"));
         if session.publish()?.initialized {
             report(Event::Initialized { gun: gun.clone() });
         }
