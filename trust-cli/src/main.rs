@@ -10,7 +10,9 @@
 mod args;
 mod audit;
 mod bundle;
+mod cobra;
 mod copy;
+mod docs;
 mod exit;
 mod export;
 mod inspect;
@@ -21,14 +23,13 @@ mod rotate;
 mod sign;
 mod signer;
 mod timestamp;
+mod usage;
 mod verify;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use args::{BundleCommand, Cli, Command, SignerCommand, TimestampCommand};
+use args::{BundleCommand, Command, SignerCommand, TimestampCommand};
 
 /// `trust version`: the version, the crypto module and FIPS mode with its source.
 fn version(settings: &trust_core::settings::Settings, out: &mut dyn Write) -> Result<ExitCode, exit::Failure> {
@@ -44,7 +45,7 @@ fn version(settings: &trust_core::settings::Settings, out: &mut dyn Write) -> Re
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = usage::parse(std::env::args_os());
     let settings = cli.global.settings();
     for (name, value) in &settings.fips.ignored {
         eprintln!("warning: {name}={value} ignored: FIPS mode takes 1 or 0");
@@ -64,6 +65,9 @@ fn main() -> ExitCode {
         Command::Export(a) => export::run(&settings, a, &mut out),
         Command::Timestamp(TimestampCommand::Refresh(a)) => timestamp::refresh(&settings, a, &mut out),
         Command::Version => version(&settings, &mut out),
+        Command::Completion(a) => docs::completion(a, &mut out),
+        Command::Man(a) => docs::man(a, &mut out),
+        Command::Complete(a) => cobra::run(a, &mut out),
     };
     let _ = out.flush();
     match result {
