@@ -44,6 +44,19 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0.., value_name = "FLAGS")]
         args: Vec<String>,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completion {
+        /// The shell to print the completion script for
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (for packagers): trust-engine-hook.8 and one per subcommand
+    #[command(hide = true)]
+    Man {
+        /// Directory to write the pages in; created if missing
+        #[arg(long = "out", value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 /// How trust data is fetched.

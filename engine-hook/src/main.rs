@@ -1,6 +1,7 @@
 //! `trust-engine-hook`: the Docker authorization plugin and containerd image verifier.
 
 mod cli;
+mod docs;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -43,6 +44,8 @@ fn main() -> ExitCode {
         Command::CheckPolicy { file } => check_policy(&file),
         Command::Explain(args) => explain(&args),
         Command::ContainerdVerifier { args } => containerd_verifier(&args),
+        Command::Completion { shell } => docs::completion(shell),
+        Command::Man { out } => docs::man(&out),
     }
 }
 

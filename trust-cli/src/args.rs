@@ -17,8 +17,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// Options every command takes, shown apart under "Global Options".
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global Options")]
 pub struct Global {
     /// Trust server URL (https://…, file://…, or oci:// for the registry store) [default: $DOCKER_CONTENT_TRUST_SERVER, else the registry's]
     #[arg(long, global = true, value_name = "URL")]
@@ -26,10 +27,10 @@ pub struct Global {
     /// Directory for keys and cached trust data [default: $DOCKER_CONFIG/trust, else ~/.docker/trust]
     #[arg(long, global = true, value_name = "DIR")]
     pub trust_dir: Option<PathBuf>,
-    /// CA bundle to trust for the trust server [default: $DOCKER_CONFIG/tls/<host:port>/*.crt]
+    /// CA bundle to trust for the trust server [default: $DOCKER_CONFIG/tls/<host:port>/*.crt (DOCKER_CONFIG: else ~/.docker), then the system's roots]
     #[arg(long, global = true, value_name = "FILE")]
     pub tlscacert: Option<PathBuf>,
-    /// Trust pinning file (notary's trust_pinning: certs, ca, disable_tofu)
+    /// Trust pinning file (notary's trust_pinning: certs, ca, disable_tofu) [default: none: the first root seen is trusted, as docker does]
     #[arg(long, global = true, value_name = "FILE", env = "TRUST_PINNING")]
     pub trust_pinning: Option<PathBuf>,
     /// Reuse a fetched timestamp for at most this many seconds, within the lifetime the
@@ -128,6 +129,14 @@ pub enum Command {
     Delete(crate::local::DeleteArgs),
     /// Show the version, the crypto module and whether FIPS mode is on, and why
     Version,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completion(crate::docs::CompletionArgs),
+    /// Write the manual pages (for packagers)
+    #[command(hide = true)]
+    Man(crate::docs::ManArgs),
+    /// Completion in cobra's protocol, for the Docker CLI's plugin completion
+    #[command(name = "__complete", hide = true, disable_help_flag = true)]
+    Complete(crate::cobra::CompleteArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,7 +209,8 @@ pub struct SignArgs {
     /// line is an error naming the line (exit 2), and then nothing is signed
     #[arg(long, value_name = "FILE", conflicts_with_all = ["digest", "size"])]
     pub digests: Option<PathBuf>,
-    /// Images to sign, in one publish per repository (with --digests: one IMAGE, no tag)
+    /// Images to sign, in one publish per repository (with --digest: each tag gets that
+    /// digest; with --digests: one IMAGE, no tag)
     #[arg(value_name = "IMAGE:TAG", required = true)]
     pub images: Vec<String>,
 }

@@ -79,6 +79,7 @@ impl FailOn {
 
 /// `trust audit`'s arguments.
 #[derive(Debug, Args)]
+#[command(override_usage = "trust audit [OPTIONS] <IMAGE>...\n       trust audit [OPTIONS] --keystore [IMAGE]...")]
 pub struct AuditArgs {
     /// Also audit the local key store (<trust dir>/private): encryption parameters and permissions
     #[arg(long)]
@@ -89,7 +90,8 @@ pub struct AuditArgs {
     /// Exit with code 7 when a finding is at or above this severity
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::High)]
     pub fail_on: FailOn,
-    /// Repositories to audit (a tag, if given, is ignored: the whole repository is audited)
+    /// Repositories to audit, at least one unless --keystore is given (a tag, if given, is
+    /// ignored: the whole repository is audited)
     #[arg(value_name = "IMAGE", required_unless_present = "keystore")]
     pub images: Vec<String>,
 }

@@ -10,7 +10,9 @@
 mod args;
 mod audit;
 mod bundle;
+mod cobra;
 mod copy;
+mod docs;
 mod exit;
 mod export;
 mod inspect;
@@ -24,14 +26,13 @@ mod rotate;
 mod sign;
 mod signer;
 mod timestamp;
+mod usage;
 mod verify;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use args::{BundleCommand, Cli, Command, SignerCommand, TimestampCommand};
+use args::{BundleCommand, Command, SignerCommand, TimestampCommand};
 
 /// `trust version`: the version, the crypto module and FIPS mode with its source.
 fn version(settings: &trust_core::settings::Settings, out: &mut dyn Write) -> Result<ExitCode, exit::Failure> {
@@ -47,7 +48,7 @@ fn version(settings: &trust_core::settings::Settings, out: &mut dyn Write) -> Re
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = usage::parse(std::env::args_os());
     let settings = cli.global.settings();
     progress::set_quiet(cli.global.quiet);
     for (name, value) in &settings.fips.ignored {
@@ -71,6 +72,9 @@ fn main() -> ExitCode {
         Command::Reset(a) => local::reset(&settings, a, &mut out),
         Command::Delete(a) => local::delete(&settings, a, &mut out),
         Command::Version => version(&settings, &mut out),
+        Command::Completion(a) => docs::completion(a, &mut out),
+        Command::Man(a) => docs::man(a, &mut out),
+        Command::Complete(a) => cobra::run(a, &mut out),
     };
     let _ = out.flush();
     match result {

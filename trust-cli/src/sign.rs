@@ -30,10 +30,9 @@ pub fn run(settings: &Settings, args: &SignArgs, out: &mut dyn Write) -> Result<
     let progress = Terminal::new();
     let targets = match (&args.digest, args.size) {
         _ if args.digests.is_some() => from_digests_file(args)?,
-        (Some(digest), Some(size)) if args.images.len() == 1 => {
-            vec![signing::tag_target(&args.images[0], digest, size)?]
+        (Some(digest), Some(size)) => {
+            args.images.iter().map(|image| signing::tag_target(image, digest, size)).collect::<Result<_, _>>()?
         }
-        (Some(_), Some(_)) => return Err(Failure::new(Code::Usage, "--digest and --size sign one IMAGE:TAG")),
         (None, None) => signing::tag_targets_from_registry_with(settings, &args.images, &progress)?,
         _ => return Err(Failure::new(Code::Usage, "--digest and --size go together")),
     };
