@@ -36,6 +36,7 @@
 //! | answer from the cache as of its expiry | [`client::Client::offline`] |
 //! | sign, revoke | [`signing::sign`], [`signing::revoke`] |
 //! | add, remove a signer | [`workflow::signer_add`], [`workflow::signer_remove`] |
+//! | pull a signed tag, sign a local image (through the Docker Engine, [`engine`]) | [`workflow::pull`], [`workflow::sign_local`] |
 //! | all of them behind one handle (bindings) | [`workflow::Images`] |
 
 pub mod atomic_file;
@@ -44,6 +45,7 @@ pub mod bundle;
 pub mod client;
 pub mod config;
 pub mod digest_list;
+pub mod engine;
 pub mod error;
 pub mod exit_code;
 pub mod fips;
@@ -51,6 +53,7 @@ pub mod http;
 pub mod keystore;
 pub mod output;
 pub mod progress;
+pub mod plugin_socket;
 pub mod publish;
 pub mod registry;
 pub mod registry_location;

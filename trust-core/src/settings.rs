@@ -8,6 +8,7 @@ use crate::bundle::Bundle;
 use crate::bundle::export::Sources;
 use crate::client::reader::Reader;
 use crate::client::{Client, ClientOptions};
+use crate::engine::{Engine, EngineOptions};
 use crate::fips::FipsMode;
 use crate::http::transfer::TransferLimits;
 use crate::keystore::{DockerPassphrases, KeyEncryption, KeyStore, OsKeyring, keyring_enabled};
@@ -52,6 +53,12 @@ pub struct Settings {
     pub bundle: Option<PathBuf>,
     /// `--frozen`: check a bundle's expiry as of its export instead of now.
     pub frozen: bool,
+    /// docker's `--config`: the docker configuration directory (trust dir, credentials,
+    /// `tls/` certificates, contexts); `$DOCKER_CONFIG`, else `~/.docker`, when None.
+    pub docker_config: Option<PathBuf>,
+    /// The Docker Engine to use (`trust pull`, `trust sign --local`): docker's `-H`,
+    /// `--context` and `--tls*` options; the environment and docker's defaults fill in.
+    pub engine: EngineOptions,
 }
 
 impl Settings {
@@ -70,9 +77,27 @@ impl Settings {
         }
     }
 
-    /// The trust directory in effect.
+    /// The trust directory in effect: `--trust-dir`, else `<docker config>/trust`.
     pub fn trust_dir(&self) -> PathBuf {
-        config::trust_dir(self.trust_dir.as_deref())
+        match (&self.trust_dir, &self.docker_config) {
+            (None, Some(dir)) => dir.join("trust"),
+            _ => config::trust_dir(self.trust_dir.as_deref()),
+        }
+    }
+
+    /// The docker configuration directory in effect: [`Self::docker_config`], else
+    /// `$DOCKER_CONFIG`, else `~/.docker`.
+    pub fn docker_config_dir(&self) -> PathBuf {
+        self.docker_config.clone().unwrap_or_else(config::docker_config_dir)
+    }
+
+    /// The Docker Engine [`Self::engine`] and the environment name, resolved as docker's
+    /// CLI does ([`crate::engine::endpoint`]); each socket read or write under the
+    /// `--timeout` deadline.
+    pub fn engine(&self) -> Result<Engine> {
+        let docker_config = self.docker_config_dir();
+        let endpoint = crate::engine::endpoint::resolve(&self.engine, &docker_config)?;
+        Ok(Engine::new(endpoint, docker_config, self.limits().deadline))
     }
 
     /// The trust server for `reference`.
@@ -100,7 +125,7 @@ impl Settings {
 
     /// A client for the image registries (manifest digests and sizes).
     pub fn registry_client(&self) -> RegistryClient {
-        let mut opts = RegistryOptions::new(config::docker_config_dir());
+        let mut opts = RegistryOptions::new(self.docker_config_dir());
         opts.insecure_registries = self.insecure_registries.clone();
         opts.ca_file = self.registry_ca.clone();
         opts.limits = self.limits();
@@ -127,7 +152,7 @@ impl Settings {
 
     /// The store at `server` opened for `reference` (credentials of its registry).
     pub fn remote_at(&self, reference: &Reference, server: &str) -> Result<Box<dyn remote::Remote>> {
-        let mut opts = RemoteOptions::new(config::docker_config_dir());
+        let mut opts = RemoteOptions::new(self.docker_config_dir());
         opts.ca_file = self.ca_file.clone();
         opts.registry = Some(reference.domain().to_owned());
         opts.limits = self.limits();

@@ -110,6 +110,18 @@ impl Reference {
         self.digest.as_deref()
     }
 
+    /// The name as docker's CLI shows it: `ubuntu` for `docker.io/library/ubuntu`,
+    /// `team/app` for `docker.io/team/app`, the GUN elsewhere; no tag or digest.
+    pub fn familiar_name(&self) -> String {
+        if !self.is_docker_hub() {
+            return self.gun();
+        }
+        match self.path.strip_prefix(OFFICIAL_PREFIX) {
+            Some(name) if !name.contains('/') => name.to_owned(),
+            _ => self.path.clone(),
+        }
+    }
+
     /// Whether the repository is on Docker Hub.
     pub fn is_docker_hub(&self) -> bool {
         self.domain == DOCKER_HUB_DOMAIN
@@ -320,6 +332,19 @@ mod tests {
                 assert_eq!(e.kind(), crate::ErrorKind::InvalidInput, "{s}");
                 e.to_string()
             }
+        }
+    }
+
+    #[test]
+    fn familiar_names() {
+        for (input, familiar) in [
+            ("ubuntu:22.04", "ubuntu"),
+            ("docker.io/library/ubuntu", "ubuntu"),
+            ("docker.io/team/app", "team/app"),
+            ("localhost:5000/library/x", "localhost:5000/library/x"),
+            ("registry.example.com/a/b:v1", "registry.example.com/a/b"),
+        ] {
+            assert_eq!(ok(input).familiar_name(), familiar, "{input}");
         }
     }
 

@@ -86,18 +86,24 @@ pub(crate) fn load_identity(entries: &[PathBuf]) -> Result<Option<Identity>, Err
             )));
         }
         if identity.is_none() {
-            let chain = certificates(&cert, &read_pem(&cert)?)?;
-            if chain.is_empty() {
-                return Err(Error::InvalidInput(format!("{}: no PEM certificate found", cert.display())));
-            }
-            let key_pem = Zeroizing::new(read_pem(&key)?);
-            // The parser's message never contains key material.
-            let key_der = PrivateKeyDer::from_pem_slice(&key_pem)
-                .map_err(|e| Error::InvalidInput(format!("{}: invalid PEM private key: {e}", key.display())))?;
-            identity = Some(Identity { chain, key: key_der });
+            identity = load_pair(&cert, &key)?;
         }
     }
     Ok(identity)
+}
+
+/// The client identity of the certificate file `cert` and the key file `key`
+/// (PEM); either without its PEM object is an error.
+pub(crate) fn load_pair(cert: &Path, key: &Path) -> Result<Option<Identity>, Error> {
+    let chain = certificates(cert, &read_pem(cert)?)?;
+    if chain.is_empty() {
+        return Err(Error::InvalidInput(format!("{}: no PEM certificate found", cert.display())));
+    }
+    let key_pem = Zeroizing::new(read_pem(key)?);
+    // The parser's message never contains key material.
+    let key_der = PrivateKeyDer::from_pem_slice(&key_pem)
+        .map_err(|e| Error::InvalidInput(format!("{}: invalid PEM private key: {e}", key.display())))?;
+    Ok(Some(Identity { chain, key: key_der }))
 }
 
 /// The directory's entries, sorted; a missing directory has none.

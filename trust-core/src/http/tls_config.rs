@@ -75,6 +75,14 @@ pub(crate) fn verified(
         .map_err(|e| format!("setting up TLS: {e}"))?
         .dangerous()
         .with_custom_certificate_verifier(verifier);
+    with_identity(builder, identity)
+}
+
+/// `builder` finished with `identity` as the client certificate, or none.
+fn with_identity(
+    builder: rustls::ConfigBuilder<ClientConfig, rustls::client::WantsClientCert>,
+    identity: Option<Identity>,
+) -> Result<ClientConfig, String> {
     match identity {
         Some(Identity { chain, key }) => {
             builder.with_client_auth_cert(chain, key).map_err(|e| format!("the client certificate: {e}"))
@@ -87,14 +95,20 @@ pub(crate) fn verified(
 /// one); signatures of the handshake are still checked, so the peer holds the key of
 /// the certificate it sent.
 pub(crate) fn unverified() -> Result<ClientConfig, String> {
+    unverified_with(None)
+}
+
+/// [`unverified`], presenting `identity` when asked (docker's `--tls` without
+/// `--tlsverify` to an engine).
+pub(crate) fn unverified_with(identity: Option<Identity>) -> Result<ClientConfig, String> {
     let provider = provider()?;
     let verifier = Arc::new(LayeredVerifier::unchecked(Arc::clone(&provider)));
-    Ok(ClientConfig::builder_with_provider(provider)
+    let builder = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("setting up TLS: {e}"))?
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth())
+        .with_custom_certificate_verifier(verifier);
+    with_identity(builder, identity)
 }
 
 /// Checks a chain against the extra CAs first, then against the system's roots with

@@ -26,11 +26,15 @@ use trust_tuf::resolve::TrustInfo;
 use trust_tuf::wire::PublicKey;
 
 mod local;
+mod pull;
+mod sign_local;
 mod signer;
 mod timestamp;
 
 pub use crate::publish::Refreshed;
 pub use local::{Deleted, StagedChanges, delete, reset, status};
+pub use pull::{PullEvent, pull};
+pub use sign_local::{LocalEvent, sign_local};
 pub use signer::{check_removable_signer, check_signer_name, signer_add, signer_remove};
 pub use timestamp::{parse_lifetime, timestamp_refresh};
 
