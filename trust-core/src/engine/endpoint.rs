@@ -33,11 +33,11 @@ pub struct EngineOptions {
     pub tls: bool,
     /// `--tlsverify`: TLS, checking the engine's certificate.
     pub tls_verify: bool,
-    /// `--tlscacert`: the CA of the engine's certificate [default: `<cert path>/ca.pem`].
+    /// `--tlscacert`: the CA of the engine's certificate (default: `<cert path>/ca.pem`).
     pub tls_ca: Option<PathBuf>,
-    /// `--tlscert`: the client certificate [default: `<cert path>/cert.pem`].
+    /// `--tlscert`: the client certificate (default: `<cert path>/cert.pem`).
     pub tls_cert: Option<PathBuf>,
-    /// `--tlskey`: the client key [default: `<cert path>/key.pem`].
+    /// `--tlskey`: the client key (default: `<cert path>/key.pem`).
     pub tls_key: Option<PathBuf>,
 }
 
