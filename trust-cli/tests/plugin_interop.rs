@@ -226,3 +226,44 @@ fn sign_local_pushes_and_signs_the_pushed_digest() {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("No such image"), "{out:?}");
 }
+
+#[test]
+#[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
+fn pull_without_an_engine_names_the_endpoint() {
+    let live = Live::from_env();
+    let gun = signed_repository(&live, "pull-no-engine");
+    let trust_dir = tempdir();
+    let out =
+        run(live.trust_cmd(trust_dir.path(), &["pull", &format!("{gun}:v1")]).env("DOCKER_HOST", "tcp://127.0.0.1:1"));
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(out.stderr.contains("Docker engine tcp://127.0.0.1:1: cannot reach it"), "{out:?}");
+    assert!(out.stderr.contains("-H/DOCKER_HOST"), "{out:?}");
+}
+
+#[test]
+fn plugin_stops_when_docker_closes_its_socket() {
+    use std::os::linux::net::SocketAddrExt as _;
+    use std::os::unix::net::{SocketAddr, UnixListener};
+
+    let dir = tempdir();
+    let plugin = install_plugin(dir.path());
+    let name = format!("trust_plugin_test_{}", std::process::id());
+    let listener = UnixListener::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes()).unwrap()).unwrap();
+    // `revoke` of a whole repository waits for its confirmation on standard input,
+    // which stays open.
+    let mut child = Command::new(&plugin)
+        .env("DOCKER_CLI_PLUGIN_SOCKET", format!("@{name}"))
+        .env("DOCKER_CONFIG", dir.path())
+        .args(["dct", "--server", "file:///nonexistent-trust-server", "revoke", "example.com/app"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let (connection, _) = listener.accept().unwrap();
+    drop(connection);
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(130));
+}
