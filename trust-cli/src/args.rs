@@ -109,6 +109,8 @@ pub enum Command {
     Sign(SignArgs),
     /// Remove trust for an image
     Revoke(RevokeArgs),
+    /// Pull a signed tag through the Docker Engine by its signed digest, then tag it (DOCKER_CONTENT_TRUST=1 docker pull)
+    Pull(crate::pull::PullArgs),
     /// Work with trust-data bundles (see `trust export`)
     #[command(subcommand)]
     Bundle(BundleCommand),
@@ -209,6 +211,10 @@ pub struct SignArgs {
     /// line is an error naming the line (exit 2), and then nothing is signed
     #[arg(long, value_name = "FILE", conflicts_with_all = ["digest", "size"])]
     pub digests: Option<PathBuf>,
+    /// Push the image IMAGE:TAG the Docker Engine has (-H/DOCKER_HOST, else the current
+    /// docker context) to its registry, then sign the digest the push reports (one IMAGE:TAG)
+    #[arg(long, conflicts_with_all = ["digest", "size", "digests"])]
+    pub local: bool,
     /// Images to sign, in one publish per repository (with --digest: each tag gets that
     /// digest; with --digests: one IMAGE, no tag)
     #[arg(value_name = "IMAGE:TAG", required = true)]

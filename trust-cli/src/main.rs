@@ -19,11 +19,14 @@ mod inspect;
 mod key;
 mod key_manage;
 mod local;
+mod plugin;
 mod progress;
 mod publishing;
+mod pull;
 mod revoke;
 mod rotate;
 mod sign;
+mod sign_local;
 mod signer;
 mod timestamp;
 mod usage;
@@ -48,8 +51,30 @@ fn version(settings: &trust_core::settings::Settings, out: &mut dyn Write) -> Re
 }
 
 fn main() -> ExitCode {
-    let cli = usage::parse(std::env::args_os());
-    let settings = cli.global.settings();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let (args, docker) = match args.first().and_then(|argv0| plugin::plugin_name(argv0)) {
+        None => (args, None),
+        Some(name) => match plugin::rewrite(&name, args) {
+            Ok(plugin::Invocation::Metadata) => {
+                println!("{}", plugin::metadata());
+                return ExitCode::SUCCESS;
+            }
+            Ok(plugin::Invocation::Run { args, globals }) => {
+                // docker closes its plugin socket when the user interrupts it.
+                trust_core::plugin_socket::watch(|| std::process::exit(130));
+                (args, Some(globals))
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::Code::Usage.into();
+            }
+        },
+    };
+    let cli = usage::parse(args);
+    let mut settings = cli.global.settings();
+    if let Some(docker) = &docker {
+        settings = docker.apply(settings);
+    }
     progress::set_quiet(cli.global.quiet);
     for (name, value) in &settings.fips.ignored {
         eprintln!("warning: {name}={value} ignored: FIPS mode takes 1 or 0");
@@ -63,6 +88,7 @@ fn main() -> ExitCode {
         Command::Signer(SignerCommand::Remove(a)) => signer::remove(&settings, a, &mut out),
         Command::Sign(a) => sign::run(&settings, a, &mut out),
         Command::Revoke(a) => revoke::run(&settings, a, &mut out),
+        Command::Pull(a) => pull::run(&settings, a, &mut out),
         Command::Copy(a) => copy::run(&settings, a, &mut out),
         Command::Audit(a) => audit::run(&settings, a, &mut out),
         Command::Bundle(BundleCommand::Update(a)) => bundle::update(&settings, a, &mut out),

@@ -13,7 +13,7 @@ use crate::exit::{Code, Failure};
 use crate::progress::{Terminal, count};
 
 /// docker's lines for what signing did.
-fn print_event(out: &mut dyn Write, event: Event) {
+pub fn print_event(out: &mut dyn Write, event: Event) {
     let _ = match event {
         Event::Signing { image } => writeln!(out, "Signing and pushing trust metadata for {image}"),
         Event::Existing { tag, digest, signers } => {
@@ -27,6 +27,9 @@ fn print_event(out: &mut dyn Write, event: Event) {
 
 /// Runs `trust sign`.
 pub fn run(settings: &Settings, args: &SignArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
+    if args.local {
+        return crate::sign_local::run(settings, args, out);
+    }
     let progress = Terminal::new();
     let targets = match (&args.digest, args.size) {
         _ if args.digests.is_some() => from_digests_file(args)?,
