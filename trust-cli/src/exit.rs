@@ -52,7 +52,7 @@ mod tests {
   1  no trust data for the repository, or the tag is not signed
   2  invalid arguments or configuration
   3  trust data failed verification (signature, threshold, expiry, rollback, hash, size, certificate)
-  4  the trust server could not be reached or answered with an error
+  4  the trust server, registry or engine could not be reached or answered with an error
   5  key or passphrase problem
   6  a local file could not be read or written
   7  trust audit: a finding at or above --fail-on (default: high)

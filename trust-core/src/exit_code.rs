@@ -75,8 +75,8 @@ impl ExitCode {
                  size limit, root certificate, delegation rules"
             }
             ExitCode::Network => {
-                "the trust server or the registry could not be reached, or answered with an error \
-                 (an image missing from the registry, an update refused)"
+                "the trust server, the registry or the Docker engine could not be reached, or answered \
+                 with an error (an image missing from the registry, an update refused)"
             }
             ExitCode::Key => "key or passphrase problem",
             ExitCode::Io => "a local file could not be read or written",
@@ -96,7 +96,7 @@ impl ExitCode {
             ExitCode::Verification => {
                 "trust data failed verification (signature, threshold, expiry, rollback, hash, size, certificate)"
             }
-            ExitCode::Network => "the trust server could not be reached or answered with an error",
+            ExitCode::Network => "the trust server, registry or engine could not be reached or answered with an error",
             ExitCode::Key => "key or passphrase problem",
             ExitCode::Io => "a local file could not be read or written",
             ExitCode::AuditFindings => "trust audit: a finding at or above --fail-on (default: high)",
