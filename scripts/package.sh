@@ -20,7 +20,7 @@ target_dir=${CARGO_TARGET_DIR:-target}
 version=$(cargo metadata --no-deps --format-version 1 | jq -r '.packages[] | select(.name == "trust-cli") | .version')
 musl=x86_64-unknown-linux-musl
 maintainer="trust maintainers <trust@example.invalid>"
-homepage=$(cargo metadata --no-deps --format-version 1 | jq -r '.packages[] | select(.name == "trust-cli") | .repository')
+homepage=$(cargo metadata --no-deps --format-version 1 | jq -r '.packages[] | select(.name == "trust-cli") | .repository // empty')
 # Reproducible timestamps: the last commit's time.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 mkdir -p "$out"
@@ -73,7 +73,7 @@ doc_files() {
 	cat >"$doc/copyright" <<-EOF
 		Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 		Upstream-Name: trust
-		Source: $homepage
+		Source: ${homepage:-built from the trust source tree}
 
 		Files: *
 		Copyright: the trust authors
@@ -93,7 +93,8 @@ doc_files() {
 control() {
 	local dir=$1 package=$2 deps=$3 summary=$4 body=$5
 	mkdir -p "$dir/DEBIAN"
-	cat >"$dir/DEBIAN/control" <<-EOF
+	# (sed: no blank line where an optional field is left out)
+	sed '/^$/d' >"$dir/DEBIAN/control" <<-EOF
 		Package: $package
 		Version: $version
 		Architecture: $(dpkg --print-architecture)
@@ -102,7 +103,7 @@ control() {
 		Depends: $deps
 		Section: admin
 		Priority: optional
-		Homepage: $homepage
+		${homepage:+Homepage: $homepage}
 		Description: $summary
 		$(fold -s -w 72 <<<"$body" | sed 's/^/ /; s/ *$//')
 	EOF
@@ -115,7 +116,7 @@ deb() {
 
 	# trust: the CLI, its docker CLI plugin link, completions, manual pages.
 	root=$work/trust
-	install -m 0755 -D "$bin/trust" "$root/usr/bin/trust"
+	install -s -m 0755 -D "$bin/trust" "$root/usr/bin/trust"
 	mkdir -p "$root/usr/libexec/docker/cli-plugins"
 	ln -s ../../../bin/trust "$root/usr/libexec/docker/cli-plugins/docker-trust"
 	mkdir -p "$root/usr/share/man"
@@ -132,7 +133,7 @@ deb() {
 	# trust-engine-hook: the binary, its systemd unit (not enabled), the example
 	# policy as a conffile, completions, manual pages.
 	root=$work/trust-engine-hook
-	install -m 0755 -D "$bin/trust-engine-hook" "$root/usr/bin/trust-engine-hook"
+	install -s -m 0755 -D "$bin/trust-engine-hook" "$root/usr/bin/trust-engine-hook"
 	install -m 0644 -D engine-hook/systemd/trust-engine-hook.service "$root/lib/systemd/system/trust-engine-hook.service"
 	install -m 0600 -D engine-hook/systemd/policy.example.json "$root/etc/trust-engine-hook/policy.json"
 	mkdir -p "$root/usr/share/man"
@@ -169,8 +170,8 @@ tarball() {
 		fi
 	done
 	root=$work/$name
-	install -m 0755 -D "$bin/trust" "$root/bin/trust"
-	install -m 0755 -D "$bin/trust-engine-hook" "$root/bin/trust-engine-hook"
+	install -s -m 0755 -D "$bin/trust" "$root/bin/trust"
+	install -s -m 0755 -D "$bin/trust-engine-hook" "$root/bin/trust-engine-hook"
 	docs "$bin" "$root"
 	install -m 0644 -D engine-hook/systemd/trust-engine-hook.service "$root/share/trust-engine-hook/trust-engine-hook.service"
 	install -m 0644 -D engine-hook/systemd/policy.example.json "$root/share/trust-engine-hook/policy.example.json"
