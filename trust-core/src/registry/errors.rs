@@ -150,7 +150,9 @@ pub(crate) fn explain(described: &str, cx: &Context<'_>) -> String {
             places.join(" or ")
         );
     }
-    let not_tls = described.contains("InvalidContentType") || described.contains("corrupt message");
+    let not_tls = described.contains("InvalidContentType")
+        || described.contains("corrupt message")
+        || described.contains("answered in plain HTTP, not TLS");
     if not_tls && !cx.endpoint.insecure {
         return format!(
             "{described} (the registry does not speak TLS; if it serves plain HTTP and you trust the network, \
