@@ -59,6 +59,9 @@ pub struct Settings {
     /// The Docker Engine to use (`trust pull`, `trust sign --local`): docker's `-H`,
     /// `--context` and `--tls*` options; the environment and docker's defaults fill in.
     pub engine: EngineOptions,
+    /// A library caller's settings (the bindings): a missing passphrase's error
+    /// names the environment variables to set, not a terminal to run in.
+    pub library: bool,
 }
 
 impl Settings {
@@ -111,6 +114,9 @@ impl Settings {
         let trust_dir = self.trust_dir();
         let store = KeyStore::open(&trust_dir)?.with_encryption(KeyEncryption::for_mode(self.fips.enabled));
         let mut passphrases = DockerPassphrases::new();
+        if self.library {
+            passphrases = passphrases.without_terminal_hint();
+        }
         if keyring_enabled(&trust_dir, None)? {
             passphrases = passphrases.with_keyring(OsKeyring::new());
         }

@@ -5,11 +5,13 @@
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use trust_core::settings::Settings;
 use trust_core::workflow::Images;
 
 use crate::args;
 use crate::errors::from_core;
+use crate::keys;
 
 /// Verifies, inspects, signs and revokes images, and adds and removes signers, with Docker Content Trust
 /// (Notary v1) data, as `docker trust` and `DOCKER_CONTENT_TRUST=1 docker pull` do.
@@ -66,6 +68,7 @@ impl Client {
     ) -> PyResult<Self> {
         args::bundle(py, server.as_deref(), bundle.as_deref(), frozen)?;
         let mut settings = Settings::from_environment();
+        settings.library = true;
         settings.bundle = bundle;
         settings.frozen = frozen;
         settings.server = server;
@@ -214,6 +217,74 @@ impl Client {
     fn signer_remove(&self, py: Python<'_>, image: &str, name: &str, force: bool) -> PyResult<()> {
         let images = &self.images;
         py.detach(|| images.signer_remove(image, name, force)).map(drop).map_err(|e| from_core(py, e))
+    }
+
+    /// Generates a signing key named `name` (the signer name) in the trust directory,
+    /// encrypted with `passphrase` (at least 8 characters), as `trust key generate`
+    /// does; `algorithm` is `"ecdsa"` (P-256, what docker makes) or `"ed25519"`.
+    /// Returns `(key_id, public_key_pem)`; the PEM is what `signer_add` takes.
+    ///
+    /// Raises InvalidArgumentError for a bad name or algorithm, KeyStoreError for a
+    /// short passphrase, LocalIOError when the trust directory cannot be written.
+    #[pyo3(signature = (name, /, *, passphrase, algorithm="ecdsa"))]
+    fn key_generate(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        passphrase: &str,
+        algorithm: &str,
+    ) -> PyResult<(String, String)> {
+        let ed25519 = match algorithm {
+            "ecdsa" => false,
+            "ed25519" => true,
+            other => {
+                return Err(crate::errors::invalid_argument(
+                    py,
+                    format!("unknown algorithm {other:?}: use \"ecdsa\" or \"ed25519\""),
+                ));
+            }
+        };
+        let settings = self.images.settings();
+        py.detach(|| keys::generate(settings, name, passphrase, ed25519)).map_err(|e| from_core(py, e))
+    }
+
+    /// Imports the private key `pem` (PEM text or bytes: PKCS#8, encrypted with
+    /// `passphrase` or not, or EC/RSA/ED25519 PRIVATE KEY) into the trust directory as
+    /// `name` (its role), as `trust key load` does. The stored file is encrypted with
+    /// `new_passphrase`, by default `passphrase`. Returns the key ID.
+    ///
+    /// Raises KeyStoreError for a wrong passphrase, a public key or a file that is not a key.
+    #[pyo3(signature = (pem, /, *, passphrase, name="signer", new_passphrase=None))]
+    fn key_load(
+        &self,
+        py: Python<'_>,
+        pem: &Bound<'_, PyAny>,
+        passphrase: &str,
+        name: &str,
+        new_passphrase: Option<&str>,
+    ) -> PyResult<String> {
+        let pem: Vec<u8> = match pem.extract::<String>() {
+            Ok(text) => text.into_bytes(),
+            Err(_) => pem.extract()?,
+        };
+        let settings = self.images.settings();
+        py.detach(|| keys::load(settings, &pem, name, passphrase, new_passphrase)).map_err(|e| from_core(py, e))
+    }
+
+    /// The private keys in the trust directory, sorted by ID: dicts with `id`, `role`
+    /// (`root`, `targets`, `snapshot` or a signer name) and `gun` (the repository, or None).
+    fn keys<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let settings = self.images.settings();
+        let keys = py.detach(|| keys::list(settings)).map_err(|e| from_core(py, e))?;
+        keys.into_iter()
+            .map(|(id, role, gun)| {
+                let d = PyDict::new(py);
+                d.set_item("id", id)?;
+                d.set_item("role", role)?;
+                d.set_item("gun", gun)?;
+                Ok(d)
+            })
+            .collect()
     }
 }
 

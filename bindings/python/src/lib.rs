@@ -9,6 +9,7 @@
 mod args;
 mod client;
 mod errors;
+mod keys;
 
 use pyo3::prelude::*;
 

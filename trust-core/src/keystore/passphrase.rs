@@ -121,6 +121,9 @@ pub struct DockerPassphrases {
     keyring: Option<Box<dyn SecretStore + Send + Sync>>,
     /// Passphrases that worked, by alias (notary caches prompted ones the same way).
     cache: Mutex<HashMap<String, Zeroizing<String>>>,
+    /// Whether a missing passphrase's error suggests running in a terminal (not for a
+    /// library caller, whose user may have no terminal to run in).
+    terminal_hint: bool,
 }
 
 impl std::fmt::Debug for DockerPassphrases {
@@ -180,7 +183,15 @@ impl DockerPassphrases {
             prompter: Box::new(TerminalPrompter),
             keyring: None,
             cache: Mutex::new(HashMap::new()),
+            terminal_hint: true,
         }
+    }
+
+    /// A missing passphrase's error names the environment variables only, without
+    /// "or run in a terminal" (for library callers such as the bindings).
+    pub fn without_terminal_hint(mut self) -> Self {
+        self.terminal_hint = false;
+        self
     }
 
     /// Reads environment variables through `lookup` instead of the process environment.
@@ -227,17 +238,15 @@ impl DockerPassphrases {
         }
     }
 
-    fn no_input(alias: &str, key_id: &str) -> Error {
+    fn no_input(&self, alias: &str, key_id: &str) -> Error {
         let vars = env_vars_for(alias);
         let names = match vars {
             [docker, notary] => format!("{docker} (or {notary})"),
             [docker, ..] => (*docker).to_owned(),
             [] => String::new(),
         };
-        Error::Key(format!(
-            "no passphrase for the {}: set {names}, or run in a terminal to be asked for it",
-            describe(alias, key_id)
-        ))
+        let or_terminal = if self.terminal_hint { ", or run in a terminal to be asked for it" } else { "" };
+        Error::Key(format!("no passphrase for the {}: set {names}{or_terminal}", describe(alias, key_id)))
     }
 
     /// Asks for a passphrase for a new key: twice, at least 8 characters, three rounds.
@@ -304,7 +313,7 @@ impl PassphraseSource for DockerPassphrases {
             return Ok(value);
         }
         if !self.prompter.is_interactive() {
-            return Err(Self::no_input(alias, key_id));
+            return Err(self.no_input(alias, key_id));
         }
         if create_new {
             return self.prompt_new(alias, key_id);
@@ -424,6 +433,12 @@ mod tests {
             err.to_string(),
             "no passphrase for the root key 8aae494: set DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE (or NOTARY_ROOT_PASSPHRASE), \
              or run in a terminal to be asked for it"
+        );
+        let library = DockerPassphrases::new().with_prompter(NoTerminal).with_env(env(&[])).without_terminal_hint();
+        let err = library.get("root", ID, false, 0).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "no passphrase for the root key 8aae494: set DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE (or NOTARY_ROOT_PASSPHRASE)"
         );
     }
 

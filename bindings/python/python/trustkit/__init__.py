@@ -15,8 +15,6 @@ See :class:`Client` for the operations and :mod:`trustkit._errors` for the
 exceptions they raise.
 """
 
-from __future__ import annotations
-
 from ._errors import (
     InvalidArgumentError,
     KeyStoreError,
@@ -39,3 +37,8 @@ __all__ = [
     "LocalIOError",
     "__version__",
 ]
+
+
+def __dir__() -> "list[str]":
+    """The public API only (not the helper modules ``_errors`` and ``_native``)."""
+    return sorted(__all__)

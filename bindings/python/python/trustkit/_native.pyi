@@ -2,7 +2,7 @@
 
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union, final
+from typing import Any, Dict, List, Optional, Tuple, Union, final
 
 __all__ = ["Client", "__version__"]
 __version__: str
@@ -94,3 +94,24 @@ class Client:
         """Removes the signer ``name`` from ``image``'s repository and publishes, as
         ``trust signer remove`` does. Removing the signer ``targets/releases`` is signed
         with takes ``force=True``. Raises NotSignedError when there is no such signer."""
+    def key_generate(self, name: str, /, *, passphrase: str, algorithm: str = "ecdsa") -> Tuple[str, str]:
+        """Generates a signing key ``name`` in the trust directory, encrypted with
+        ``passphrase`` (at least 8 characters); ``algorithm`` is ``"ecdsa"`` or
+        ``"ed25519"``. Returns ``(key_id, public_key_pem)``, the PEM for ``signer_add``.
+        Raises InvalidArgumentError for a bad name or algorithm, KeyStoreError for a
+        short passphrase."""
+    def key_load(
+        self,
+        pem: Union[str, bytes],
+        /,
+        *,
+        passphrase: str,
+        name: str = "signer",
+        new_passphrase: Optional[str] = None,
+    ) -> str:
+        """Imports the private key ``pem`` (encrypted with ``passphrase``, or not) as
+        ``name``, stored encrypted with ``new_passphrase`` (default ``passphrase``);
+        returns its key ID. Raises KeyStoreError for a wrong passphrase or a file that
+        is not a private key."""
+    def keys(self) -> List[Dict[str, Optional[str]]]:
+        """The trust directory's private keys, sorted by ID: ``{"id", "role", "gun"}``."""
