@@ -188,11 +188,6 @@ impl Client {
     }
 
     fn not_found(&self) -> Error {
-        if let crate::remote::Store::File(dir) = self.remote.store()
-            && let Some(e) = dir.missing_directory()
-        {
-            return e;
-        }
         let e = Error::RepositoryNotFound { gun: self.gun.clone(), server: self.remote.url().to_owned() };
         crate::retired::explain(self.remote.url(), e)
     }

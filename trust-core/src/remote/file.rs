@@ -63,18 +63,6 @@ impl FileRemote {
         self.fips
     }
 
-    /// The error for a directory that does not exist, if it does not: a mistyped path
-    /// must not read as a repository with no trust data.
-    pub(crate) fn missing_directory(&self) -> Option<Error> {
-        (!self.root.is_dir()).then(|| {
-            Error::InvalidInput(format!(
-                "no file remote at {}: the directory does not exist (check the trust server URL, \
-                 file:///ABSOLUTE/DIR; `trust copy --to` or `trust export` writes one)",
-                self.root.display()
-            ))
-        })
-    }
-
     /// `<root>/v2/<gun>/_trust/tuf/<name>`, `name` possibly containing `/`.
     fn path(&self, gun: &str, name: &str) -> PathBuf {
         file_path(&self.root, gun, name)
