@@ -18,7 +18,7 @@ const INSTEAD: &[(&[&str], &str)] = &[
     ),
     (
         &["-H", "--host", "--context", "--tls", "--tlsverify", "--tlscert", "--tlskey"],
-        "is docker's option for reaching the Docker engine; trust signs and verifies without one: leave it out (through docker, put it before the plugin's name: `docker -H HOST trust …`)",
+        "is docker's option for reaching the Docker engine; only `trust pull` and `trust sign --local` use one, and they read DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH or the current docker context: set those instead (through docker, put the option before the plugin's name: `docker -H HOST trust …`)",
     ),
     (&["-l", "--log-level"], "is docker's: leave it out (trust prints errors on stderr)"),
     (
