@@ -44,6 +44,24 @@ struct Line {
     visible: bool,
 }
 
+impl Line {
+    /// A stage of `total` `unit`s begun now, nothing done yet; `visible` whether a
+    /// line is on the terminal already (to be cleared before the next is drawn).
+    fn start(action: &str, unit: &str, total: usize, visible: bool) -> Self {
+        Line {
+            action: action.to_owned(),
+            unit: unit.to_owned(),
+            total,
+            done: 0,
+            current: String::new(),
+            since: Instant::now(),
+            drawn: None,
+            last: None,
+            visible,
+        }
+    }
+}
+
 impl Terminal {
     /// A renderer for this process's standard error.
     pub fn new() -> Self {
@@ -52,18 +70,8 @@ impl Terminal {
     }
 
     fn with(active: bool) -> Self {
-        let line = Line {
-            action: String::new(),
-            unit: String::new(),
-            total: 0,
-            done: 0,
-            current: String::new(),
-            since: Instant::now(),
-            drawn: None,
-            last: None,
-            visible: false,
-        };
-        Terminal { started: Instant::now(), state: active.then(|| Mutex::new(line)) }
+        let line = || Line::start("", "", 0, false);
+        Terminal { started: Instant::now(), state: active.then(|| Mutex::new(line())) }
     }
 
     /// Whether anything is shown (a terminal, not quiet).
@@ -122,17 +130,7 @@ impl Progress for Terminal {
     fn stage(&self, stage: Stage<'_>) {
         if let Some(state) = &self.state {
             let mut line = lock(state);
-            *line = Line {
-                action: stage.action.to_owned(),
-                unit: stage.unit.to_owned(),
-                total: stage.total,
-                done: 0,
-                current: String::new(),
-                since: Instant::now(),
-                drawn: None,
-                last: None,
-                visible: line.visible,
-            };
+            *line = Line::start(stage.action, stage.unit, stage.total, line.visible);
             line.draw(&mut std::io::stderr().lock());
         }
     }
