@@ -23,15 +23,20 @@ pub struct Cache {
     dir: PathBuf,
 }
 
+/// `<trust_dir>/tuf/<gun>/`: a repository's cached metadata and staged changes. Checks
+/// the GUN (no path traversal).
+pub(crate) fn repository_dir(trust_dir: &Path, gun: &str) -> Result<PathBuf, Error> {
+    check_gun(gun)?;
+    let mut dir = trust_dir.join("tuf");
+    dir.extend(gun.split('/'));
+    Ok(dir)
+}
+
 impl Cache {
     /// The cache of `gun` under `trust_dir`. Checks the GUN (no path traversal); creates
     /// nothing until [`Cache::store`].
     pub fn open(trust_dir: &Path, gun: &str) -> Result<Self, Error> {
-        check_gun(gun)?;
-        let mut dir = trust_dir.join("tuf");
-        dir.extend(gun.split('/'));
-        dir.push("metadata");
-        Ok(Cache { dir })
+        Ok(Cache { dir: repository_dir(trust_dir, gun)?.join("metadata") })
     }
 
     /// The cached bytes of `role`, or `None` if there are none. Refuses files over

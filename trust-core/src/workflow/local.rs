@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use crate::publish::{Changelist, Staged};
 use crate::settings::Settings;
 use crate::{Error, Result};
-use trust_tuf::reference::Reference;
 
 /// The staged changes of one repository, oldest first.
 #[derive(Debug, Clone)]
@@ -21,7 +20,7 @@ pub struct StagedChanges {
 
 /// The GUN of `repository` (an image name; a tag or digest is ignored).
 fn gun_of(repository: &str) -> Result<String> {
-    Ok(Reference::parse(repository).map_err(|e| Error::InvalidInput(format!("{repository}: {e}")))?.gun())
+    Ok(super::parse(repository)?.gun())
 }
 
 /// The staged changes of `repository`, or of every repository in the trust directory
@@ -70,17 +69,15 @@ pub struct Deleted {
 /// for, or the file remote's directory). When the server refuses, nothing local is
 /// removed.
 pub fn delete(settings: &Settings, repository: &str, remote: bool) -> Result<Deleted> {
-    let reference = Reference::parse(repository).map_err(|e| Error::InvalidInput(format!("{repository}: {e}")))?;
+    let reference = super::parse(repository)?;
     let gun = reference.gun();
-    trust_tuf::reference::check_gun(&gun)?;
+    let dir = crate::client::cache::repository_dir(&settings.trust_dir(), &gun)?;
     let mut deleted_on = None;
     if remote {
         let server = settings.remote_for(&reference)?;
         crate::publish::upload::to(server.as_ref()).delete_repository(&gun)?;
         deleted_on = Some(server.url().to_owned());
     }
-    let mut dir = settings.trust_dir().join("tuf");
-    dir.extend(gun.split('/'));
     let local = match std::fs::remove_dir_all(&dir) {
         Ok(()) => Some(dir),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,

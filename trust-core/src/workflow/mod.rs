@@ -44,7 +44,8 @@ pub struct Images {
     settings: Settings,
 }
 
-fn parse(image: &str) -> Result<Reference> {
+/// `image` parsed, an error naming it when it is not a reference.
+pub(super) fn parse(image: &str) -> Result<Reference> {
     Reference::parse(image).map_err(|e| Error::InvalidInput(format!("{image}: {e}")))
 }
 

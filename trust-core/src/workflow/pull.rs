@@ -35,7 +35,7 @@ pub enum PullEvent {
 /// through the engine of `settings`, then tags it. Returns what was verified (its
 /// warnings for the caller to show).
 pub fn pull(settings: &Settings, image: &str, report: &mut dyn FnMut(PullEvent)) -> Result<Verified> {
-    let reference = Reference::parse(image).map_err(|e| Error::InvalidInput(format!("{image}: {e}")))?;
+    let reference = super::parse(image)?;
     if reference.digest().is_some() {
         return Err(Error::InvalidInput(format!(
             "{image}: trust pull takes IMAGE[:TAG]; a digest needs no trust data (`docker pull {image}`), \

@@ -6,7 +6,6 @@
 use crate::publish::{self, Refreshed, check_timestamp_lifetime};
 use crate::settings::Settings;
 use crate::{Error, Result};
-use trust_tuf::reference::Reference;
 
 /// Parses a timestamp lifetime: a whole number followed by `d` (days), `h` (hours)
 /// or `m` (minutes), e.g. `14d`, `36h`, `90m`; checked by
@@ -49,7 +48,7 @@ pub fn timestamp_refresh(settings: &Settings, image: &str, lifetime: chrono::Dur
             path.display()
         )));
     }
-    let reference = Reference::parse(image).map_err(|e| Error::InvalidInput(format!("{image}: {e}")))?;
+    let reference = super::parse(image)?;
     let mut client = settings.client_for(&reference)?;
     let keys = settings.key_source()?;
     publish::refresh_timestamp(&mut client, keys.as_ref(), lifetime)
