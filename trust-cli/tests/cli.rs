@@ -13,10 +13,16 @@ use builders::{Repo, snapshot_dir, target_json};
 use outcome::{Outcome, run};
 
 fn trust(repo: &Repo, trust_dir: &Path, args: &[&str]) -> Outcome {
+    trust_at(&repo.url(), trust_dir, args)
+}
+
+/// `trust --server SERVER --trust-dir DIR ARGS`, with no pinning or server from the
+/// environment.
+fn trust_at(server: &str, trust_dir: &Path, args: &[&str]) -> Outcome {
     run(Command::new(env!("CARGO_BIN_EXE_trust"))
         .env_remove("TRUST_PINNING")
         .env_remove("DOCKER_CONTENT_TRUST_SERVER")
-        .args(["--server", &repo.url(), "--trust-dir"])
+        .args(["--server", server, "--trust-dir"])
         .arg(trust_dir)
         .args(args))
 }
@@ -262,14 +268,7 @@ fn fips_mode_signs_with_approved_algorithms_and_sp_800_132_key_files() {
 #[test]
 fn plain_http_servers_are_refused_except_on_loopback() {
     let dir = tempfile::tempdir().unwrap();
-    let run_at = |server: &str| {
-        run(Command::new(env!("CARGO_BIN_EXE_trust"))
-            .env_remove("TRUST_PINNING")
-            .env_remove("DOCKER_CONTENT_TRUST_SERVER")
-            .args(["--server", server, "--trust-dir"])
-            .arg(dir.path())
-            .args(["verify", &format!("{GUN}:v1")]))
-    };
+    let run_at = |server: &str| trust_at(server, dir.path(), &["verify", &format!("{GUN}:v1")]);
     for remote in ["http://notary.example.com", "http://10.0.0.1:4443"] {
         let out = run_at(remote);
         assert_eq!(out.code, 2, "{remote}: {out:?}");
@@ -287,15 +286,7 @@ fn plain_http_servers_are_refused_except_on_loopback() {
 #[test]
 fn a_relative_file_url_says_file_urls_need_an_absolute_path() {
     let dir = tempfile::tempdir().unwrap();
-    let at = |server: &str| {
-        run(Command::new(env!("CARGO_BIN_EXE_trust"))
-            .env_remove("TRUST_PINNING")
-            .env_remove("DOCKER_CONTENT_TRUST_SERVER")
-            .args(["--server", server, "--trust-dir"])
-            .arg(dir.path().join("trust"))
-            .args(["verify", &format!("{GUN}:v1")]))
-    };
-    let relative = at("file://relative/dir");
+    let relative = trust_at("file://relative/dir", &dir.path().join("trust"), &["verify", &format!("{GUN}:v1")]);
     assert_eq!(relative.code, 2, "{relative:?}");
     assert!(relative.stderr.contains("file URLs need an absolute path, got file://relative/dir"), "{relative:?}");
     assert!(relative.stderr.contains("file:///ABSOLUTE/DIR"), "{relative:?}");
