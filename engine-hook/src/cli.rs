@@ -68,7 +68,8 @@ pub struct TrustArgs {
     /// Where trust data is cached
     #[arg(long, value_name = "DIR", env = "TRUST_ENGINE_HOOK_TRUST_DIR", default_value = engine_hook::verify::DEFAULT_TRUST_DIR)]
     pub trust_dir: PathBuf,
-    /// CA bundle to trust for trust servers [default: $DOCKER_CONFIG/tls/<host:port>/*.crt]
+    /// CA bundle to trust for trust servers [default: $DOCKER_CONFIG/tls/<host:port>/*.crt
+    /// (DOCKER_CONFIG: else ~/.docker), then the system's roots]
     #[arg(long, value_name = "FILE")]
     pub tlscacert: Option<PathBuf>,
     /// Deadline of each request to a trust server, body included, in seconds
@@ -101,7 +102,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
     /// Which decisions to log
-    #[arg(long, value_enum, default_value = "all")]
+    #[arg(long, value_enum, value_name = "WHICH", default_value = "all")]
     pub log_filter: LogFilter,
     /// Most connections served at once
     #[arg(long, value_name = "N", default_value_t = 256)]

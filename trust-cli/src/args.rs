@@ -9,7 +9,7 @@ use trust_core::settings::Settings;
 
 /// Sign, inspect and verify container images with Docker Content Trust (Notary v1).
 #[derive(Debug, Parser)]
-#[command(name = "trust", version, about, after_help = crate::exit::help())]
+#[command(name = "trust", version, about, after_help = crate::help_text::top())]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -46,7 +46,8 @@ pub struct Global {
     /// A registry to reach without TLS checks (repeatable; loopback registries always are)
     #[arg(long = "insecure-registry", global = true, value_name = "HOST[:PORT]")]
     pub insecure_registries: Vec<String>,
-    /// CA bundle to trust for registries, added to $DOCKER_CONFIG/tls and /etc/docker/certs.d
+    /// CA bundle to trust for registries, added to $DOCKER_CONFIG/tls/<host:port>/ and
+    /// /etc/docker/certs.d/<host:port>/ [default: those two, then the system's roots]
     #[arg(long, global = true, value_name = "FILE")]
     pub registry_ca: Option<PathBuf>,
     /// The most one request to a trust server, registry or token service may take, body
@@ -106,8 +107,10 @@ pub enum Command {
     #[command(subcommand)]
     Signer(SignerCommand),
     /// Sign image tags
+    #[command(after_help = crate::help_text::PASSPHRASES)]
     Sign(SignArgs),
     /// Remove trust for an image
+    #[command(after_help = crate::help_text::PASSPHRASES)]
     Revoke(RevokeArgs),
     /// Pull a signed tag through the Docker Engine by its signed digest, then tag it (DOCKER_CONTENT_TRUST=1 docker pull)
     Pull(crate::pull::PullArgs),
@@ -115,6 +118,7 @@ pub enum Command {
     #[command(subcommand)]
     Bundle(BundleCommand),
     /// Copy a repository's trust data to another store (notary-server, file remote or registry store), re-signing only what it requires
+    #[command(after_help = crate::help_text::PASSPHRASES)]
     Copy(crate::copy::CopyArgs),
     /// Audit trust data and local keys: algorithms, key sizes, certificates, expiries, key-file encryption
     Audit(crate::audit::AuditArgs),
@@ -144,8 +148,10 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum SignerCommand {
     /// Add a signer
+    #[command(after_help = crate::help_text::PASSPHRASES)]
     Add(SignerAddArgs),
     /// Remove a signer
+    #[command(after_help = crate::help_text::PASSPHRASES)]
     Remove(SignerRemoveArgs),
 }
 
@@ -153,6 +159,7 @@ pub enum SignerCommand {
 pub enum TimestampCommand {
     /// Re-sign the timestamp over the current snapshot (run from a scheduled job: a
     /// timestamp expires after its lifetime, and then verification fails)
+    #[command(after_help = crate::help_text::PASSPHRASES)]
     Refresh(TimestampRefreshArgs),
 }
 
@@ -174,10 +181,10 @@ fn lifetime(text: &str) -> Result<chrono::Duration, String> {
 
 #[derive(Debug, Args)]
 pub struct SignerAddArgs {
-    /// Path to the signer's public key file (repeatable)
+    /// Path to the signer's public key file: PEM, as `trust key generate` writes it (repeatable)
     #[arg(long = "key", value_name = "PATH", required = true)]
     pub keys: Vec<PathBuf>,
-    /// The signer's name
+    /// The signer's name (lowercase letters and digits, then `-` or `_` too; not `releases`)
     pub name: String,
     /// Repositories to add the signer to
     #[arg(value_name = "REPOSITORY", required = true)]

@@ -14,7 +14,7 @@ use crate::exit::{Code, Failure};
 /// `trust copy`.
 #[derive(Debug, Args)]
 pub struct CopyArgs {
-    /// The repository
+    /// The repository to copy (an image name, as `docker trust inspect` takes it; a tag is ignored)
     #[arg(value_name = "REPOSITORY")]
     pub repository: String,
     /// The store to copy from: a notary-server URL (https://…), a file remote (file:///DIR), the registry store (oci://…), or a bundle

@@ -14,10 +14,13 @@ use crate::exit::{Code, Failure};
 
 /// `trust completion`.
 #[derive(Debug, Args)]
-#[command(after_help = "Load it for this shell:  source <(trust completion bash)\n\
-Install it:  trust completion bash > /etc/bash_completion.d/trust\n\
-             trust completion zsh > /usr/share/zsh/vendor-completions/_trust\n\
-             trust completion fish > ~/.config/fish/completions/trust.fish")]
+#[command(after_help = "\
+Load it for this shell:
+  source <(trust completion bash)
+Install it (the packages do):
+  trust completion bash > /etc/bash_completion.d/trust
+  trust completion zsh > /usr/share/zsh/vendor-completions/_trust
+  trust completion fish > ~/.config/fish/completions/trust.fish")]
 pub struct CompletionArgs {
     /// The shell to print the completion script for
     #[arg(value_enum, value_name = "SHELL")]

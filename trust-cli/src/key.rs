@@ -25,10 +25,10 @@ use crate::exit::{Code, Failure};
 #[derive(Debug, Args)]
 pub struct KeyArgs {
     /// Keep key passphrases in the OS keyring (Linux: kernel keyutils); remembered for this trust directory
-    #[arg(long, global = true, conflicts_with = "no_keyring")]
+    #[arg(long, global = true, conflicts_with = "no_keyring", help_heading = "Keyring Options")]
     pub keyring: bool,
     /// Stop using the OS keyring for this trust directory
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Keyring Options")]
     pub no_keyring: bool,
     #[command(subcommand)]
     pub command: KeyCommand,
@@ -38,8 +38,10 @@ pub struct KeyArgs {
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Generate and load a signing key-pair
+    #[command(after_help = crate::help_text::PASSPHRASES)]
     Generate(GenerateArgs),
     /// Load a private key file for signing
+    #[command(after_help = crate::help_text::PASSPHRASES)]
     Load(LoadArgs),
     /// List the private keys in the trust directory (ID, role, repository)
     List,
@@ -49,8 +51,10 @@ pub enum KeyCommand {
     Migrate(MigrateArgs),
     /// Replace the root, targets, snapshot or timestamp key of a repository, publishing
     /// a new root version listing the new key (as `notary key rotate`)
+    #[command(after_help = crate::help_text::PASSPHRASES)]
     Rotate(crate::rotate::RotateArgs),
     /// Change a key's passphrase (the file keeps its format: docker and notary read it)
+    #[command(after_help = crate::help_text::PASSPHRASES)]
     Passwd(crate::key_manage::PasswdArgs),
     /// Remove a private key from the trust directory (asks first unless --yes)
     Remove(crate::key_manage::RemoveArgs),

@@ -20,10 +20,14 @@ pub struct StatusArgs {
 
 /// `trust reset`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["all", "number"]))]
 pub struct ResetArgs {
-    /// Discard every staged change of the repository (required, as in `notary reset`)
-    #[arg(long, required = true)]
+    /// Discard every staged change of the repository
+    #[arg(long)]
     pub all: bool,
+    /// Discard the staged change numbered N in `trust status` (repeatable, as `notary reset -n`)
+    #[arg(short = 'n', long = "number", value_name = "N")]
+    pub number: Vec<usize>,
     /// The repository whose staged changes to discard
     #[arg(value_name = "REPOSITORY")]
     pub repository: String,
@@ -87,9 +91,14 @@ pub fn status(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Re
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `trust reset --all`.
+/// Runs `trust reset --all|-n N…`.
 pub fn reset(settings: &Settings, args: &ResetArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
-    let n = trust_core::workflow::reset(settings, &args.repository)?;
+    let which = if args.all {
+        trust_core::workflow::Discard::All
+    } else {
+        trust_core::workflow::Discard::Numbers(args.number.iter().copied().collect())
+    };
+    let n = trust_core::workflow::reset(settings, &args.repository, &which)?;
     let line = match n {
         0 => format!("No staged changes for {}", args.repository),
         n => format!("Discarded {n} staged change(s) for {}", args.repository),

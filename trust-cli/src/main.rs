@@ -15,6 +15,7 @@ mod copy;
 mod docs;
 mod exit;
 mod export;
+mod help_text;
 mod inspect;
 mod key;
 mod key_manage;

@@ -2,8 +2,9 @@
 //! leaves a key the `notary` CLI reads with the new passphrase, `trust key export`
 //! writes what `notary key import` takes, `trust key remove` asks first (reading the
 //! answer from standard input, as docker does), `trust status` lists what failed signs
-//! staged and `trust reset` drops it, `trust delete --remote` deletes the repository on
-//! notary-server, and `echo y | trust revoke` goes ahead where `echo n` exits 0.
+//! staged and `trust reset` drops all of it or the changes chosen by number, `trust
+//! delete --remote` deletes the repository on notary-server, and `echo y | trust
+//! revoke` goes ahead where `echo n` exits 0.
 //!
 //! Every test needs the peers and is `#[ignore]`d; with `--include-ignored` and no
 //! peers' environment, each test fails.
@@ -148,9 +149,19 @@ fn status_lists_what_failed_signs_staged_and_reset_drops_it() {
     assert_eq!(live.trust_ok(&dir, &["status"]).stdout, status.stdout);
 
     let reset = live.trust(&dir, &["reset", &gun]);
-    assert_eq!(reset.code, 2, "--all is required: {reset:?}");
+    assert_eq!(reset.code, 2, "--all or -n is required: {reset:?}");
+    // -n as notary's: the numbers `trust status` shows; a bad one discards nothing.
+    let bad = live.trust(&dir, &["reset", &gun, "-n", "0", "-n", "5"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(bad.stderr.contains("no staged change #5") && bad.stderr.contains("nothing was discarded"), "{bad:?}");
+    assert_eq!(live.trust_ok(&dir, &["status", &gun]).stdout, status.stdout);
+    let one = live.trust_ok(&dir, &["reset", &gun, "-n", "0"]);
+    assert_eq!(one.stdout, format!("Discarded 1 staged change(s) for {gun}\n"));
+    let left = live.trust_ok(&dir, &["status", &gun]);
+    let rows: Vec<Vec<&str>> = left.stdout.lines().skip(3).map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows, [["0", "create", "targets", "target", "v3"]], "{left:?}");
     let reset = live.trust_ok(&dir, &["reset", &gun, "--all"]);
-    assert_eq!(reset.stdout, format!("Discarded 2 staged change(s) for {gun}\n"));
+    assert_eq!(reset.stdout, format!("Discarded 1 staged change(s) for {gun}\n"));
     assert!(staged_changes(&dir, &gun).is_empty());
     assert_eq!(live.trust_ok(&dir, &["status", &gun]).stdout, format!("No staged changes for {gun}\n"));
     assert!(live.trust_ok(&dir, &["status"]).stdout.starts_with("No staged changes in "));

@@ -95,11 +95,7 @@ impl Changelist {
     pub fn remove_incomplete(&self) -> Result<usize> {
         let (_, incomplete) = self.scan()?;
         for path in &incomplete {
-            match std::fs::remove_file(path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(path, e)),
-            }
+            remove_present(path)?;
         }
         Ok(incomplete.len())
     }
@@ -150,18 +146,78 @@ impl Changelist {
         let mut paths: Vec<&Path> = staged.iter().map(|s| s.path.as_path()).collect();
         paths.dedup();
         for path in paths {
-            match std::fs::remove_file(path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(path, e)),
-            }
+            remove_present(path)?;
         }
         Ok(())
+    }
+
+    /// Discards the changes of `staged` (as [`Changelist::list`] returned it) whose
+    /// positions are in `chosen`, all or nothing: a file whose changes are all chosen
+    /// is removed; a group's file keeping some is rewritten atomically with the rest.
+    /// A position past the end, or part of a group an older version staged one file
+    /// per change, is an error before anything changes. Call it holding the publish
+    /// lock. Returns how many changes were discarded.
+    pub fn discard(&self, staged: &[Staged], chosen: &std::collections::BTreeSet<usize>) -> Result<usize> {
+        if let Some(&past) = chosen.iter().find(|&&n| n >= staged.len()) {
+            return Err(Error::InvalidInput(format!(
+                "there is no staged change #{past}: `trust status` numbers them from 0 to {} here;                  nothing was discarded",
+                staged.len().saturating_sub(1)
+            )));
+        }
+        let mut plan: Vec<(&Path, Vec<Change>, bool)> = Vec::new();
+        for (n, s) in staged.iter().enumerate() {
+            let discard = chosen.contains(&n);
+            match plan.last_mut() {
+                Some((path, kept, any)) if *path == s.path.as_path() => {
+                    *any |= discard;
+                    if !discard {
+                        kept.push(s.change.clone());
+                    }
+                }
+                _ => plan.push((&s.path, if discard { vec![] } else { vec![s.change.clone()] }, discard)),
+            }
+        }
+        // Old-style groups: one file per change, complete only with every member.
+        let mut old_groups: std::collections::HashMap<String, (usize, usize)> = std::collections::HashMap::new();
+        for (path, kept, any) in &plan {
+            if let Some((group, _, _)) = group_of(path) {
+                let entry = old_groups.entry(group).or_default();
+                entry.0 += usize::from(*any);
+                entry.1 += usize::from(!kept.is_empty());
+            }
+        }
+        if old_groups.values().any(|&(discarded, kept)| discarded > 0 && kept > 0) {
+            return Err(Error::InvalidInput(
+                "some of these changes were staged together, one file each, by an older version of trust,                  and can only be discarded together: choose every change of that group, or use --all;                  nothing was discarded"
+                    .into(),
+            ));
+        }
+        for (path, kept, any) in &plan {
+            if !any {
+                continue;
+            }
+            if kept.is_empty() {
+                remove_present(path)?;
+            } else {
+                let bytes = serde_json::to_vec(kept).map_err(|e| Error::InvalidInput(e.to_string()))?;
+                crate::atomic_file::write(path, &bytes, crate::atomic_file::Access::Private, true)?;
+            }
+        }
+        Ok(chosen.len())
     }
 
     /// The directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+/// Removes the file at `path`; one already gone is no error.
+fn remove_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
     }
 }
 
@@ -236,6 +292,46 @@ mod tests {
         assert!(!group.exists());
         assert_eq!(cl.list().unwrap().len(), 2);
         assert_eq!(cl.stage_group(&[]).unwrap_err().kind(), crate::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn discarding_chosen_changes_rewrites_a_group_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let cl = Changelist::open(dir.path(), "example.com/app").unwrap();
+        let a = Change::add_target("targets", "v1", &FileMeta::for_bytes(b"1"));
+        let b = Change::add_target("targets", "v2", &FileMeta::for_bytes(b"2"));
+        let c = Change::remove_target("targets", "v0");
+        let group = cl.stage_group(&[a.clone(), b.clone()]).unwrap();
+        cl.stage(&c).unwrap();
+        let staged = cl.list().unwrap();
+        let before = std::fs::read(&group).unwrap();
+        let err = cl.discard(&staged, &[1, 3].into()).unwrap_err();
+        assert!(err.to_string().contains("no staged change #3"), "{err}");
+        assert_eq!(std::fs::read(&group).unwrap(), before, "nothing changed on a bad number");
+        assert_eq!(cl.discard(&staged, &[1].into()).unwrap(), 1);
+        let rest: Vec<Change> = cl.list().unwrap().into_iter().map(|s| s.change).collect();
+        assert_eq!(rest, vec![a, c.clone()]);
+        let staged = cl.list().unwrap();
+        assert_eq!(cl.discard(&staged, &[0].into()).unwrap(), 1);
+        assert!(!group.exists(), "a group with nothing left is removed");
+        let rest: Vec<Change> = cl.list().unwrap().into_iter().map(|s| s.change).collect();
+        assert_eq!(rest, vec![c]);
+    }
+
+    #[test]
+    fn an_old_style_group_is_discarded_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let cl = Changelist::open(dir.path(), "example.com/app").unwrap();
+        let a = Change::add_target("targets", "v1", &FileMeta::for_bytes(b"1"));
+        std::fs::create_dir_all(cl.dir()).unwrap();
+        for name in ["00000000000000000001_aa-00000001of00000002", "00000000000000000001_aa-00000002of00000002"] {
+            std::fs::write(cl.dir().join(format!("{name}.change")), serde_json::to_vec(&a).unwrap()).unwrap();
+        }
+        let staged = cl.list().unwrap();
+        assert!(cl.discard(&staged, &[0].into()).unwrap_err().to_string().contains("together"));
+        assert_eq!(cl.list().unwrap().len(), 2);
+        assert_eq!(cl.discard(&staged, &[0, 1].into()).unwrap(), 2);
+        assert!(cl.list().unwrap().is_empty());
     }
 
     #[test]

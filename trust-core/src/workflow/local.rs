@@ -41,15 +41,30 @@ pub fn status(settings: &Settings, repository: Option<&str>) -> Result<Vec<Stage
     Ok(out)
 }
 
-/// Discards every staged change of `repository` (under its publish lock); returns how
-/// many there were.
-pub fn reset(settings: &Settings, repository: &str) -> Result<usize> {
+/// Which staged changes [`reset`] discards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discard {
+    /// Every one (`--all`).
+    All,
+    /// Those at these positions, as [`status`] lists them from 0 (`-n`).
+    Numbers(std::collections::BTreeSet<usize>),
+}
+
+/// Discards staged changes of `repository` (under its publish lock), all or those
+/// chosen: a bad number is an error and nothing is discarded. Returns how many were
+/// discarded.
+pub fn reset(settings: &Settings, repository: &str, which: &Discard) -> Result<usize> {
     let changelist = Changelist::open(&settings.trust_dir(), &gun_of(repository)?)?;
     let _lock = changelist.lock()?;
     changelist.remove_incomplete()?;
     let staged = changelist.list()?;
-    changelist.clear(&staged)?;
-    Ok(staged.len())
+    match which {
+        Discard::All => {
+            changelist.clear(&staged)?;
+            Ok(staged.len())
+        }
+        Discard::Numbers(numbers) => changelist.discard(&staged, numbers),
+    }
 }
 
 /// What [`delete`] removed.
@@ -138,7 +153,7 @@ mod tests {
         assert_eq!(all[0].gun, "example.com/app");
         assert_eq!(all[0].changes.iter().map(|c| c.change.path.as_str()).collect::<Vec<_>>(), ["v1", "v2"]);
 
-        assert_eq!(reset(&settings, "example.com/app:v1").unwrap(), 2);
+        assert_eq!(reset(&settings, "example.com/app:v1", &Discard::All).unwrap(), 2);
         assert!(status(&settings, None).unwrap().is_empty());
 
         let deleted = delete(&settings, "example.com/app", false).unwrap();

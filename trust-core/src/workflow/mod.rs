@@ -32,7 +32,7 @@ mod signer;
 mod timestamp;
 
 pub use crate::publish::Refreshed;
-pub use local::{Deleted, StagedChanges, delete, reset, status};
+pub use local::{Deleted, Discard, StagedChanges, delete, reset, status};
 pub use pull::{PullEvent, pull};
 pub use sign_local::{LocalEvent, sign_local};
 pub use signer::{check_removable_signer, check_signer_name, signer_add, signer_remove};
