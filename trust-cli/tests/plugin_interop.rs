@@ -51,6 +51,32 @@ fn unknown_docker_global_before_the_name_is_a_usage_error() {
     assert!(out.stderr.contains("--bogus"), "{out:?}");
 }
 
+#[test]
+#[ignore = "needs the docker CLI 28 of the peers' machine (/usr/local/bin/docker): run .ci/run"]
+fn docker_28_completes_the_plugin_through_its_complete_protocol() {
+    let dir = tempdir();
+    install_plugin(dir.path());
+    std::fs::write(dir.path().join("config.json"), "{}").unwrap();
+    let complete = |args: &[&str]| {
+        let out = run(Command::new(DOCKER_28).env("DOCKER_CONFIG", dir.path()).arg("__complete").args(args));
+        ok("docker __complete", out)
+    };
+    // docker lists the plugin among its commands, with its description.
+    let top = complete(&[""]);
+    assert!(top.stdout.lines().any(|l| l.starts_with("dct\t")), "{top:?}");
+    // and hands `docker __complete dct …` to the plugin, which answers in cobra's
+    // protocol: one candidate a line (name, tab, description), then `:<directive>`.
+    let verbs = complete(&["dct", ""]);
+    let names: Vec<&str> = verbs.stdout.lines().filter_map(|l| l.split('\t').next()).collect();
+    for verb in ["inspect", "sign", "revoke", "key", "signer", "pull"] {
+        assert!(names.contains(&verb), "{verb} missing: {verbs:?}");
+    }
+    assert!(verbs.stdout.lines().last().is_some_and(|l| l.starts_with(':')), "{verbs:?}");
+    let keys = complete(&["dct", "key", "pa"]);
+    let names: Vec<&str> = keys.stdout.lines().filter_map(|l| l.split('\t').next()).collect();
+    assert!(names.contains(&"passwd") && !names.contains(&"generate"), "{keys:?}");
+}
+
 /// A repository on the test server with one signed tag; its GUN.
 fn signed_repository(live: &Live, case: &str) -> String {
     let name = live.fresh_name(case);
