@@ -12,7 +12,8 @@
 //! - [`bundle`]: bundles built from the fixtures' or a peer's files;
 //! - [`interop`]: the interop manifest `repos.json` and comparing inspect outputs
 //!   with docker's; [`live`]: `trust`, `notary` and `docker trust` against the
-//!   peers, images pushed to the registry;
+//!   peers, images pushed to the registry; [`plugin`]: `trust` as a Docker CLI
+//!   plugin run by the real docker CLIs;
 //! - [`registry_api`]: the OCI distribution API (manifests by tag, blobs by digest,
 //!   optional Basic auth and CA), to read or tamper with what a registry stores;
 //! - [`fault_proxy`] and [`forwarder`]: a fault-injecting proxy (which can also hold
@@ -30,6 +31,7 @@ pub mod forwarder;
 pub mod interop;
 pub mod live;
 pub mod outcome;
+pub mod plugin;
 pub mod registry_api;
 pub mod snapshot;
 

@@ -68,6 +68,13 @@ pub struct Global {
     /// Show only results and errors: no progress on a terminal
     #[arg(long, short, global = true, env = "TRUST_QUIET", value_parser = clap::builder::BoolishValueParser::new())]
     pub quiet: bool,
+    /// Print what is done on standard error, one `debug:` line each: the settings in
+    /// effect, every request to a trust server, registry, token service or Docker
+    /// Engine (method, URL, status, bytes, time), cache decisions, the key files loaded
+    /// and where their passphrases came from. Secrets (passphrases, tokens, passwords,
+    /// authorization headers, key bytes) are never printed. Standard output is unchanged
+    #[arg(long, short = 'D', global = true, env = "TRUST_DEBUG", value_parser = clap::builder::BoolishValueParser::new())]
+    pub debug: bool,
 }
 
 impl Global {

@@ -12,6 +12,7 @@ mod audit;
 mod bundle;
 mod cobra;
 mod copy;
+mod debug_log;
 mod docs;
 mod exit;
 mod export;
@@ -52,6 +53,7 @@ fn version(settings: &trust_core::settings::Settings, out: &mut dyn Write) -> Re
 }
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let (args, docker) = match args.first().and_then(|argv0| plugin::plugin_name(argv0)) {
         None => (args, None),
@@ -77,6 +79,9 @@ fn main() -> ExitCode {
         settings = docker.apply(settings);
     }
     progress::set_quiet(cli.global.quiet);
+    if cli.global.debug || docker.as_ref().is_some_and(|d| d.debug) {
+        debug_log::enable(started);
+    }
     for (name, value) in &settings.fips.ignored {
         eprintln!("warning: {name}={value} ignored: FIPS mode takes 1 or 0");
     }

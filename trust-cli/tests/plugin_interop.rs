@@ -11,23 +11,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use trust_test_support::live::Live;
+use trust_test_support::plugin::{DOCKER_20, DOCKER_28, docker, install_plugin, signed_repository};
 use trust_test_support::{Outcome, env::var, ok, run, tempdir, trust_bin};
-
-const DOCKER_28: &str = "/usr/local/bin/docker";
-const DOCKER_20: &str = "/usr/bin/docker";
-
-/// `DIR/cli-plugins/docker-dct`, a link to the trust binary.
-fn install_plugin(config: &Path) -> PathBuf {
-    let plugins = config.join("cli-plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    let link = plugins.join("docker-dct");
-    std::os::unix::fs::symlink(trust_bin(), &link).unwrap();
-    link
-}
 
 #[test]
 fn metadata_answers_docker_plugin_manager() {
@@ -75,31 +64,6 @@ fn docker_28_completes_the_plugin_through_its_complete_protocol() {
     let keys = complete(&["dct", "key", "pa"]);
     let names: Vec<&str> = keys.stdout.lines().filter_map(|l| l.split('\t').next()).collect();
     assert!(names.contains(&"passwd") && !names.contains(&"generate"), "{keys:?}");
-}
-
-/// A repository on the test server with one signed tag; its GUN.
-fn signed_repository(live: &Live, case: &str) -> String {
-    let name = live.fresh_name(case);
-    let manifest = live.push_manifest(&name, &["v1"]);
-    let gun = live.gun(&name);
-    let signer = tempdir();
-    live.trust_ok(
-        signer.path(),
-        &["sign", "--digest", &manifest.digest, "--size", &manifest.size.to_string(), &format!("{gun}:v1")],
-    );
-    gun
-}
-
-/// `docker ARGS` with `config` as `--config`, the test server, no DOCKER_HOST.
-fn docker(live: &Live, bin: &str, config: &Path, args: &[&str]) -> Outcome {
-    run(Command::new(bin)
-        .env_remove("DOCKER_HOST")
-        .env_remove("DOCKER_CONFIG")
-        .env_remove("DOCKER_CONTENT_TRUST")
-        .env("DOCKER_CONTENT_TRUST_SERVER", &live.server)
-        .arg("--config")
-        .arg(config)
-        .args(args))
 }
 
 #[test]

@@ -100,6 +100,12 @@ impl Settings {
     pub fn engine(&self) -> Result<Engine> {
         let docker_config = self.docker_config_dir();
         let endpoint = crate::engine::endpoint::resolve(&self.engine, &docker_config)?;
+        log::debug!(
+            "engine: {}{}, {}",
+            endpoint.host,
+            endpoint.context.as_ref().map(|c| format!(" (context {c})")).unwrap_or_default(),
+            if endpoint.tls.is_some() { "TLS" } else { "no TLS" }
+        );
         Ok(Engine::new(endpoint, docker_config, self.limits().deadline))
     }
 
@@ -164,7 +170,43 @@ impl Settings {
         opts.limits = self.limits();
         opts.file_server_passphrase = self.file_server_passphrase.clone();
         opts.fips = self.fips.enabled;
+        self.log_resolved(server);
         remote::open(server, &opts)
+    }
+
+    /// The settings in effect for `server`, one debug event per distinct answer (so
+    /// once per command for the usual one server).
+    fn log_resolved(&self, server: &str) {
+        static LOGGED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+        if !log::log_enabled!(log::Level::Debug) {
+            return;
+        }
+        let from_env = std::env::var(config::TRUST_SERVER_ENV).ok().filter(|s| !s.is_empty());
+        let source = if self.server.as_deref() == Some(server) {
+            "--server"
+        } else if self.server.is_none() && from_env.as_deref() == Some(server) {
+            "$DOCKER_CONTENT_TRUST_SERVER"
+        } else if self.server.is_none() && from_env.is_none() {
+            "the registry's"
+        } else {
+            "given to the command"
+        };
+        let path = |p: &Option<PathBuf>, none: &str| p.as_ref().map_or(none.to_owned(), |p| p.display().to_string());
+        let line = format!(
+            "settings: server {} ({source}), trust dir {}, CA file {}, pinning file {}, FIPS mode {}, max-age {} s, offline-ok {}",
+            crate::http::redact::url(server),
+            self.trust_dir().display(),
+            path(&self.ca_file, "none given (docker's certs directory, then the system's roots)"),
+            path(&self.pinning_file, "none (the first root seen is trusted)"),
+            self.fips,
+            self.client.max_timestamp_age.as_secs(),
+            self.client.offline_ok,
+        );
+        let mut logged = LOGGED.lock().unwrap_or_else(|p| p.into_inner());
+        if !logged.contains(&line) {
+            log::debug!("{line}");
+            logged.push(line);
+        }
     }
 
     /// A client for the repository of `reference` on `remote` (from

@@ -235,11 +235,16 @@ impl Client {
         warnings: &mut Vec<String>,
         speculative: bool,
     ) -> Result<bool> {
-        if let Some(raw) = self.cache.load(role)? {
+        let cached = self.cache.load(role)?;
+        let had_cached = cached.is_some();
+        if let Some(raw) = cached {
             if raw.len() as u64 == meta.length && meta.check(&raw).is_ok() {
                 // The pinned file itself: what the server would send.
                 match accept(set, raw) {
-                    Ok(()) => return Ok(true),
+                    Ok(()) => {
+                        log::debug!("{}: {role} taken from the cache: its hash is the one pinned", self.gun);
+                        return Ok(true);
+                    }
                     Err(e) if e.is_below_threshold() => return Err(e.into()),
                     Err(_) => {}
                 }
@@ -258,6 +263,11 @@ impl Client {
             ));
         }
         let sha256_hex = meta.sha256_hex().ok_or_else(|| Error::verification(role, "no sha256 hash to fetch by"))?;
+        log::debug!(
+            "{}: {role} fetched by hash {sha256_hex}: {}",
+            self.gun,
+            if had_cached { "the cached copy is not the one pinned" } else { "none cached" }
+        );
         let raw = self.fetch_required(RemoteFile::ByHash { role, sha256_hex: &sha256_hex }, meta.length)?;
         accept(set, raw)?;
         Ok(false)
@@ -413,11 +423,21 @@ impl Client {
                     self.remote.url()
                 )));
             }
+            log::debug!(
+                "{}: {} unreachable; staging from the cached trust data of {origin}",
+                self.gun,
+                self.remote.url()
+            );
             warnings.push(format!(
                 "could not reach the trust server ({e}); staging from cached trust data that came from {origin}"
             ));
             return Ok(raw);
         }
+        log::debug!(
+            "{}: {} unreachable; answering from the cached trust data (--offline-ok)",
+            self.gun,
+            self.remote.url()
+        );
         warnings.push(format!("could not reach the trust server ({e}); using cached trust data"));
         Ok(raw)
     }
@@ -436,6 +456,25 @@ impl Client {
         let mut fetched_for = None;
         let reusable = if freshen.reuse { self.fresh_cached_timestamp(cached_ts.as_ref()) } else { None };
         let speculative = source.is_speculative();
+        if log::log_enabled!(log::Level::Debug) {
+            let max_age = self.options.max_timestamp_age.as_secs();
+            let why = match (&reusable, &cached_ts, &*source) {
+                (Some(_), _, _) => {
+                    format!("reused from the cache: fetched from this server within --max-age {max_age} s")
+                }
+                (None, _, TimestampSource::Prefetched(_)) => "as the server answered (asked ahead)".to_owned(),
+                (None, None, _) => "none cached: asking the server".to_owned(),
+                (None, Some(_), TimestampSource::Speculative) => {
+                    "asking the server while the cached copies are verified".to_owned()
+                }
+                (None, Some(_), _) if !freshen.reuse => "asking the server: this operation needs the newest".to_owned(),
+                (None, Some(_), _) if max_age == 0 => "asking the server (--max-age 0)".to_owned(),
+                (None, Some(_), _) => format!(
+                    "asking the server: the cached one is older than --max-age {max_age} s, or from another server"
+                ),
+            };
+            log::debug!("{}: timestamp: {why}", self.gun);
+        }
         let fetched = match (reusable, source.take()) {
             (Some(raw), _) => Ok(Some((raw, None, false))),
             (None, TimestampSource::Speculative) => {
@@ -619,9 +658,11 @@ impl Repository<'_> {
     fn load_delegation(&mut self, role: &str) -> Result<()> {
         let Some(meta) = self.set.meta_for(role).cloned() else {
             // Declared but never published: a role with no targets.
+            log::debug!("{}: delegation {role} is declared but not in the snapshot: no targets", self.client.gun);
             self.skipped.insert(role.to_owned());
             return Ok(());
         };
+        log::debug!("{}: walking delegation {role}", self.client.gun);
         let accept = |set: &mut TrustedSet, raw: Vec<u8>| set.update_delegation(role, raw);
         match self.client.load_pinned(&mut self.set, role, &meta, accept, &mut self.warnings, false) {
             Ok(from_cache) => {

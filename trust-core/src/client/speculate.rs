@@ -85,6 +85,7 @@ impl Client {
                 && repository.set.raw("timestamp") == Some(raw.as_slice())
             {
                 repository.fresh_for = Some(self.reuse_lifetime(*max_age));
+                log::debug!("{}: the server's timestamp is the cached one: the cached trust data stands", self.gun);
                 return Ok(Some(repository));
             }
             self.update_from(freshen, &mut TimestampSource::Prefetched(answer)).map(Some)

@@ -157,10 +157,18 @@ impl Engine {
 
     /// A request with no body; its status and (bounded) answer.
     fn call(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Result<(u16, Vec<u8>)> {
+        let started = Instant::now();
         let stream = wire::connect(&self.endpoint, self.timeout)?;
         let response = wire::exchange(stream, method, target, headers, b"").map_err(|e| self.io_failed(target, &e))?;
         let status = response.status;
         let body = response.read_all(MAX_ANSWER).map_err(|e| self.io_failed(target, &e))?;
+        log::debug!(
+            "engine {}: {method} {} -> {status}, {} bytes, {} ms",
+            self.endpoint.host,
+            target,
+            body.len(),
+            started.elapsed().as_millis()
+        );
         Ok((status, body))
     }
 
@@ -172,13 +180,20 @@ impl Engine {
         what: &str,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Vec<serde_json::Value>> {
-        let deadline = Instant::now() + STREAM_DEADLINE;
+        let started = Instant::now();
+        let deadline = started + STREAM_DEADLINE;
         let auth = auth::header(&self.docker_config, registry);
         let stream = wire::connect(&self.endpoint, self.timeout)?;
         let response = wire::exchange(stream, "POST", target, &[("X-Registry-Auth", auth.as_str())], b"")
             .map_err(|e| self.io_failed(what, &e))?;
         drop(auth);
         let status = response.status;
+        log::debug!(
+            "engine {}: POST {} -> {status}, {} ms (a progress stream follows; X-Registry-Auth not shown)",
+            self.endpoint.host,
+            target,
+            started.elapsed().as_millis()
+        );
         if status != 200 {
             let body = response.read_all(MAX_ANSWER).map_err(|e| self.io_failed(what, &e))?;
             return Err(self.answer_error(status, &body, what));

@@ -109,6 +109,16 @@ pub(crate) fn fetch_token(
     if url.scheme() != "https" && !plain_ok {
         return Err(network(realm, "token realm must be an https URL".into()));
     }
+    log::debug!(
+        "token: asking {} for service {}, scope {scope}, {}",
+        super::redact::url(realm),
+        service.unwrap_or("(none)"),
+        match creds {
+            Some(Credentials::IdentityToken(_)) => "with the identity token of docker's credentials",
+            Some(Credentials::Basic { .. }) => "with the username and password of docker's credentials",
+            None => "anonymously (no credentials for this registry)",
+        }
+    );
     let mut params: Vec<(&str, &str)> = vec![("scope", scope), ("client_id", "docker")];
     params.extend(service.map(|s| ("service", s)));
     let request = match creds {
@@ -123,8 +133,8 @@ pub(crate) fn fetch_token(
         }
         None => client.get(url).query(&params),
     };
-    let transfer = limits.start();
-    let response = transfer.apply(request).send().map_err(|e| network(realm, transfer.send_error(&e)))?;
+    let mut transfer = limits.start();
+    let response = transfer.send(request).map_err(|e| network(realm, transfer.send_error(&e)))?;
     let status = response.status();
     let bare = realm.split('?').next().unwrap_or(realm);
     let body =
@@ -148,6 +158,15 @@ pub(crate) fn basic_header(creds: &Credentials) -> Option<Zeroizing<String>> {
     };
     let raw = Zeroizing::new(format!("{username}:{}", password.as_str()));
     Some(Zeroizing::new(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw.as_bytes()))))
+}
+
+/// How a Basic challenge is answered, for the debug event (never the credentials).
+pub(crate) fn basic_answer(creds: Option<&Credentials>) -> &'static str {
+    match creds {
+        Some(Credentials::Basic { .. }) => "answered with the username and password of docker's credentials",
+        Some(Credentials::IdentityToken(_)) => "not answered: docker's credentials are an identity token",
+        None => "not answered: no credentials for this registry",
+    }
 }
 
 /// A network error about `realm`, without its query string.

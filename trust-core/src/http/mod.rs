@@ -11,12 +11,14 @@
 //!   provider of the build (FIPS or not) in place before a client is made.
 //! - `auth`, `credentials`: `WWW-Authenticate` challenges, bearer tokens, and
 //!   credentials from docker's `config.json` and credential helpers.
+//! - [`redact`]: URLs as debug output shows them (no userinfo, no secret query values).
 //! - `error_body`: an error answer's errcode messages and a transport error's causes,
 //!   without URLs or secrets.
 
 pub(crate) mod auth;
 pub(crate) mod credentials;
 pub(crate) mod error_body;
+pub mod redact;
 pub(crate) mod size_limit;
 #[cfg(test)]
 pub(crate) mod test_server;

@@ -42,6 +42,16 @@ pub(crate) fn load(server: &reqwest::Url, ca_file: Option<&Path>, docker_config:
     };
     let roots = load_roots(&ca_files)?;
     let identity = load_identity(&entries)?;
+    if log::log_enabled!(log::Level::Debug) {
+        let files: Vec<String> = ca_files.iter().map(|f| f.display().to_string()).collect();
+        let cas = match (ca_file, files.is_empty()) {
+            (Some(_), _) => format!("CA {} (--tlscacert)", files.join(", ")),
+            (None, true) => format!("no CA in {}: the system's roots", certs_dir.display()),
+            (None, false) => format!("CA {}, the system's roots if those do not verify it", files.join(", ")),
+        };
+        let client = if identity.is_some() { "a client certificate" } else { "no client certificate" };
+        log::debug!("TLS for {host_port}: {cas}; {client} in {}", certs_dir.display());
+    }
     Ok(TlsMaterial { roots, identity, certs_dir })
 }
 

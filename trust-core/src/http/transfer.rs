@@ -18,7 +18,12 @@
 //! honest link: 1 KiB/s moves a 100 KiB targets file in 100 s. Breaches are
 //! [`Error::Network`] (exit code 4) naming the URL, what was measured and the setting
 //! that raises the limit.
+//!
+//! Every request sent through `Transfer::send` is also one debug event (target
+//! `trust_core::http::transfer`, when debug logging is on): method, URL without secrets
+//! ([`super::redact::url`]), status, body bytes read and elapsed time.
 
+use std::cell::Cell;
 use std::io::Read;
 use std::time::{Duration, Instant};
 
@@ -70,7 +75,7 @@ impl TransferLimits {
 
     /// Starts the clock of one request.
     pub(crate) fn start(&self) -> Transfer {
-        Transfer { limits: *self, started: Instant::now() }
+        Transfer { limits: *self, started: Instant::now(), exchange: None }
     }
 
     /// Why a request that timed out failed.
@@ -83,16 +88,60 @@ impl TransferLimits {
 }
 
 /// One request under [`TransferLimits`], timed from when it was started.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub(crate) struct Transfer {
     limits: TransferLimits,
     started: Instant,
+    /// What the debug event says; only set while debug logging is on.
+    exchange: Option<Box<Exchange>>,
+}
+
+/// The request [`Transfer::send`] sent and its answer, for the debug event logged
+/// when the transfer ends (its body read, or not at all).
+#[derive(Debug)]
+struct Exchange {
+    method: String,
+    url: String,
+    status: u16,
+    /// When the headers arrived.
+    headers_after: Duration,
+    /// Body bytes and when the last arrived, once read.
+    body: Cell<Option<(usize, Duration)>>,
 }
 
 impl Transfer {
     /// `request` with the deadline set.
-    pub fn apply(&self, request: reqwest::blocking::RequestBuilder) -> reqwest::blocking::RequestBuilder {
+    fn apply(&self, request: reqwest::blocking::RequestBuilder) -> reqwest::blocking::RequestBuilder {
         request.timeout(self.limits.deadline)
+    }
+
+    /// Sends `request` with the deadline set; with debug logging on, the exchange is
+    /// logged once it ends (a failure to send at once).
+    pub fn send(&mut self, request: reqwest::blocking::RequestBuilder) -> reqwest::Result<reqwest::blocking::Response> {
+        let request = self.apply(request);
+        if !log::log_enabled!(log::Level::Debug) {
+            return request.send();
+        }
+        let (client, built) = request.build_split();
+        let built = built?;
+        let method = built.method().to_string();
+        let url = super::redact::url(built.url().as_str());
+        match client.execute(built) {
+            Ok(response) => {
+                self.exchange = Some(Box::new(Exchange {
+                    method,
+                    url,
+                    status: response.status().as_u16(),
+                    headers_after: self.started.elapsed(),
+                    body: Cell::new(None),
+                }));
+                Ok(response)
+            }
+            Err(e) => {
+                log::debug!("{method} {url} -> no answer after {} ms", self.started.elapsed().as_millis());
+                Err(e)
+            }
+        }
     }
 
     /// Why sending failed (no answer, or no headers in time), without the URL.
@@ -119,7 +168,7 @@ impl Transfer {
         what: &str,
     ) -> Result<Vec<u8>, Error> {
         let paced = Paced::new(response, self.limits);
-        super::size_limit::read_limited(paced, max_len, role, |e| {
+        let body = super::size_limit::read_limited(paced, max_len, role, |e| {
             let reason = match e.get_ref().and_then(|inner| inner.downcast_ref::<TooSlow>()) {
                 Some(slow) => slow.to_string(),
                 None if self.past_deadline() || e.kind() == std::io::ErrorKind::TimedOut => {
@@ -128,12 +177,29 @@ impl Transfer {
                 None => format!("reading {what}: {e}"),
             };
             Error::Network { url: url.to_owned(), reason }
-        })
+        })?;
+        if let Some(exchange) = &self.exchange {
+            exchange.body.set(Some((body.len(), self.started.elapsed())));
+        }
+        Ok(body)
     }
 
     fn past_deadline(&self) -> bool {
         // reqwest's timer and this clock start a moment apart.
         self.started.elapsed() + Duration::from_millis(100) >= self.limits.deadline
+    }
+}
+
+impl Drop for Transfer {
+    /// Logs the exchange [`Transfer::send`] recorded: `GET URL -> 200, 612 bytes, 3 ms`.
+    fn drop(&mut self) {
+        let Some(e) = self.exchange.take() else { return };
+        match e.body.get() {
+            Some((bytes, after)) => {
+                log::debug!("{} {} -> {}, {bytes} bytes, {} ms", e.method, e.url, e.status, after.as_millis())
+            }
+            None => log::debug!("{} {} -> {}, {} ms", e.method, e.url, e.status, e.headers_after.as_millis()),
+        }
     }
 }
 

@@ -291,8 +291,13 @@ impl PassphraseSource for DockerPassphrases {
         let mut left = attempt;
         if !create_new {
             // Remembered passphrases first; each is one attempt.
-            for remembered in [self.keyring_passphrase(key_id), self.cached(alias)].into_iter().flatten() {
+            let remembered = [
+                self.keyring_passphrase(key_id).map(|p| (p, "the OS keyring")),
+                self.cached(alias).map(|p| (p, "one that worked earlier in this command")),
+            ];
+            for (remembered, from) in remembered.into_iter().flatten() {
                 if left == 0 {
+                    log::debug!("passphrase for the {}: {from}", describe(alias, key_id));
                     return Ok(remembered);
                 }
                 left -= 1;
@@ -310,11 +315,13 @@ impl PassphraseSource for DockerPassphrases {
                     "the passphrase in {name} is too short for a new key: use at least {MIN_PASSPHRASE_LEN} characters"
                 )));
             }
+            log::debug!("passphrase for the {}: from ${name}", describe(alias, key_id));
             return Ok(value);
         }
         if !self.prompter.is_interactive() {
             return Err(self.no_input(alias, key_id));
         }
+        log::debug!("passphrase for the {}: asked at the terminal", describe(alias, key_id));
         if create_new {
             return self.prompt_new(alias, key_id);
         }

@@ -227,6 +227,7 @@ impl KeyStore {
                 stored.id
             )));
         }
+        log::debug!("key {} ({}) loaded from {}", stored.id, stored.role, stored.path.display());
         Ok((key, stored))
     }
 
@@ -258,6 +259,7 @@ impl KeyStore {
         let path = self.private_dir.join(format!("{id}.key"));
         crate::atomic_file::write(&path, text.as_bytes(), Access::Private, true)?;
         source.remember(role, &id, &passphrase);
+        log::debug!("new key {id} ({role}) written to {}", path.display());
         Ok(id)
     }
 

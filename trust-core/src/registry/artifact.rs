@@ -122,6 +122,8 @@ impl RegistryClient {
             return Err(unexpected(&url, response, &transfer, "the blob upload"));
         }
         let location = location(response.headers(), &url)?;
+        // The POST ends here (and its debug event is logged) before the PUT starts.
+        drop((response, transfer));
         let sep = if location.contains('?') { '&' } else { '?' };
         let put_url = format!("{location}{sep}digest={digest}");
         let put = Request {

@@ -67,7 +67,10 @@ impl Authorizer {
                         auth::fetch_token(token_client(realm)?, limits, realm, service.as_deref(), &scope, creds)?;
                     Some(Zeroizing::new(format!("Bearer {}", token.as_str())))
                 }
-                Challenge::Basic => creds.and_then(auth::basic_header),
+                Challenge::Basic => {
+                    log::debug!("{}: Basic challenge: {}", self.domain, auth::basic_answer(creds));
+                    creds.and_then(auth::basic_header)
+                }
             };
             if let Some(header) = header {
                 self.lock().insert(format!("{repository}:{access}"), header.clone());

@@ -67,6 +67,13 @@ pub(crate) fn load(dirs: &[PathBuf], ca_file: Option<&Path>) -> Result<RegistryT
         identity = identity.or(found);
     }
     ca_files.extend(ca_file.map(Path::to_path_buf));
+    if log::log_enabled!(log::Level::Debug) {
+        let files: Vec<String> = ca_files.iter().map(|f| f.display().to_string()).collect();
+        let dirs: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        let cas = if files.is_empty() { "no CA file".to_owned() } else { format!("CA {}", files.join(", ")) };
+        let client = if identity.is_some() { "a client certificate" } else { "no client certificate" };
+        log::debug!("registry TLS: {cas} and the system's roots; {client} (looked in {})", dirs.join(", "));
+    }
     Ok(RegistryTls { roots: load_roots(&ca_files)?, identity })
 }
 

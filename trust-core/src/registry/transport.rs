@@ -151,8 +151,8 @@ impl Connection {
         let mut failures = Vec::new();
         for base in bases {
             let url = format!("{base}{}", req.path);
-            let transfer = self.settings.limits.start();
-            let mut request = transfer.apply(self.client.request(req.method.clone(), &url));
+            let mut transfer = self.settings.limits.start();
+            let mut request = self.client.request(req.method.clone(), &url);
             if let Some(accept) = req.accept {
                 request = request.header(ACCEPT, accept);
             }
@@ -172,7 +172,7 @@ impl Connection {
                 value.set_sensitive(true);
                 request = request.header(AUTHORIZATION, value);
             }
-            match request.send() {
+            match transfer.send(request) {
                 Ok(response) => {
                     if !absolute {
                         *self.base.lock().unwrap_or_else(|p| p.into_inner()) = Some(base);

@@ -148,8 +148,8 @@ impl NotaryRemote {
         make: &impl Fn(&Client) -> RequestBuilder,
         authorization: Option<&str>,
     ) -> Result<(Response, Transfer), Error> {
-        let transfer = self.opts.limits.start();
-        let mut request = transfer.apply(make(self.client()?));
+        let mut transfer = self.opts.limits.start();
+        let mut request = make(self.client()?);
         if let Some(value) = authorization {
             let mut value = HeaderValue::from_str(value).map_err(|_| Error::Network {
                 url: url.to_owned(),
@@ -158,7 +158,7 @@ impl NotaryRemote {
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
-        let response = request.send().map_err(|e| {
+        let response = transfer.send(request).map_err(|e| {
             let mut reason = transfer.send_error(&e);
             if reason.contains("invalid peer certificate") {
                 reason.push_str(&match &self.opts.ca_file {
@@ -191,6 +191,7 @@ impl NotaryRemote {
                     return Ok(Some(Zeroizing::new(format!("Bearer {}", token.as_str()))));
                 }
                 Challenge::Basic => {
+                    log::debug!("{}: Basic challenge: {}", self.url, auth::basic_answer(creds));
                     if let Some(header) = creds.and_then(auth::basic_header) {
                         return Ok(Some(header));
                     }
