@@ -17,6 +17,8 @@
 
 pub(crate) mod auth;
 pub(crate) mod credentials;
+#[cfg(test)]
+pub(crate) mod debug_capture;
 pub(crate) mod error_body;
 pub mod redact;
 pub(crate) mod size_limit;

@@ -79,6 +79,34 @@ fn anonymous_tokens_without_credentials() -> Result<(), Error> {
 }
 
 #[test]
+fn debug_events_show_the_requests_and_the_token_request_but_no_secret() -> Result<(), Error> {
+    let server = bearer_registry(true);
+    let dir = tmp();
+    login(dir.path(), &domain(&server), "alice", PASSWORD);
+    let registry = client(opts(dir.path()));
+    let (found, lines) = crate::http::debug_capture::capture(|| registry.manifest(&reference(&server, "test/app:v1")));
+    found?;
+    let text = lines.join("\n");
+    let url = server.url();
+    let manifest = format!("{url}/v2/test/app/manifests/v1 -> ");
+    assert!(lines.iter().any(|l| l.contains(&format!("{manifest}401, ")) && l.ends_with(" ms")), "{text}");
+    assert!(lines.iter().any(|l| l.contains(&format!("{manifest}200, ")) && l.contains(" bytes, ")), "{text}");
+    let asking = format!(
+        "token: asking {url}/token for service registry.test, scope repository:test/app:pull, \
+         with the username and password of docker's credentials"
+    );
+    assert!(lines.contains(&asking), "{text}");
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!("GET {url}/token?")) && l.contains("account=%3Credacted%3E")),
+        "{text}"
+    );
+    for secret in [PASSWORD, TOKEN, "YWxpY2U6", "alice"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    Ok(())
+}
+
+#[test]
 fn refused_token_requests_say_to_log_in_and_hide_secrets() {
     let server = bearer_registry(true);
     let dir = tmp();
