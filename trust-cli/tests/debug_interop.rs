@@ -69,6 +69,36 @@ fn debug_flag_and_env_show_settings_and_requests_and_leave_stdout_alone() {
 }
 
 #[test]
+#[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
+fn debug_shows_cache_decisions_and_the_delegations_walked() {
+    let live = Live::from_env();
+    // Made by docker trust signer add (tests/peers): delegations under targets.
+    let gun = format!("{}/interop/docker-signers", live.registry);
+    let dir = tempdir();
+    let inspect = |what: &str| {
+        let mut cmd = live.trust_cmd(dir.path(), &["-D", "--max-age", "300", "inspect", &gun]);
+        let out = ok(what, run(cmd.env_remove("TRUST_DEBUG")));
+        let lines: Vec<String> = debug_lines(&out.stderr).iter().map(|l| l.to_string()).collect();
+        (out, lines)
+    };
+    let has = |lines: &[String], needle: &str| lines.iter().any(|l| l.contains(needle));
+    let timestamp = format!("/v2/{gun}/_trust/tuf/timestamp.json -> 200, ");
+
+    let (first, lines) = inspect("first inspect");
+    assert!(has(&lines, &format!("{gun}: timestamp: none cached: asking the server")), "{first:?}");
+    assert!(has(&lines, &timestamp), "{first:?}");
+    assert!(has(&lines, &format!("{gun}: snapshot fetched by hash ")), "{first:?}");
+    assert!(has(&lines, &format!("{gun}: walking delegation targets/releases")), "{first:?}");
+
+    let (second, lines) = inspect("second inspect");
+    assert_eq!(second.stdout, first.stdout);
+    assert!(has(&lines, &format!("{gun}: timestamp: reused from the cache")), "{second:?}");
+    assert!(has(&lines, &format!("{gun}: snapshot taken from the cache")), "{second:?}");
+    assert!(has(&lines, &format!("{gun}: targets/releases taken from the cache")), "{second:?}");
+    assert!(!has(&lines, &timestamp), "the timestamp is not asked for: {second:?}");
+}
+
+#[test]
 #[ignore = "needs the real peers with the registry with auth: run .ci/run, or tests/peers/start.sh and source its env"]
 fn no_secret_is_printed_while_signing_into_the_registry_with_auth() {
     let live = Live::from_env();
