@@ -32,6 +32,7 @@ pub mod live;
 pub mod outcome;
 pub mod registry_api;
 pub mod snapshot;
+pub mod terminal;
 
 pub use env::tempdir;
 pub use outcome::{Outcome, ok, run, run_ok_bytes};
