@@ -25,7 +25,7 @@ pub struct CopyArgs {
     /// With a bundle as SOURCE: check expiry as of the bundle's export time instead of now
     #[arg(long)]
     pub frozen: bool,
-    /// The store to copy to: a notary-server URL, a file remote (file:///DIR) or the registry store (oci://, oci://HOST/PATH); it must hold nothing for REPOSITORY
+    /// The store to copy to: a notary-server URL, a file remote (file:///DIR) or the registry store (oci://, oci://HOST/PATH); it must hold nothing yet for the repositories
     #[arg(long, value_name = "DEST")]
     pub to: String,
 }

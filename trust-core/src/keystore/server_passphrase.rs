@@ -5,7 +5,7 @@
 
 use zeroize::Zeroizing;
 
-use super::passphrase::{MIN_PASSPHRASE_LEN, Prompter};
+use super::passphrase::{MIN_PASSPHRASE_LEN, Prompter, trimmed};
 use crate::{Error, Result};
 
 /// The variables that hold the file remote's passphrase, in the order they are read.
@@ -77,12 +77,6 @@ pub fn ask_server_passphrase(
             "wrong passphrase for the file remote {url}'s snapshot and timestamp keys (or damaged key files): too many attempts"
         ),
     }))
-}
-
-/// Leading and trailing whitespace removed, as with the keystore's typed passphrases.
-fn trimmed(s: Zeroizing<String>) -> Zeroizing<String> {
-    let t = s.trim();
-    if t.len() == s.len() { s } else { Zeroizing::new(t.to_owned()) }
 }
 
 #[cfg(test)]
