@@ -34,6 +34,7 @@ pub mod outcome;
 pub mod plugin;
 pub mod registry_api;
 pub mod snapshot;
+pub mod terminal;
 
 pub use env::tempdir;
 pub use outcome::{Outcome, ok, run, run_ok_bytes};

@@ -124,7 +124,7 @@ pub enum Command {
     /// Work with trust-data bundles (see `trust export`)
     #[command(subcommand)]
     Bundle(BundleCommand),
-    /// Copy a repository's trust data to another store (notary-server, file remote or registry store), re-signing only what it requires
+    /// Copy repositories' trust data to another store (notary-server, file remote or registry store), re-signing only what it requires
     #[command(after_help = crate::help_text::PASSPHRASES)]
     Copy(crate::copy::CopyArgs),
     /// Audit trust data and local keys: algorithms, key sizes, certificates, expiries, key-file encryption

@@ -10,10 +10,10 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use trust_test_support::live::{self, Live};
-use trust_test_support::{Outcome, ok, run, tempdir};
+use trust_test_support::terminal::on_a_terminal;
+use trust_test_support::{ok, tempdir};
 
 const TAGS: usize = 200;
 
@@ -34,22 +34,6 @@ fn docker_lines(gun: &str) -> String {
     text.push_str(&format!("Finished initializing signed repository for {gun}\n"));
     text.extend((0..TAGS).map(|i| format!("Successfully signed {gun}:v{i}\n")));
     text
-}
-
-/// `cmd` run under a pseudo-terminal (`script -qec`), its standard output and error
-/// both the terminal; what the terminal showed is the outcome's stdout.
-fn on_a_terminal(cmd: &Command) -> Outcome {
-    let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_str().unwrap().replace('\'', r"'\''"));
-    let line: Vec<String> = std::iter::once(cmd.get_program()).chain(cmd.get_args()).map(quote).collect();
-    let mut script = Command::new("script");
-    script.args(["-qec", &line.join(" "), "/dev/null"]).env("COLUMNS", "200");
-    for (name, value) in cmd.get_envs() {
-        match value {
-            Some(v) => script.env(name, v),
-            None => script.env_remove(name),
-        };
-    }
-    run(&mut script)
 }
 
 /// What a terminal shows once `\r`-redrawn lines are taken away: the lines left

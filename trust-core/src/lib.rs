@@ -48,6 +48,7 @@ pub mod digest_list;
 pub mod engine;
 pub mod error;
 pub mod exit_code;
+mod file_remote_passphrase;
 pub mod fips;
 pub mod http;
 pub mod keystore;

@@ -96,6 +96,9 @@ pub struct Client {
     cache: Cache,
     freshness: Freshness,
     options: ClientOptions,
+    /// A publish: a file remote whose directory does not exist yet is a store still to
+    /// be made, not a configuration error ([`Client::allow_new_store`]).
+    new_store_ok: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -121,7 +124,15 @@ impl Client {
     pub fn new(gun: &str, remote: Box<dyn Remote>, trust_dir: &Path, options: ClientOptions) -> Result<Self> {
         let cache = Cache::open(trust_dir, gun)?;
         let freshness = Freshness::at(cache.dir().with_file_name("timestamp-freshness.json"));
-        Ok(Client { gun: gun.to_owned(), remote, trust_dir: trust_dir.to_owned(), cache, freshness, options })
+        Ok(Client {
+            gun: gun.to_owned(),
+            remote,
+            trust_dir: trust_dir.to_owned(),
+            cache,
+            freshness,
+            options,
+            new_store_ok: false,
+        })
     }
 
     /// The repository.
@@ -187,7 +198,20 @@ impl Client {
         ctx
     }
 
+    /// For a client that publishes (the first publish makes the store): a file remote
+    /// whose directory does not exist reads as a store without this repository.
+    /// Without it, reads answer that the directory does not exist
+    /// ([`Error::InvalidInput`]) instead of that the repository has no trust data.
+    pub fn allow_new_store(&mut self) {
+        self.new_store_ok = true;
+    }
+
     fn not_found(&self) -> Error {
+        if let (false, Store::File(dir)) = (self.new_store_ok, self.remote.store())
+            && let Some(e) = dir.missing_directory()
+        {
+            return e;
+        }
         let e = Error::RepositoryNotFound { gun: self.gun.clone(), server: self.remote.url().to_owned() };
         crate::retired::explain(self.remote.url(), e)
     }

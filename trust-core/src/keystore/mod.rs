@@ -41,6 +41,7 @@ mod new_passphrase;
 pub mod passphrase;
 mod pem;
 mod pkcs8;
+mod server_passphrase;
 mod store;
 
 pub use encryption::KeyEncryption;
@@ -52,6 +53,7 @@ pub use passphrase::{
     ConstantPassphrase, DockerPassphrases, MIN_PASSPHRASE_LEN, PASSPHRASE_VARS, PassphraseSource, Prompter,
     TerminalPrompter,
 };
+pub use server_passphrase::{SERVER_PASSPHRASE_PROMPT, SERVER_PASSPHRASE_VARS, ServerKeys, ask_server_passphrase};
 pub use store::{KeyStore, StoredKey, read_key_file};
 /// The buffer passphrases and key material are returned in (re-exported so that
 /// implementations of [`PassphraseSource`] and [`Prompter`] can name it).

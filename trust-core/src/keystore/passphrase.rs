@@ -281,7 +281,7 @@ fn short_id_suffix(key_id: &str) -> String {
 }
 
 /// Leading and trailing whitespace removed, as notary does with typed passphrases.
-fn trimmed(s: Zeroizing<String>) -> Zeroizing<String> {
+pub(crate) fn trimmed(s: Zeroizing<String>) -> Zeroizing<String> {
     let t = s.trim();
     if t.len() == s.len() { s } else { Zeroizing::new(t.to_owned()) }
 }

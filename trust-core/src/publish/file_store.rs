@@ -48,12 +48,31 @@ impl<'a> FileStore<'a> {
         FileStore { remote }
     }
 
+    /// `<dir>/_server/<gun>/`, where the directory keeps its keys for `gun`.
+    fn keys_dir(&self, gun: &str) -> Result<PathBuf> {
+        check_gun(gun)?;
+        let mut keys = self.remote.root().join("_server");
+        keys.extend(gun.split('/'));
+        Ok(keys)
+    }
+
+    /// Whether the directory already holds its snapshot key for `gun` (made by the
+    /// first publish); reads only, creates nothing.
+    pub fn has_server_keys(&self, gun: &str) -> Result<bool> {
+        Ok(read_optional(&self.keys_dir(gun)?.join("snapshot.key"))?.is_some())
+    }
+
+    /// Whether `passphrase` decrypts the directory's snapshot key for `gun` (false
+    /// when there is none); reads only.
+    pub fn server_passphrase_opens(&self, gun: &str, passphrase: &str) -> Result<bool> {
+        let Some(text) = read_optional(&self.keys_dir(gun)?.join("snapshot.key"))? else { return Ok(false) };
+        Ok(KeyFile::parse(&text)?.decrypt(passphrase).is_ok())
+    }
+
     /// The server-side view of `gun`, under the repository's update lock.
     fn server(&self, gun: &str) -> Result<(Repository<'_>, File)> {
-        check_gun(gun)?;
+        let keys = self.keys_dir(gun)?;
         let root = self.remote.root();
-        let mut keys = root.join("_server");
-        keys.extend(gun.split('/'));
         std::fs::create_dir_all(&keys).map_err(|e| Error::io(&keys, e))?;
         let lock = atomic_file::lock(&keys.join("update.lock"))?;
         let mut tuf = root.join("v2");

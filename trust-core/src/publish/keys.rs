@@ -1,6 +1,8 @@
 //! The keystore as a [`KeySource`]: keys found by canonical ID in
 //! `<trust dir>/private/`, decrypted with the passphrase source when used.
 
+use std::sync::Mutex;
+
 use super::KeySource;
 use crate::Result;
 use crate::keystore::{KeyStore, PassphraseSource};
@@ -10,6 +12,8 @@ use trust_tuf::crypto::signer::{KeyAlgorithm, PrivateKey};
 pub struct StoreKeys {
     store: KeyStore,
     passphrases: Box<dyn PassphraseSource>,
+    /// The keys this source made, `(id, role)`, for [`KeySource::discard_created`].
+    created: Mutex<Vec<(String, String)>>,
 }
 
 impl std::fmt::Debug for StoreKeys {
@@ -21,7 +25,7 @@ impl std::fmt::Debug for StoreKeys {
 impl StoreKeys {
     /// Keys from `store`, unlocked with `passphrases`.
     pub fn new(store: KeyStore, passphrases: Box<dyn PassphraseSource>) -> Self {
-        StoreKeys { store, passphrases }
+        StoreKeys { store, passphrases, created: Mutex::new(Vec::new()) }
     }
 
     /// The first key by ID with `role` (and `gun`, when given), as notary picks one.
@@ -37,7 +41,10 @@ impl StoreKeys {
 
     fn create(&self, role: &str, gun: Option<&str>) -> Result<PrivateKey> {
         let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256)?;
-        self.store.add(&key, role, gun, self.passphrases.as_ref())?;
+        let id = self.store.add(&key, role, gun, self.passphrases.as_ref())?;
+        if let Ok(mut created) = self.created.lock() {
+            created.push((id, role.to_owned()));
+        }
         Ok(key)
     }
 }
@@ -77,6 +84,28 @@ impl KeySource for StoreKeys {
         // Root keys are not tied to a repository (notary writes no gun header for them).
         self.create(role, (role != "root").then_some(gun))
     }
+
+    fn created_keys(&self) -> Vec<String> {
+        self.created.lock().map(|c| c.iter().map(|(id, role)| describe(role, id)).collect()).unwrap_or_default()
+    }
+
+    fn discard_created(&self) -> Result<Vec<String>> {
+        let Ok(mut created) = self.created.lock() else { return Ok(Vec::new()) };
+        let mut removed = Vec::new();
+        while let Some((id, role)) = created.pop() {
+            if let Err(e) = self.store.remove(&id) {
+                created.push((id, role));
+                return Err(e);
+            }
+            removed.insert(0, describe(&role, &id));
+        }
+        Ok(removed)
+    }
+}
+
+/// `root key 1a2b3c4`: how messages name a key.
+fn describe(role: &str, id: &str) -> String {
+    format!("{role} key {}", id.chars().take(7).collect::<String>())
 }
 
 #[cfg(test)]
@@ -98,5 +127,30 @@ mod tests {
         let stored = keys.store.find("snapshot").unwrap();
         assert_eq!(stored.len(), 2);
         assert!(stored.iter().all(|k| k.gun.is_some()));
+        assert_eq!(keys.created_keys().len(), 4, "two snapshot keys, a timestamp and a targets key");
+    }
+
+    #[test]
+    fn the_keys_made_are_discarded_and_no_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let open =
+            || StoreKeys::new(KeyStore::open(dir.path()).unwrap(), Box::new(ConstantPassphrase::new("pass-word")));
+        let before = open();
+        let kept = before.root_key().unwrap().public_key();
+        let keys = open();
+        assert_eq!(keys.root_key().unwrap().public_key(), kept, "the existing root key is used, not made");
+        let targets = canonical(&keys.targets_key("r.example/app").unwrap());
+        assert_eq!(keys.discard_created().unwrap(), [format!("targets key {}", &targets[..7])]);
+        let left: Vec<String> = keys.store.list().unwrap().into_iter().map(|k| k.id).collect();
+        assert_eq!(left, [canonical_public(&kept)]);
+        assert!(keys.discard_created().unwrap().is_empty());
+    }
+
+    fn canonical(key: &PrivateKey) -> String {
+        canonical_public(&key.public_key())
+    }
+
+    fn canonical_public(key: &trust_tuf::wire::PublicKey) -> String {
+        trust_tuf::crypto::keyid::canonical_key_id(key).unwrap()
     }
 }

@@ -101,6 +101,15 @@ pub trait KeySource {
         let _ = gun;
         Err(Error::Key(format!("this key source cannot make a new {role} key")))
     }
+    /// The keys this source made so far (`root key 1a2b3c4`), none by default.
+    fn created_keys(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Removes the key files this source made (an operation that failed takes them
+    /// back) and names them; the default made none. Keys it found are never touched.
+    fn discard_created(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
 
 /// What a publish did.

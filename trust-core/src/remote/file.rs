@@ -63,6 +63,23 @@ impl FileRemote {
         self.fips
     }
 
+    /// The error for a directory that does not exist (a mistyped `--server`), or None
+    /// when it exists (or cannot be examined: reads then say what failed).
+    pub(crate) fn missing_directory(&self) -> Option<Error> {
+        match std::fs::metadata(&self.root) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Some(Error::InvalidInput(format!(
+                "the file remote directory {} does not exist: check --server or DOCKER_CONTENT_TRUST_SERVER (or copy's --from) for {}",
+                self.root.display(),
+                self.url
+            ))),
+            Ok(meta) if !meta.is_dir() => Some(Error::InvalidInput(format!(
+                "the file remote {} is not a directory: check --server or DOCKER_CONTENT_TRUST_SERVER",
+                self.root.display()
+            ))),
+            _ => None,
+        }
+    }
+
     /// `<root>/v2/<gun>/_trust/tuf/<name>`, `name` possibly containing `/`.
     fn path(&self, gun: &str, name: &str) -> PathBuf {
         file_path(&self.root, gun, name)

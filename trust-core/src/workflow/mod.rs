@@ -25,6 +25,7 @@ use trust_tuf::reference::Reference;
 use trust_tuf::resolve::TrustInfo;
 use trust_tuf::wire::PublicKey;
 
+mod copy;
 mod local;
 mod pull;
 mod sign_local;
@@ -32,6 +33,7 @@ mod signer;
 mod timestamp;
 
 pub use crate::publish::Refreshed;
+pub use copy::{CopiedRepository, CopyRoute, copy_repositories, copy_repository};
 pub use local::{Deleted, Discard, StagedChanges, delete, reset, status};
 pub use pull::{PullEvent, pull};
 pub use sign_local::{LocalEvent, sign_local};

@@ -49,6 +49,7 @@ pub fn timestamp_refresh(settings: &Settings, image: &str, lifetime: chrono::Dur
         )));
     }
     let reference = super::parse(image)?;
+    let settings = crate::file_remote_passphrase::for_publishing(settings, &reference)?;
     let mut client = settings.client_for(&reference)?;
     let keys = settings.key_source()?;
     publish::refresh_timestamp(&mut client, keys.as_ref(), lifetime)
