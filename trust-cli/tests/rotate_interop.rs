@@ -276,6 +276,13 @@ fn a_docker_repository_moves_to_a_second_notary_server_and_to_a_file_remote() {
         assert!(out.stdout.lines().any(|l| l.trim_start().starts_with(role)), "names the {role} key: {out:?}");
     }
 
+    // The copier's trust dir now holds B's trust data (root version 2, B's timestamp
+    // key); reading A from it fails verification, and says why and what to do.
+    let back = live.trust(&repo.trust_dir("admin"), &["inspect", &repo.gun]);
+    assert_eq!(back.code, 3, "{back:?}");
+    assert!(back.stderr.contains(&format!("came from {server_b}, not {}", live.server)), "{back:?}");
+    assert!(back.stderr.contains(&format!("`trust delete {}`", repo.gun)), "{back:?}");
+
     // docker against B, with a fresh config, shows what it showed against A: the
     // administrative keys docker shows (root, targets) did not change.
     let on_b = docker_inspect(&live, &server_b, &tempdir().path().join("d"), &repo.gun);

@@ -327,9 +327,33 @@ impl Client {
     /// Runs [`Client::update_from`], asking the server for its timestamp while the
     /// cached trust data is verified ([`Client::update_overlapped`]) where it can.
     fn update_with(&self, freshen: Freshen) -> Result<Repository<'_>> {
-        match self.update_overlapped(freshen)? {
-            Some(repository) => Ok(repository),
-            None => self.update_from(freshen, &mut TimestampSource::Server),
+        let updated = match self.update_overlapped(freshen) {
+            Ok(Some(repository)) => Ok(repository),
+            Ok(None) => self.update_from(freshen, &mut TimestampSource::Server),
+            Err(e) => Err(e),
+        };
+        updated.map_err(|e| self.explain_other_origin(e))
+    }
+
+    /// A verification failure over trust data cached from another server (the same
+    /// repository moved with `trust copy`, whose new root the old server does not
+    /// have): says where the cached data came from and how to start again from this
+    /// server's, since the failure alone reads like an attack.
+    fn explain_other_origin(&self, e: Error) -> Error {
+        if e.kind() != ErrorKind::Verification {
+            return e;
+        }
+        match self.freshness.origin() {
+            Some(origin) if origin != self.remote.url() => e.noted(format!(
+                "the trust data cached for {gun} in {dir} came from {origin}, not {url}, and its root may be newer \
+                 than this server's (after `trust copy` or a root rotation there); if {url} is the server you mean, \
+                 `trust delete {gun}` forgets the cached data (the next command then trusts the first root it sees \
+                 again), or use another --trust-dir",
+                gun = self.gun,
+                dir = self.cache.dir().display(),
+                url = self.remote.url(),
+            )),
+            _ => e,
         }
     }
 
