@@ -159,9 +159,13 @@ impl Changelist {
     /// lock. Returns how many changes were discarded.
     pub fn discard(&self, staged: &[Staged], chosen: &std::collections::BTreeSet<usize>) -> Result<usize> {
         if let Some(&past) = chosen.iter().find(|&&n| n >= staged.len()) {
+            let listed = match staged.len() {
+                0 => "there are no staged changes".to_owned(),
+                1 => "`trust status` lists one, #0".to_owned(),
+                n => format!("`trust status` numbers them from 0 to {}", n - 1),
+            };
             return Err(Error::InvalidInput(format!(
-                "there is no staged change #{past}: `trust status` numbers them from 0 to {} here;                  nothing was discarded",
-                staged.len().saturating_sub(1)
+                "there is no staged change #{past}: {listed}; nothing was discarded"
             )));
         }
         let mut plan: Vec<(&Path, Vec<Change>, bool)> = Vec::new();
@@ -188,7 +192,9 @@ impl Changelist {
         }
         if old_groups.values().any(|&(discarded, kept)| discarded > 0 && kept > 0) {
             return Err(Error::InvalidInput(
-                "some of these changes were staged together, one file each, by an older version of trust,                  and can only be discarded together: choose every change of that group, or use --all;                  nothing was discarded"
+                "some of these changes were staged together, one file each, by an older version of trust, \
+                 and can only be discarded together: choose every change of that group, or use --all; \
+                 nothing was discarded"
                     .into(),
             ));
         }
