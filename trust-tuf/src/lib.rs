@@ -1,6 +1,6 @@
 //! # trust-tuf
 //!
-//! Everything a Notary v1 (Docker Content Trust) client *decides*, with no I/O: the
+//! Everything a Notary v1 (Docker Content Trust) or TUF 1.0 client *decides*, with no I/O: the
 //! layer under `trust-core`, which fetches, caches, stores keys and talks to people.
 //!
 //! | module | holds |
@@ -9,6 +9,7 @@
 //! | [`wire`] | the metadata files' types, parsed strictly and written back byte for byte |
 //! | [`der`] | the one DER reader and writer (key files, public keys, signatures) |
 //! | [`crypto`] | the provider every signature check goes through, key IDs, root-certificate rules, signing keys |
+//! | [`tuf1`] | the TUF 1.0 specification's metadata: parsing, thresholds, delegation matching, file names |
 //! | [`trusted`] | the TUF state machine: cached copies first, remote copies after, each verified against what is trusted |
 //! | [`resolve`] | delegations and docker's tag semantics over verified data |
 //! | [`reference`](mod@reference) | docker image references and the GUN check |
@@ -40,6 +41,7 @@ pub mod pinning;
 pub mod reference;
 pub mod resolve;
 pub mod trusted;
+pub mod tuf1;
 pub mod wire;
 
 pub use error::{Error, ErrorKind, Result};
