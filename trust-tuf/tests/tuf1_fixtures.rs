@@ -209,7 +209,7 @@ fn basic_repositories_verify_and_their_targets_match_the_files() {
 }
 
 #[test]
-fn key_types_ecdsa_rsa_pss_and_ed25519_verify() {
+fn key_types_ecdsa_p256_p384_rsa_pss_and_ed25519_verify() {
     let root: Metadata<Root> = parse("key-types", "root.json");
     let exp = expected("key-types");
     for (id, want) in exp["keys"].as_object().unwrap() {
@@ -228,7 +228,12 @@ fn key_types_ecdsa_rsa_pss_and_ed25519_verify() {
     ] {
         assert!(kinds.contains(&kind), "{kind:?} in {kinds:?}");
     }
-    assert_eq!(root.signed.verify_role("root", &root, p()).unwrap(), 2);
+    assert_eq!(root.signed.verify_role("root", &root, p()).unwrap(), 3);
+    // FIPS mode approves the three ECDSA root keys and refuses the ed25519 timestamp key.
+    let fips = trust_tuf::crypto::provider(true);
+    assert_eq!(root.signed.verify_role("root", &root, fips).unwrap(), 3);
+    let timestamp: Metadata<Timestamp> = parse("key-types", "timestamp.json");
+    assert!(root.signed.verify_role("timestamp", &timestamp, fips).is_err());
     check_resolution("key-types");
 }
 

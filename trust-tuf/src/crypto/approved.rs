@@ -21,6 +21,14 @@ impl CryptoProvider for ApprovedOnly {
         default_provider().verify(key, method, msg, sig)
     }
 
+    fn verify_ecdsa_p384_sha384(&self, key: &PublicKey, msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+        let algorithm = KeyAlgorithm::of(key)?;
+        if let Some(reason) = algorithm.fips_refusal() {
+            return Err(VerifyError::NotApproved { algorithm: algorithm.to_string(), reason });
+        }
+        default_provider().verify_ecdsa_p384_sha384(key, msg, sig)
+    }
+
     fn name(&self) -> &'static str {
         if cfg!(feature = "fips") {
             "aws-lc-rs (FIPS), FIPS-approved algorithms only"

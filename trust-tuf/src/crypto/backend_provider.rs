@@ -164,6 +164,20 @@ impl CryptoProvider for BackendProvider {
         }
     }
 
+    fn verify_ecdsa_p384_sha384(&self, key: &PublicKey, msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+        if key.keytype != KeyType::Ecdsa {
+            return Err(VerifyError::MethodMismatch {
+                method: "ecdsa-sha2-nistp384".into(),
+                keytype: key.keytype.as_str().to_owned(),
+            });
+        }
+        let spki = der::parse_spki(&key.public).ok_or_else(|| malformed(key, "not a SubjectPublicKeyInfo"))?;
+        if spki.alg != KeyAlg::EcP384 {
+            return Err(malformed(key, "not a P-384 key"));
+        }
+        check(&signature::ECDSA_P384_SHA384_ASN1, spki.key, msg, sig)
+    }
+
     fn name(&self) -> &'static str {
         BACKEND_NAME
     }

@@ -21,6 +21,17 @@ pub trait CryptoProvider: Send + Sync + std::fmt::Debug {
     /// `key.public` verifies.
     fn verify(&self, key: &PublicKey, method: &str, msg: &[u8], sig: &[u8]) -> Result<(), VerifyError>;
 
+    /// Verifies an ECDSA signature on P-384 over SHA-384 of `msg`, `sig` in ASN.1 DER
+    /// (TUF 1.0's `ecdsa-sha2-nistp384`). Not a Notary method, so [`verify`] never
+    /// reaches it; `key` is an `ecdsa` key (DER SubjectPublicKeyInfo). The default
+    /// refuses the method.
+    ///
+    /// [`verify`]: CryptoProvider::verify
+    fn verify_ecdsa_p384_sha384(&self, key: &PublicKey, msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+        let _ = (key, msg, sig);
+        Err(VerifyError::UnsupportedMethod("ecdsa-sha2-nistp384".into()))
+    }
+
     /// A short name, e.g. `"ring"`.
     fn name(&self) -> &'static str;
 }

@@ -5,12 +5,13 @@
 //! |---|---|---|---|
 //! | `ed25519` | `ed25519` | hex, 32 bytes | 64 bytes |
 //! | `ecdsa`, or legacy `ecdsa-sha2-nistp256` | `ecdsa-sha2-nistp256` | PEM SubjectPublicKeyInfo, or hex (DER SPKI or uncompressed point) | DER `ECDSA-Sig-Value` |
+//! | `ecdsa`, or legacy `ecdsa-sha2-nistp384` | `ecdsa-sha2-nistp384` (SHA-384) | the same, P-384 (uncompressed point: 97 bytes) | DER `ECDSA-Sig-Value` |
 //! | `rsa` | `rsassa-pss-sha256` | PEM SubjectPublicKeyInfo | modulus size |
 //!
-//! Every other pair (for example `ecdsa-sha2-nistp384`, which signs over SHA-384 and
-//! which the crate's provider has no verifier for, `rsa-pkcs1v15-sha256`, or a
+//! Every other pair (for example `rsa-pkcs1v15-sha256`, `ecdsa-sha2-nistp521`, or a
 //! keytype this module does not know) is parsed and kept but never verifies, so it
-//! never counts towards a threshold: [`Key::verifier`] says why.
+//! never counts towards a threshold: [`Key::verifier`] says why. The curve must be
+//! the scheme's.
 
 use std::collections::BTreeMap;
 
@@ -62,6 +63,8 @@ enum Method {
     Ed25519,
     /// ECDSA over SHA-256 on P-256, DER signatures.
     EcdsaP256,
+    /// ECDSA over SHA-384 on P-384, DER signatures.
+    EcdsaP384,
     RsaPssSha256,
 }
 
@@ -79,13 +82,17 @@ impl Key {
                 }
                 Ok(Verifier { public: PublicKey::new(KeyType::Ed25519, raw), method: Method::Ed25519 })
             }
-            ("ecdsa" | "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256") => {
+            ("ecdsa" | "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256")
+            | ("ecdsa" | "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384") => {
+                let (curve, method) = if scheme.ends_with("256") {
+                    (KeyAlg::EcP256, Method::EcdsaP256)
+                } else {
+                    (KeyAlg::EcP384, Method::EcdsaP384)
+                };
                 let spki = ecdsa_spki(&self.keyval.public)?;
                 match der::parse_spki(&spki).map(|s| s.alg) {
-                    Some(KeyAlg::EcP256) => {
-                        Ok(Verifier { public: PublicKey::new(KeyType::Ecdsa, spki), method: Method::EcdsaP256 })
-                    }
-                    _ => Err("ecdsa-sha2-nistp256 key is not a P-256 key".into()),
+                    Some(alg) if alg == curve => Ok(Verifier { public: PublicKey::new(KeyType::Ecdsa, spki), method }),
+                    _ => Err(format!("{scheme} key is not on the scheme's curve")),
                 }
             }
             ("rsa", "rsassa-pss-sha256") => {
@@ -115,6 +122,7 @@ impl Verifier {
                 let raw = ecdsa_der_to_raw(sig, 32).ok_or("ECDSA signature is not a DER ECDSA-Sig-Value")?;
                 provider.verify(&self.public, "ecdsa", msg, &raw)
             }
+            Method::EcdsaP384 => provider.verify_ecdsa_p384_sha384(&self.public, msg, sig),
         };
         result.map_err(|e| e.to_string())
     }
@@ -130,7 +138,8 @@ fn ecdsa_spki(public: &str) -> Result<Vec<u8>, String> {
     match (raw.first(), raw.len()) {
         (Some(0x30), _) => Ok(raw),
         (Some(0x04), 65) => der::write_spki(KeyAlg::EcP256, &raw).ok_or_else(|| "bad ecdsa point".to_owned()),
-        _ => Err("ecdsa hex public key is neither a SubjectPublicKeyInfo nor an uncompressed P-256 point".into()),
+        (Some(0x04), 97) => der::write_spki(KeyAlg::EcP384, &raw).ok_or_else(|| "bad ecdsa point".to_owned()),
+        _ => Err("ecdsa hex public key is neither a SubjectPublicKeyInfo nor an uncompressed P-256/P-384 point".into()),
     }
 }
 
@@ -202,7 +211,10 @@ mod tests {
         let ed = "ab".repeat(32);
         assert!(key("ed25519", "ed25519", &ed).verifier().is_ok());
         assert!(key("ed25519", "x-unknown", &ed).verifier().unwrap_err().contains("not supported"));
-        assert!(key("ecdsa", "ecdsa-sha2-nistp384", "x").verifier().unwrap_err().contains("not supported"));
+        assert!(key("ecdsa", "ecdsa-sha2-nistp521", "x").verifier().unwrap_err().contains("not supported"));
+        assert!(
+            key("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "x").verifier().unwrap_err().contains("not supported")
+        );
         assert!(key("rsa", "rsa-pkcs1v15-sha256", "x").verifier().unwrap_err().contains("not supported"));
         assert!(key("ed25519", "ed25519", "abcd").verifier().unwrap_err().contains("32"));
         assert!(key("ecdsa", "ecdsa-sha2-nistp256", "zz").verifier().is_err());
@@ -220,5 +232,7 @@ mod tests {
         let c = key("ecdsa", "ecdsa-sha2-nistp256", &hex::encode(&spki)).verifier().unwrap();
         assert_eq!(a.public, b.public);
         assert_eq!(a.public, c.public);
+        // A P-256 key under the P-384 scheme is refused.
+        assert!(key("ecdsa", "ecdsa-sha2-nistp384", &pem).verifier().unwrap_err().contains("curve"));
     }
 }

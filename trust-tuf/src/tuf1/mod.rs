@@ -39,6 +39,7 @@
 
 pub mod dialect;
 pub mod envelope;
+mod fields;
 pub mod header;
 pub mod key;
 pub mod matching;

@@ -2,11 +2,14 @@
 //! including TAP 15 succinct delegations.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::envelope::Role;
+use super::fields::{HeaderFields, fill, need, other};
 use super::header::Header;
 use super::key::Key;
 use super::matching;
@@ -25,7 +28,7 @@ pub(super) fn check_hashes(hashes: &BTreeMap<String, String>) -> Result<(), Stri
 
 /// A target file: its length, hashes (hex) and, under `custom` or other fields,
 /// whatever the repository attaches.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TargetFile {
     /// Length in bytes.
     pub length: u64,
@@ -198,7 +201,11 @@ impl Delegations {
 }
 
 /// `targets` metadata, top-level or delegated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Parsed by hand rather than with serde's `flatten`, which would buffer the whole
+/// (possibly 100,000-entry) `targets` map before parsing it; the same rules hold:
+/// required fields, no duplicates, every other field kept in `extra`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Targets {
     /// `_type`, `spec_version`, `version`, `expires`.
     #[serde(flatten)]
@@ -211,6 +218,65 @@ pub struct Targets {
     /// Fields the specification does not define.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for TargetFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TargetFile;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a target file")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TargetFile, A::Error> {
+                let (mut length, mut hashes, mut extra) = (None, None, BTreeMap::new());
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "length" => fill(&mut length, &key, map.next_value()?)?,
+                        "hashes" => fill(&mut hashes, &key, map.next_value()?)?,
+                        _ => other(&mut extra, key, map.next_value()?)?,
+                    }
+                }
+                Ok(TargetFile { length: need(length, "length")?, hashes: need(hashes, "hashes")?, extra })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Targets {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Targets;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("targets metadata")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Targets, A::Error> {
+                let mut header = HeaderFields::default();
+                let (mut targets, mut delegations, mut extra) = (None, None, BTreeMap::new());
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "targets" => fill(&mut targets, &key, map.next_value()?)?,
+                        "delegations" => fill(&mut delegations, &key, map.next_value::<Option<Delegations>>()?)?,
+                        _ if HeaderFields::is_header(&key) => header.read(&key, &mut map)?,
+                        _ => other(&mut extra, key, map.next_value()?)?,
+                    }
+                }
+                Ok(Targets {
+                    header: header.finish()?,
+                    targets: need(targets, "targets")?,
+                    delegations: delegations.flatten(),
+                    extra,
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 impl Role for Targets {

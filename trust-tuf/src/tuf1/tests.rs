@@ -158,3 +158,30 @@ fn succinct_bin_names() {
     assert!(terminating && d.role_keys(&bin).is_some());
     assert!(d.role_keys("other").is_none());
 }
+
+#[test]
+fn targets_fields_are_required_once_and_others_kept() {
+    let parse = |text: &str| {
+        let bytes = format!(r#"{{"signatures":[],"signed":{text}}}"#);
+        Metadata::<Targets>::parse("targets", bytes.as_bytes())
+    };
+    let head = r#""_type":"targets","spec_version":"1.0","version":1,"expires":"2036-01-01T00:00:00Z""#;
+    let file = r#"{"length":1,"hashes":{"sha256":"00"},"custom":{"a":1},"x":2}"#;
+    let ok = parse(&format!(r#"{{{head},"targets":{{"f":{file}}},"x-extra":[1]}}"#)).unwrap();
+    assert_eq!(ok.signed.targets["f"].custom().unwrap()["a"], 1);
+    assert_eq!(ok.signed.targets["f"].extra["x"], 2);
+    assert_eq!(ok.signed.extra["x-extra"], json!([1]));
+    assert_eq!(ok.reserialize_signed().unwrap(), ok.canonical_signed());
+    for bad in [
+        format!(r#"{{{head},"targets":{{}},"targets":{{}}}}"#),
+        format!(r#"{{{head},"version":2,"targets":{{}}}}"#),
+        format!(r#"{{{head},"targets":{{}},"x":1,"x":1}}"#),
+        format!(r#"{{{head}}}"#),
+        format!(r#"{{{head},"targets":{{"f":{{"length":1}}}}}}"#),
+        format!(r#"{{{head},"targets":{{"f":{{"length":1,"hashes":{{}}}}}}}}"#),
+        format!(r#"{{{head},"targets":{{"f":{{"length":-1,"hashes":{{"sha256":"00"}}}}}}}}"#),
+        r#"{"_type":"targets","version":1,"expires":"2036-01-01T00:00:00Z","targets":{}}"#.to_owned(),
+    ] {
+        assert!(parse(&bad).is_err(), "{bad}");
+    }
+}
