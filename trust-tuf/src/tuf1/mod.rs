@@ -19,6 +19,12 @@
 //!   `succinct_roles`).
 //! - [`naming`] gives repository file names, with and without consistent snapshots.
 //!
+//! The dialect differs from Notary v1 in parsing and naming only: the update steps
+//! (root chain, rollback and freeze checks, hash and length pins, delegation search)
+//! are the same, so the updater can drive [`crate::trusted`]'s state machine with
+//! these types in place of [`crate::wire`]'s; the Notary-only rules (certificate
+//! roots, the GUN in the certificate) do not apply here.
+//!
 //! Key IDs are used as the metadata gives them, never recomputed (the specification
 //! treats them as opaque). Keys whose type or scheme is not supported (see [`key`])
 //! are parsed and kept but never count.

@@ -18,9 +18,12 @@ pub fn metadata_file_name(role: &str, version: u64, consistent: bool) -> String 
     }
 }
 
-/// The unversioned name a client stores trusted metadata under: `<role>.json`.
+/// The unversioned name a client stores trusted metadata under: `<role>.json`, the
+/// role name quoted with [`quote_role`] (as python-tuf's client does), so a
+/// delegated role's name can never reach outside the metadata directory (`a/b` is
+/// stored as `a%2Fb.json`, `..` as `...json`).
 pub fn stored_file_name(role: &str) -> String {
-    format!("{role}.json")
+    format!("{}.json", quote_role(role))
 }
 
 /// The repository path of target `path`: with consistent snapshots the file name
@@ -63,6 +66,8 @@ mod tests {
         assert_eq!(metadata_file_name("snapshot", 2, false), "snapshot.json");
         assert_eq!(metadata_file_name("bin-3", 1, true), "1.bin-3.json");
         assert_eq!(stored_file_name("targets"), "targets.json");
+        assert_eq!(stored_file_name("../../etc/x"), "..%2F..%2Fetc%2Fx.json");
+        assert_eq!(stored_file_name(".."), "...json");
         assert_eq!(target_file_name("a/b/c.txt", Some("ff")), "a/b/ff.c.txt");
         assert_eq!(target_file_name("c.txt", Some("ff")), "ff.c.txt");
         assert_eq!(target_file_name("a/c.txt", None), "a/c.txt");
