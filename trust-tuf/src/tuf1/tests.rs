@@ -185,3 +185,23 @@ fn targets_fields_are_required_once_and_others_kept() {
         assert!(parse(&bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_delegation_threshold_cannot_be_faked_with_one_key() {
+    let a = ed25519("a");
+    let delegations = json!({
+        "keys": {"a": key_json(&a), "a2": key_json(&a)},
+        "roles": [{"name":"child","keyids":["a","a2"],"threshold":2,"terminating":false,"paths":["*"]}]
+    });
+    let parent = json!({"_type":"targets","spec_version":"1.0","version":1,"expires":"2036-01-01T00:00:00Z",
+        "targets":{},"delegations":delegations});
+    let parent: Metadata<Targets> = Metadata::parse("targets", &envelope(&parent, &[])).unwrap();
+    let d = parent.signed.delegations.as_ref().unwrap();
+    let child =
+        json!({"_type":"targets","spec_version":"1.0","version":1,"expires":"2036-01-01T00:00:00Z","targets":{}});
+    let child: Metadata<Targets> =
+        Metadata::parse("child", &envelope(&child, &[(&a, "a"), (&a, "a2"), (&a, "a")])).unwrap();
+    let keys = d.role_keys("child").unwrap();
+    let e = threshold::verify("child", &child, &d.keys, keys, default_provider()).unwrap_err().to_string();
+    assert!(e.starts_with("child: signed by 1 of the 2"), "{e}");
+}
