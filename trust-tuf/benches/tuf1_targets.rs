@@ -1,7 +1,9 @@
 //! Parse and verify a TUF 1.0 `targets.json` with 100,000 targets (sha256 and
 //! sha512 hashes, a `custom` field each), signed by one ed25519 key with the crate's
 //! own signer: the envelope split, canonicalisation of the received `signed` bytes,
-//! the typed strict parse and the threshold check.
+//! the typed strict parse and the threshold check. Two layouts of the same file:
+//! canonical (canonicalisation is one validating pass) and indented as python-tuf
+//! and go-tuf write it (canonicalisation parses and re-writes `signed`).
 //!
 //! `cargo bench -p trust-tuf --bench tuf1_targets` measures and reports the time per
 //! parse + verify; `cargo test -p trust-tuf --bench tuf1_targets` runs it once.
@@ -57,13 +59,16 @@ fn parse_and_verify(c: &mut Criterion) {
     let mut group = c.benchmark_group("tuf1_targets");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(file.len() as u64));
-    group.bench_function("parse+verify 100k targets", |b| {
-        b.iter(|| {
-            let md: Metadata<Targets> = Metadata::parse("targets", &file).unwrap();
-            let n = threshold::verify("targets", &md, &keys, &role, default_provider()).unwrap();
-            assert_eq!((n, md.signed.targets.len()), (1, TARGETS));
+    let indented = serde_json::to_vec_pretty(&serde_json::from_slice::<Value>(&file).unwrap()).unwrap();
+    for (layout, bytes) in [("canonical", &file), ("indented", &indented)] {
+        group.bench_function(format!("parse+verify 100k targets, {layout}"), |b| {
+            b.iter(|| {
+                let md: Metadata<Targets> = Metadata::parse("targets", bytes).unwrap();
+                let n = threshold::verify("targets", &md, &keys, &role, default_provider()).unwrap();
+                assert_eq!((n, md.signed.targets.len()), (1, TARGETS));
+            });
         });
-    });
+    }
     group.finish();
 }
 
