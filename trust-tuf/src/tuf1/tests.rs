@@ -205,3 +205,28 @@ fn a_delegation_threshold_cannot_be_faked_with_one_key() {
     let e = threshold::verify("child", &child, &d.keys, keys, default_provider()).unwrap_err().to_string();
     assert!(e.starts_with("child: signed by 1 of the 2"), "{e}");
 }
+
+#[test]
+fn duplicate_keys_never_disagree_with_the_signed_bytes() {
+    // The signed bytes are canonicalised with the last of duplicate keys winning; a
+    // typed parse must then refuse the file or read that same last value, or an
+    // attacker could prepend a field (a later expiry, a higher version) to signed data.
+    let a = ed25519("a");
+    let signed = root_json(&[&a], &["a"], 1);
+    let good = String::from_utf8(envelope(&signed, &[(&a, "a")])).unwrap();
+    for (field, injected) in [
+        ("\"_type\":\"root\"", "\"version\":99,"),
+        ("\"_type\":\"root\"", "\"expires\":\"2099-01-01T00:00:00Z\","),
+        ("\"_type\":\"root\"", "\"consistent_snapshot\":true,"),
+        ("\"_type\":\"root\"", "\"spec_version\":\"1.9\","),
+        ("\"keyids\"", "\"threshold\":9,"),
+        ("\"keytype\"", "\"scheme\":\"x\","),
+    ] {
+        let bad = good.replacen(field, &format!("{injected}{field}"), 1);
+        assert_ne!(bad, good);
+        if let Ok(md) = Metadata::<Root>::parse("root", bad.as_bytes()) {
+            let as_signed: Root = serde_json::from_slice(md.canonical_signed()).unwrap();
+            assert_eq!(md.signed, as_signed, "{injected} was read as the first value");
+        }
+    }
+}
