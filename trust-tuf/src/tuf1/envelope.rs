@@ -65,11 +65,7 @@ impl<T: Role> Metadata<T> {
     /// refused (they would be unsigned); unknown fields inside `signed` are kept.
     pub fn parse(role: &str, bytes: &[u8]) -> Result<Self> {
         let env: Envelope<'_> = serde_json::from_slice(bytes).map_err(|e| Error::malformed(role, e))?;
-        let raw = env.signed.get().as_bytes();
-        let canonical = match canonical::canonicalize(raw).map_err(|e| Error::malformed(role, e))? {
-            Cow::Borrowed(b) => b.to_vec(),
-            Cow::Owned(v) => v,
-        };
+        let canonical = canonical_of(env.signed.get().as_bytes()).map_err(|e| Error::malformed(role, e))?;
         let signed: T = serde_json::from_str(env.signed.get()).map_err(|e| Error::malformed(role, e))?;
         signed.header().check(T::TYPE).map_err(|e| Error::malformed(role, e))?;
         signed.check_structure().map_err(|e| Error::malformed(role, e))?;
@@ -103,6 +99,49 @@ impl<T: Role> Metadata<T> {
     }
 }
 
+/// The canonical form of `raw`, the `signed` value as received (valid JSON: the
+/// envelope parse checked it). Canonical bytes are taken as they are; bytes that
+/// are canonical once the whitespace between tokens is dropped (how python-tuf
+/// writes metadata: indented, keys sorted) take one more pass; anything else is
+/// parsed and re-written by [`canonical::canonicalize`].
+fn canonical_of(raw: &[u8]) -> Result<Vec<u8>, canonical::CanonicalError> {
+    if canonical::is_canonical(raw) {
+        return Ok(raw.to_vec());
+    }
+    let compact = without_whitespace(raw);
+    if canonical::is_canonical(&compact) {
+        return Ok(compact);
+    }
+    Ok(match canonical::canonicalize(raw)? {
+        Cow::Borrowed(b) => b.to_vec(),
+        Cow::Owned(v) => v,
+    })
+}
+
+/// Valid JSON `raw` without the whitespace outside strings. In valid JSON no two
+/// value tokens are adjacent, so dropping it changes no value.
+fn without_whitespace(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in raw {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            continue;
+        } else if b == b'"' {
+            in_string = true;
+        }
+        out.push(b);
+    }
+    out
+}
+
 /// Writes an envelope around canonical `signed` bytes, signatures hex-encoded (for
 /// tests, benches and a future repository writer).
 pub fn write_envelope(signed_canonical: &[u8], signatures: &[Signature]) -> Vec<u8> {
@@ -115,4 +154,18 @@ pub fn write_envelope(signed_canonical: &[u8], signatures: &[Signature]) -> Vec<
     out.extend_from_slice(signed_canonical);
     out.push(b'}');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_between_tokens_only_is_dropped() {
+        let raw = b"{ \"a b\" : [ 1 , \"x \\\" y\" ],\n \"c\":\t{}\r}";
+        assert_eq!(without_whitespace(raw), b"{\"a b\":[1,\"x \\\" y\"],\"c\":{}}");
+        // Sorted and indented: the compact form; unsorted: re-written.
+        assert_eq!(canonical_of(b"{\n \"a\": 1,\n \"b\": \"s p\"\n}").unwrap(), b"{\"a\":1,\"b\":\"s p\"}");
+        assert_eq!(canonical_of(b"{\"b\": 1, \"a\": \"\\u00e9\"}").unwrap(), "{\"a\":\"\u{e9}\",\"b\":1}".as_bytes());
+    }
 }
