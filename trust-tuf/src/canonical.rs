@@ -204,24 +204,40 @@ fn write_string<W: Write>(s: &str, out: &mut W) -> io::Result<()> {
     out.write_all(b"\"")
 }
 
+/// Follows a byte scan of JSON text in and out of strings.
+#[derive(Default)]
+struct StringScan {
+    in_string: bool,
+    escaped: bool,
+}
+
+impl StringScan {
+    /// Feeds the next byte: true when it belongs to a string, its quotes included.
+    fn in_string(&mut self, b: u8) -> bool {
+        if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else if b == b'\\' {
+                self.escaped = true;
+            } else if b == b'"' {
+                self.in_string = false;
+            }
+            return true;
+        }
+        self.in_string = b == b'"';
+        self.in_string
+    }
+}
+
 /// Refuses JSON nested deeper than [`MAX_DEPTH`] before a recursive parser sees it.
 pub fn check_depth(raw: &[u8]) -> Result<(), CanonicalError> {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut scan = StringScan::default();
     for &b in raw {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
+        if scan.in_string(b) {
             continue;
         }
         match b {
-            b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
@@ -233,6 +249,20 @@ pub fn check_depth(raw: &[u8]) -> Result<(), CanonicalError> {
         }
     }
     Ok(())
+}
+
+/// Valid JSON `raw` without the whitespace between tokens. In valid JSON no two
+/// value tokens are adjacent, so dropping it changes no value; indented metadata
+/// with sorted keys (as python-tuf writes it) becomes canonical this way.
+pub fn strip_whitespace(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut scan = StringScan::default();
+    for &b in raw {
+        if scan.in_string(b) || !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            out.push(b);
+        }
+    }
+    out
 }
 
 /// True when `raw` is exactly what [`write()`] would produce for the value it parses to:

@@ -108,7 +108,7 @@ fn canonical_of(raw: &[u8]) -> Result<Vec<u8>, canonical::CanonicalError> {
     if canonical::is_canonical(raw) {
         return Ok(raw.to_vec());
     }
-    let compact = without_whitespace(raw);
+    let compact = canonical::strip_whitespace(raw);
     if canonical::is_canonical(&compact) {
         return Ok(compact);
     }
@@ -116,30 +116,6 @@ fn canonical_of(raw: &[u8]) -> Result<Vec<u8>, canonical::CanonicalError> {
         Cow::Borrowed(b) => b.to_vec(),
         Cow::Owned(v) => v,
     })
-}
-
-/// Valid JSON `raw` without the whitespace outside strings. In valid JSON no two
-/// value tokens are adjacent, so dropping it changes no value.
-fn without_whitespace(raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for &b in raw {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-            continue;
-        } else if b == b'"' {
-            in_string = true;
-        }
-        out.push(b);
-    }
-    out
 }
 
 /// Writes an envelope around canonical `signed` bytes, signatures hex-encoded (for
@@ -163,7 +139,7 @@ mod tests {
     #[test]
     fn whitespace_between_tokens_only_is_dropped() {
         let raw = b"{ \"a b\" : [ 1 , \"x \\\" y\" ],\n \"c\":\t{}\r}";
-        assert_eq!(without_whitespace(raw), b"{\"a b\":[1,\"x \\\" y\"],\"c\":{}}");
+        assert_eq!(canonical::strip_whitespace(raw), b"{\"a b\":[1,\"x \\\" y\"],\"c\":{}}");
         // Sorted and indented: the compact form; unsorted: re-written.
         assert_eq!(canonical_of(b"{\n \"a\": 1,\n \"b\": \"s p\"\n}").unwrap(), b"{\"a\":1,\"b\":\"s p\"}");
         assert_eq!(canonical_of(b"{\"b\": 1, \"a\": \"\\u00e9\"}").unwrap(), "{\"a\":\"\u{e9}\",\"b\":1}".as_bytes());
