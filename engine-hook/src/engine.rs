@@ -54,15 +54,7 @@ impl EngineClient {
 
 /// Escapes an image name for a URL path, keeping the characters names use unescaped.
 fn escape_path(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"/:@._-".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    trust_core::percent::encode(name, |b| b.is_ascii_alphanumeric() || b"/:@._-".contains(&b))
 }
 
 impl ImageInspector for EngineClient {

@@ -71,6 +71,6 @@ pub use error::{Error, ErrorKind, Result};
 // they had here.
 /// The I/O-free layer itself, for front ends that name its types (its [`trust_tuf::Error`]).
 pub use trust_tuf;
-pub use trust_tuf::{canonical, crypto, pinning, reference, resolve, trusted, wire};
+pub use trust_tuf::{canonical, crypto, percent, pinning, reference, resolve, trusted, wire};
 
 pub use exit_code::ExitCode;

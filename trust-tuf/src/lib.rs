@@ -13,6 +13,7 @@
 //! | [`trusted`] | the TUF state machine: cached copies first, remote copies after, each verified against what is trusted |
 //! | [`resolve`] | delegations and docker's tag semantics over verified data |
 //! | [`reference`](mod@reference) | docker image references and the GUN check |
+//! | [`percent`] | percent-encoding names into URL paths and URIs |
 //! | [`pinning`] | trust pinning rules (the CA bundle is handed in as bytes) |
 //! | [`error`] | the error of every decision, and the kinds errors fall into |
 //! | [`manual`] | what is verified, and the threat model |
@@ -37,6 +38,7 @@ pub mod crypto;
 pub mod der;
 pub mod error;
 pub mod manual;
+pub mod percent;
 pub mod pinning;
 pub mod reference;
 pub mod resolve;

@@ -287,18 +287,11 @@ pub(crate) fn http_error(url: &str, response: Response, transfer: &Transfer) -> 
 
 /// Percent-encodes everything outside RFC 3986's path characters, keeping `/`.
 fn encode_path(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        let keep = b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b':' | b'@' | b'!' | b'$' | b'&' | b'\'')
-            || matches!(b, b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=');
-        if keep {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::percent::encode(s, |b| {
+        crate::percent::is_unreserved(b)
+            || matches!(b, b'/' | b':' | b'@' | b'!' | b'$' | b'&' | b'\'')
+            || matches!(b, b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=')
+    })
 }
 
 #[cfg(test)]

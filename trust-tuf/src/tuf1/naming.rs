@@ -43,15 +43,7 @@ pub fn target_file_name(path: &str, hash_hex: Option<&str>) -> String {
 /// digits and `-._~` encoded (as python-tuf quotes role names, so a role named
 /// `a/b` is fetched as `a%2Fb.json`).
 pub fn quote_role(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::percent::encode(name, crate::percent::is_unreserved)
 }
 
 #[cfg(test)]

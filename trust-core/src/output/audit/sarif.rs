@@ -19,14 +19,7 @@ pub const SCHEMA_URI: &str =
 /// but unreserved characters and `/`.
 fn file_uri(path: &Path) -> String {
     let text = path.to_string_lossy();
-    let mut encoded = String::with_capacity(text.len() + 8);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            encoded.push(char::from(b));
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
+    let encoded = crate::percent::encode(&text, |b| crate::percent::is_unreserved(b) || b == b'/');
     if path.is_absolute() { format!("file://{encoded}") } else { encoded }
 }
 
