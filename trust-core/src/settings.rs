@@ -71,7 +71,7 @@ impl Settings {
     /// directory and key passphrases are read from the environment when used.)
     pub fn from_environment() -> Self {
         Settings {
-            file_server_passphrase: ["TRUST_SERVER_PASSPHRASE", "DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE"]
+            file_server_passphrase: crate::keystore::SERVER_PASSPHRASE_VARS
                 .iter()
                 .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
                 .map(zeroize::Zeroizing::new),
