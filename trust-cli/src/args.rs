@@ -142,6 +142,8 @@ pub enum Command {
     Delete(crate::local::DeleteArgs),
     /// Show the version, the crypto module and whether FIPS mode is on, and why
     Version,
+    /// A client for TUF 1.0 repositories (python-tuf, go-tuf, Sigstore): init, refresh, download
+    Tuf(crate::tuf::TufArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completion(crate::docs::CompletionArgs),
     /// Write the manual pages (for packagers)

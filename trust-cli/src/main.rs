@@ -31,6 +31,7 @@ mod sign;
 mod sign_local;
 mod signer;
 mod timestamp;
+mod tuf;
 mod usage;
 mod verify;
 
@@ -103,6 +104,7 @@ fn main() -> ExitCode {
         Command::Status(a) => local::status(&settings, a, &mut out),
         Command::Reset(a) => local::reset(&settings, a, &mut out),
         Command::Delete(a) => local::delete(&settings, a, &mut out),
+        Command::Tuf(a) => tuf::run(&settings, a, &mut out),
         Command::Version => version(&settings, &mut out),
         Command::Completion(a) => docs::completion(a, &mut out),
         Command::Man(a) => docs::man(a, &mut out),

@@ -63,6 +63,7 @@ pub mod retired;
 pub mod session;
 pub mod settings;
 pub mod signing;
+pub mod tuf;
 pub mod workflow;
 
 pub use error::{Error, ErrorKind, Result};

@@ -168,20 +168,34 @@ impl Transfer {
         what: &str,
     ) -> Result<Vec<u8>, Error> {
         let paced = Paced::new(response, self.limits);
-        let body = super::size_limit::read_limited(paced, max_len, role, |e| {
-            let reason = match e.get_ref().and_then(|inner| inner.downcast_ref::<TooSlow>()) {
-                Some(slow) => slow.to_string(),
-                None if self.past_deadline() || e.kind() == std::io::ErrorKind::TimedOut => {
-                    self.limits.deadline_reason()
-                }
-                None => format!("reading {what}: {e}"),
-            };
-            Error::Network { url: url.to_owned(), reason }
-        })?;
-        if let Some(exchange) = &self.exchange {
-            exchange.body.set(Some((body.len(), self.started.elapsed())));
-        }
+        let body = super::size_limit::read_limited(paced, max_len, role, |e| self.read_error(&e, url, what))?;
+        self.record_body(body.len());
         Ok(body)
+    }
+
+    /// `response`'s body as it arrives, under the floor (and, through the client, the
+    /// deadline): for bodies streamed to a file rather than held. Read failures turn
+    /// into errors with [`Transfer::read_error`].
+    pub(crate) fn paced<R: Read>(&self, response: R) -> impl Read {
+        Paced::new(response, self.limits)
+    }
+
+    /// The [`Error::Network`] about `url` for a failure reading a body (`what` names
+    /// it): too slow, past the deadline, or the transport's own error.
+    pub(crate) fn read_error(&self, e: &std::io::Error, url: &str, what: &str) -> Error {
+        let reason = match e.get_ref().and_then(|inner| inner.downcast_ref::<TooSlow>()) {
+            Some(slow) => slow.to_string(),
+            None if self.past_deadline() || e.kind() == std::io::ErrorKind::TimedOut => self.limits.deadline_reason(),
+            None => format!("reading {what}: {e}"),
+        };
+        Error::Network { url: url.to_owned(), reason }
+    }
+
+    /// Records, for the debug event, that `bytes` of the body were read.
+    pub(crate) fn record_body(&self, bytes: usize) {
+        if let Some(exchange) = &self.exchange {
+            exchange.body.set(Some((bytes, self.started.elapsed())));
+        }
     }
 
     fn past_deadline(&self) -> bool {

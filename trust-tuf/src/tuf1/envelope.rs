@@ -46,7 +46,8 @@ pub trait Role: serde::de::DeserializeOwned + Serialize {
 pub struct Metadata<T> {
     /// The typed `signed` part; unknown fields are kept in its `extra` maps.
     pub signed: T,
-    /// The signatures, in file order (repeats kept; they count once).
+    /// The signatures, in file order, each key ID once (a file naming one twice is
+    /// malformed, as python-tuf holds).
     pub signatures: Vec<Signature>,
     canonical: Vec<u8>,
 }
@@ -62,7 +63,8 @@ struct Envelope<'a> {
 impl<T: Role> Metadata<T> {
     /// Parses a metadata file strictly. `role` names the role in errors (a delegated
     /// role's name for `targets` files). Unknown fields of the envelope itself are
-    /// refused (they would be unsigned); unknown fields inside `signed` are kept.
+    /// refused (they would be unsigned), and so are two signatures under one key ID;
+    /// unknown fields inside `signed` are kept.
     pub fn parse(role: &str, bytes: &[u8]) -> Result<Self> {
         let env: Envelope<'_> = serde_json::from_slice(bytes).map_err(|e| Error::malformed(role, e))?;
         let canonical = canonical_of(env.signed.get().as_bytes()).map_err(|e| Error::malformed(role, e))?;
@@ -77,7 +79,11 @@ impl<T: Role> Metadata<T> {
                     .map_err(|_| Error::malformed(role, format!("signature by key {} is not hex", s.keyid)))?;
                 Ok(Signature { keyid: s.keyid, sig })
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<Signature>>>()?;
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = signatures.iter().find(|s| !seen.insert(s.keyid.as_str())) {
+            return Err(Error::malformed(role, format!("two signatures name key ID {}", dup.keyid)));
+        }
         Ok(Metadata { signed, signatures, canonical })
     }
 

@@ -18,12 +18,14 @@
 //!   is trusted for a target path (`paths`, `path_hash_prefixes`, TAP 15
 //!   `succinct_roles`).
 //! - [`naming`] gives repository file names, with and without consistent snapshots.
-//!
-//! The dialect differs from Notary v1 in parsing and naming only: the update steps
-//! (root chain, rollback and freeze checks, hash and length pins, delegation search)
-//! are the same, so the updater can drive [`crate::trusted`]'s state machine with
-//! these types in place of [`crate::wire`]'s; the Notary-only rules (certificate
-//! roots, the GUN in the certificate) do not apply here.
+//! - [`trusted::TrustedSet`] is the specification's client workflow (section 5) over
+//!   these types: root chain, freeze, rollback, mix-and-match, fast-forward recovery,
+//!   length and hash pins; [`search::DelegationSearch`] is its delegation search and
+//!   [`hashes`] checks metadata and target files against their pins. Both hold
+//!   [`crate::trusted::Verified`] values as Notary v1's state machine does; the
+//!   Notary-only rules (certificate roots, the GUN in the certificate, notary's
+//!   version floors from the cache) do not apply here. `trust_core::tuf` drives them
+//!   over HTTP and a metadata directory.
 //!
 //! Key IDs are used as the metadata gives them, never recomputed (the specification
 //! treats them as opaque). Keys whose type or scheme is not supported (see [`key`])
@@ -46,16 +48,21 @@
 pub mod dialect;
 pub mod envelope;
 mod fields;
+pub mod hashes;
 pub mod header;
 pub mod key;
 pub mod matching;
 pub mod naming;
 pub mod roles;
+pub mod search;
 pub mod targets;
 pub mod threshold;
+pub mod trusted;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trusted_tests;
 
 pub use dialect::{Dialect, detect};
 pub use envelope::{Metadata, Role, Signature, write_envelope};

@@ -7,16 +7,16 @@ use crate::canonical;
 use crate::crypto::default_provider;
 use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
 
-struct TestKey {
-    id: String,
-    private: PrivateKey,
+pub(super) struct TestKey {
+    pub(super) id: String,
+    pub(super) private: PrivateKey,
 }
 
-fn ed25519(id: &str) -> TestKey {
+pub(super) fn ed25519(id: &str) -> TestKey {
     TestKey { id: id.into(), private: PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap() }
 }
 
-fn key_json(k: &TestKey) -> Value {
+pub(super) fn key_json(k: &TestKey) -> Value {
     json!({"keytype":"ed25519","scheme":"ed25519","keyval":{"public":hex::encode(&k.private.public_key().public)}})
 }
 
@@ -31,7 +31,7 @@ fn root_json(keys: &[&TestKey], root_ids: &[&str], threshold: u64) -> Value {
 }
 
 /// An envelope around `signed`, signed by each `(key, keyid)`.
-fn envelope(signed: &Value, signers: &[(&TestKey, &str)]) -> Vec<u8> {
+pub(super) fn envelope(signed: &Value, signers: &[(&TestKey, &str)]) -> Vec<u8> {
     let bytes = canonical::to_vec(signed).unwrap();
     let sigs: Vec<Signature> = signers
         .iter()
@@ -51,10 +51,10 @@ fn threshold_counts_distinct_keys_once() {
     let p = default_provider();
     let both = parse_root(&envelope(&signed, &[(&a, "a"), (&b, "b")]));
     assert_eq!(both.signed.verify_role("root", &both, p).unwrap(), 2);
-    // One key ID twice in the signatures counts once.
-    let twice = parse_root(&envelope(&signed, &[(&a, "a"), (&a, "a")]));
-    let e = twice.signed.verify_role("root", &twice, p).unwrap_err().to_string();
-    assert!(e.contains("signed by 1 of the 2"), "{e}");
+    // One key ID twice in the signatures: the file is malformed (python-tuf refuses
+    // it too), so it can never count twice.
+    let e = Metadata::<Root>::parse("root", &envelope(&signed, &[(&a, "a"), (&a, "a")])).unwrap_err().to_string();
+    assert!(e.contains("two signatures name key ID a"), "{e}");
     // Two key IDs naming the same key material count once.
     let mut same = root_json(&[&a, &b], &["a", "a2"], 2);
     same["keys"]["a2"] = key_json(&a);
@@ -199,8 +199,7 @@ fn a_delegation_threshold_cannot_be_faked_with_one_key() {
     let d = parent.signed.delegations.as_ref().unwrap();
     let child =
         json!({"_type":"targets","spec_version":"1.0","version":1,"expires":"2036-01-01T00:00:00Z","targets":{}});
-    let child: Metadata<Targets> =
-        Metadata::parse("child", &envelope(&child, &[(&a, "a"), (&a, "a2"), (&a, "a")])).unwrap();
+    let child: Metadata<Targets> = Metadata::parse("child", &envelope(&child, &[(&a, "a"), (&a, "a2")])).unwrap();
     let keys = d.role_keys("child").unwrap();
     let e = threshold::verify("child", &child, &d.keys, keys, default_provider()).unwrap_err().to_string();
     assert!(e.starts_with("child: signed by 1 of the 2"), "{e}");
