@@ -9,6 +9,7 @@
 #   bench-export.sh 4 5            (4 repositories of 5 tags)
 #   bench-hook.sh                  (debug hook and load generator, built here:
 #                                   20 new repositories, 100 cold, 2,000 warm requests)
+#   bench-tuf.sh 200               (trust tuf vs python-tuf; no peers: its own server)
 # Left out, as they build release binaries of their own: bench-bindings.sh,
 # bench-fips.sh.
 # Usage: scripts/bench-smoke.sh STATE_DIR
@@ -50,6 +51,9 @@ smoke bench-export.sh -- 4 5
 	FAILED+=("cargo build of the hook's load generator")
 smoke bench-hook.sh BENCH_PROFILE=debug BENCH_BUILD=0 BENCH_NEW_REPOS=20 BENCH_COLD_REQUESTS=100 \
 	BENCH_WARM_REQUESTS=2000 --
+# Needs no peers: its own python-tuf repository and HTTP server (TUF_VENV: reuse a venv).
+peers_log "bench-smoke: bench-tuf.sh 200"
+env "HYPERFINE=$QUICK" bash "$ROOT/scripts/bench-tuf.sh" 200 || FAILED+=("bench-tuf.sh")
 
 ((${#FAILED[@]} == 0)) || peers_die "benchmark scripts failed: ${FAILED[*]}"
 peers_log "bench-smoke: every benchmark script ran ($TRUST_BIN)"

@@ -29,3 +29,21 @@
 //! - signatures are checked over the canonical form of the received `signed`
 //!   value ([`canonical`](crate::canonical)); when the received bytes are already
 //!   canonical (notary always writes them so) they are used as they are.
+//!
+//! # TUF 1.0 repositories
+//!
+//! Metadata in the TUF 1.0 specification's dialect ([`tuf1`](crate::tuf1), told apart
+//! from Notary v1's by the file itself) goes through the specification's client
+//! workflow, section 5, in [`tuf1::trusted::TrustedSet`](crate::tuf1::trusted::TrustedSet),
+//! whose documentation maps each step of the specification to the method that performs
+//! it: the root chain (at most 256 versions in one update, each signed by the previous
+//! root's threshold and its own, versions consecutive), the freeze checks (final root,
+//! timestamp, snapshot, each targets role), rollback of the timestamp, the snapshot
+//! version it lists, the snapshot's entries and each targets role, mix-and-match
+//! (each file's version as its parent lists it), the fast-forward recovery after a
+//! timestamp or snapshot key rotation, lengths and hashes (every listed hash must be one
+//! this crate computes and must match), and the delegation search
+//! ([`tuf1::search`](crate::tuf1::search)): preorder, depth first, at most 32 roles,
+//! each role once, a role reached through a second delegator checked against that
+//! delegator's keys. The Notary-only rules above (certificate roots, the GUN in the
+//! certificate, notary's delegation names) do not apply to it.

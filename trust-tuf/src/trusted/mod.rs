@@ -82,9 +82,21 @@ pub struct TrustedSet {
 /// Parses a metadata file into its envelope and typed `signed` value. (serde_json
 /// refuses nesting deeper than 128 levels, so hostile depth cannot exhaust the stack.)
 fn parse<'a, T: DeserializeOwned>(role: &str, raw: &'a [u8]) -> Result<(Envelope<'a>, T)> {
-    let envelope = Envelope::parse(raw).map_err(|e| Error::malformed(role, e))?;
-    let signed = serde_json::from_str(envelope.signed.get()).map_err(|e| Error::malformed(role, e))?;
+    let envelope = Envelope::parse(raw).map_err(|e| malformed(role, raw, e))?;
+    let signed = serde_json::from_str(envelope.signed.get()).map_err(|e| malformed(role, raw, e))?;
     Ok((envelope, signed))
+}
+
+/// The malformed-metadata error, saying so when the file is TUF 1.0 metadata (the
+/// dialect is the file's own: see [`crate::tuf1::dialect`]), which `trust tuf` reads.
+fn malformed(role: &str, raw: &[u8], e: impl std::fmt::Display) -> Error {
+    match crate::tuf1::dialect::detect(raw) {
+        Ok(crate::tuf1::Dialect::Tuf1) => Error::malformed(
+            role,
+            "this is TUF 1.0 metadata (lower-case _type, spec_version), not Notary v1's: read the repository with `trust tuf`",
+        ),
+        _ => Error::malformed(role, e),
+    }
 }
 
 /// The key IDs `envelope`'s signatures name, in file order.
@@ -94,8 +106,8 @@ fn key_ids_of(envelope: &Envelope<'_>) -> Vec<String> {
 
 /// Parses a targets or delegation file whose targets map stays inside `raw`.
 fn parse_targets<'a>(role: &str, raw: &'a Arc<Vec<u8>>) -> Result<(Envelope<'a>, Targets)> {
-    let envelope = Envelope::parse(raw).map_err(|e| Error::malformed(role, e))?;
-    let targets = Targets::parse_within(raw, envelope.signed.get()).map_err(|e| Error::malformed(role, e))?;
+    let envelope = Envelope::parse(raw).map_err(|e| malformed(role, raw, e))?;
+    let targets = Targets::parse_within(raw, envelope.signed.get()).map_err(|e| malformed(role, raw, e))?;
     Ok((envelope, targets))
 }
 

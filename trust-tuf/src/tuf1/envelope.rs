@@ -66,6 +66,16 @@ impl<T: Role> Metadata<T> {
     /// refused (they would be unsigned), and so are two signatures under one key ID;
     /// unknown fields inside `signed` are kept.
     pub fn parse(role: &str, bytes: &[u8]) -> Result<Self> {
+        Self::parse_strict(role, bytes).map_err(|e| match super::dialect::detect(bytes) {
+            Ok(super::Dialect::NotaryV1) => Error::malformed(
+                role,
+                "this is Notary v1 (Docker Content Trust) metadata, not TUF 1.0's: read it with `trust inspect` or `trust verify`",
+            ),
+            _ => e,
+        })
+    }
+
+    fn parse_strict(role: &str, bytes: &[u8]) -> Result<Self> {
         let env: Envelope<'_> = serde_json::from_slice(bytes).map_err(|e| Error::malformed(role, e))?;
         let canonical = canonical_of(env.signed.get().as_bytes()).map_err(|e| Error::malformed(role, e))?;
         let signed: T = serde_json::from_str(env.signed.get()).map_err(|e| Error::malformed(role, e))?;

@@ -343,3 +343,15 @@ fn each_step_only_in_order() {
     let sn = snapshot(1, FAR, &[("targets", meta(1, None))], &k.snapshot);
     assert!(err(fresh.update_snapshot(sn, false)).contains("no trusted timestamp"));
 }
+
+#[test]
+fn each_dialect_names_the_other_when_handed_its_files() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures");
+    let notary_root = std::fs::read(format!("{fixtures}/notary0.3/root.json")).unwrap();
+    let tuf_root = std::fs::read(format!("{fixtures}/tuf1/basic/metadata/root.json")).unwrap();
+    let e = err(TrustedSet::new(notary_root, now(), default_provider()));
+    assert!(e.contains("this is Notary v1") && e.contains("trust verify"), "{e}");
+    let ctx = crate::trusted::Context::new("example.com/app", now());
+    let e = err(crate::trusted::TrustedSet::from_trusted_root(tuf_root, ctx));
+    assert!(e.contains("this is TUF 1.0 metadata") && e.contains("trust tuf"), "{e}");
+}
