@@ -474,7 +474,7 @@ fn hostile_nesting_is_an_error() {
         let skipped = check(format!(r#"{{"schemaVersion":2,"config":{deep}}}"#));
         assert_eq!(skipped.is_ok(), deep == &closed, "{skipped:?}");
 
-        let map = TargetMap::from_json_text(format!(r#"{{"v1":{deep}}}"#).into_bytes());
+        let map: TargetMap = TargetMap::from_json_text(format!(r#"{{"v1":{deep}}}"#).into_bytes());
         assert!(map.get("v1").is_err());
         assert!(map.entries().is_err());
         assert_eq!(map.get("v2").is_ok(), deep == &closed);

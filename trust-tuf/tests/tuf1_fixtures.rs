@@ -167,7 +167,7 @@ fn resolve(targets: &Metadata<Targets>, delegated: &BTreeMap<String, Metadata<Ta
             continue;
         }
         let role = if name == "targets" { &targets.signed } else { &delegated.get(&name)?.signed };
-        if role.targets.contains_key(path) {
+        if role.target(path).unwrap().is_some() {
             return Some(name);
         }
         let Some(d) = &role.delegations else { continue };
@@ -200,8 +200,9 @@ fn basic_repositories_verify_and_their_targets_match_the_files() {
         assert_eq!(expected(case)["consistent_snapshot"], consistent);
         check_resolution(case);
         let (targets, _) = verify_repository(case, "1.root.json");
-        assert_eq!(targets.signed.targets.len(), 2);
-        for (path, file) in &targets.signed.targets {
+        let all = targets.signed.all_targets().unwrap();
+        assert_eq!(all.len(), 2);
+        for (path, file) in &all {
             assert!(file.custom().is_some(), "{path} has custom");
             assert_eq!(file.hashes.keys().collect::<Vec<_>>(), ["sha256", "sha512"]);
             let hashes: Vec<Option<&str>> =
@@ -213,7 +214,7 @@ fn basic_repositories_verify_and_their_targets_match_the_files() {
                 check_hashes(&bytes, &file.hashes);
             }
         }
-        assert_eq!(targets.signed.targets["hello.txt"].custom().unwrap()["kind"], "greeting");
+        assert_eq!(targets.signed.target("hello.txt").unwrap().unwrap().custom().unwrap()["kind"], "greeting");
     }
 }
 
@@ -357,7 +358,7 @@ fn unknown_fields_are_kept_and_covered_by_the_signatures() {
     let (targets, delegated) = verify_repository("unknown-fields", "root.json");
     let t = &targets.signed;
     assert!(t.extra.contains_key("x-targets-extra"));
-    assert_eq!(t.targets["extra.txt"].extra["x-target-extra"], 7);
+    assert_eq!(t.target("extra.txt").unwrap().unwrap().extra["x-target-extra"], 7);
     let d = t.delegations.as_ref().unwrap();
     assert!(d.extra.contains_key("x-delegations-extra"));
     assert!(d.roles.as_ref().unwrap()[0].keys.extra.contains_key("x-delegated-extra"));

@@ -260,9 +260,8 @@ impl Updater {
         let mut search = DelegationSearch::new(path, self.config.max_delegations);
         loop {
             let (role, delegator) = match search.next(&self.set) {
-                Step::Found { role, file } => {
-                    return Ok(Some(TargetInfo { path: path.to_owned(), role, file: file.clone() }));
-                }
+                Step::Found { role, file } => return Ok(Some(TargetInfo { path: path.to_owned(), role, file })),
+                Step::Malformed { role, reason } => return Err(trust_tuf::Error::malformed(role, reason).into()),
                 Step::NotFound { limit_reached } => {
                     if limit_reached {
                         log::debug!(

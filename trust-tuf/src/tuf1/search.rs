@@ -30,7 +30,7 @@ pub const MAX_DELEGATIONS: usize = 32;
 
 /// What the search needs or found.
 #[derive(Debug)]
-pub enum Step<'a> {
+pub enum Step {
     /// Load `role`, as delegated by `delegator` (`root` for `targets`), into the
     /// trusted set, or, when it is loaded already under another delegator, check it
     /// against this one's keys ([`TrustedSet::trust_via`]); then call
@@ -46,7 +46,14 @@ pub enum Step<'a> {
         /// The role that lists it.
         role: String,
         /// Its length, hashes and custom fields.
-        file: &'a TargetFile,
+        file: TargetFile,
+    },
+    /// The role that lists the target lists it in a malformed entry.
+    Malformed {
+        /// The role.
+        role: String,
+        /// What is wrong with the entry.
+        reason: String,
     },
     /// No role the search may visit lists the target.
     NotFound {
@@ -79,7 +86,7 @@ impl DelegationSearch {
 
     /// The next step. After a [`Step::Load`], the caller loads the role and calls again;
     /// if it cannot, the search (and the target's lookup) fails with the caller's error.
-    pub fn next<'a>(&mut self, set: &'a TrustedSet) -> Step<'a> {
+    pub fn next(&mut self, set: &TrustedSet) -> Step {
         while self.visited.len() <= self.max_delegations {
             let Some((role, delegator)) = self.to_visit.last().cloned() else {
                 return Step::NotFound { limit_reached: false };
@@ -93,8 +100,10 @@ impl DelegationSearch {
             };
             self.to_visit.pop();
             let targets = &targets.signed.signed;
-            if let Some(file) = targets.targets.get(&self.target) {
-                return Step::Found { role, file };
+            match targets.target(&self.target) {
+                Ok(Some(file)) => return Step::Found { role, file },
+                Ok(None) => {}
+                Err(reason) => return Step::Malformed { role, reason },
             }
             self.visited.insert(role.clone());
             if let Some(delegations) = &targets.delegations {

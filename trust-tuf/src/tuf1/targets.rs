@@ -14,13 +14,16 @@ use super::header::Header;
 use super::key::Key;
 use super::matching;
 use super::roles::RoleKeys;
+use crate::wire::TargetMap;
 
 /// Checks a `hashes` map: at least one entry, every value hex.
 pub(super) fn check_hashes(hashes: &BTreeMap<String, String>) -> Result<(), String> {
     if hashes.is_empty() {
         return Err("hashes is empty".into());
     }
-    match hashes.iter().find(|(_, v)| v.is_empty() || hex::decode(v).is_err()) {
+    // A byte check, not a decode: a 100,000-target file has 200,000 hashes to check.
+    let is_hex = |v: &str| !v.is_empty() && v.len().is_multiple_of(2) && v.bytes().all(|b| b.is_ascii_hexdigit());
+    match hashes.iter().find(|(_, v)| !is_hex(v)) {
         Some((alg, _)) => Err(format!("the {alg} hash is not hex")),
         None => Ok(()),
     }
@@ -204,14 +207,16 @@ impl Delegations {
 ///
 /// Parsed by hand rather than with serde's `flatten`, which would buffer the whole
 /// (possibly 100,000-entry) `targets` map before parsing it; the same rules hold:
-/// required fields, no duplicates, every other field kept in `extra`.
+/// required fields, no duplicates, every other field kept in `extra`. The `targets`
+/// map itself stays JSON text until a target is looked up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Targets {
     /// `_type`, `spec_version`, `version`, `expires`.
     #[serde(flatten)]
     pub header: Header,
-    /// Target files by path.
-    pub targets: BTreeMap<String, TargetFile>,
+    /// Target files by path, kept as the JSON text received and decoded per lookup
+    /// ([`Targets::target`]): a 100,000-target file is never decoded whole.
+    pub targets: TargetMap<TargetFile>,
     /// Delegations, when the role delegates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delegations: Option<Delegations>,
@@ -287,9 +292,31 @@ impl Role for Targets {
     }
 
     fn check_structure(&self) -> Result<(), String> {
-        for (path, file) in &self.targets {
-            check_hashes(&file.hashes).map_err(|e| format!("target {path:?}: {e}"))?;
+        if self.targets.json_text().first() != Some(&b'{') {
+            return Err("targets is not a JSON object".into());
         }
         self.delegations.as_ref().map_or(Ok(()), Delegations::check)
+    }
+}
+
+impl Targets {
+    /// The entry for target `path`, decoded and checked (a length, at least one hex
+    /// hash) now: an entry is only judged when it is looked up, so one malformed entry
+    /// makes that target fail, not the other 99,999.
+    pub fn target(&self, path: &str) -> Result<Option<TargetFile>, String> {
+        let Some(file) = self.targets.get(path).map_err(|e| format!("target {path:?}: {e}"))? else {
+            return Ok(None);
+        };
+        check_hashes(&file.hashes).map_err(|e| format!("target {path:?}: {e}"))?;
+        Ok(Some(file))
+    }
+
+    /// Every target entry, in file order, decoded and checked.
+    pub fn all_targets(&self) -> Result<Vec<(String, TargetFile)>, String> {
+        let entries = self.targets.entries().map_err(|e| format!("targets: {e}"))?;
+        for (path, file) in &entries {
+            check_hashes(&file.hashes).map_err(|e| format!("target {path:?}: {e}"))?;
+        }
+        Ok(entries)
     }
 }

@@ -168,8 +168,9 @@ fn targets_fields_are_required_once_and_others_kept() {
     let head = r#""_type":"targets","spec_version":"1.0","version":1,"expires":"2036-01-01T00:00:00Z""#;
     let file = r#"{"length":1,"hashes":{"sha256":"00"},"custom":{"a":1},"x":2}"#;
     let ok = parse(&format!(r#"{{{head},"targets":{{"f":{file}}},"x-extra":[1]}}"#)).unwrap();
-    assert_eq!(ok.signed.targets["f"].custom().unwrap()["a"], 1);
-    assert_eq!(ok.signed.targets["f"].extra["x"], 2);
+    let f = ok.signed.target("f").unwrap().unwrap();
+    assert_eq!(f.custom().unwrap()["a"], 1);
+    assert_eq!(f.extra["x"], 2);
     assert_eq!(ok.signed.extra["x-extra"], json!([1]));
     assert_eq!(ok.reserialize_signed().unwrap(), ok.canonical_signed());
     for bad in [
@@ -177,12 +178,17 @@ fn targets_fields_are_required_once_and_others_kept() {
         format!(r#"{{{head},"version":2,"targets":{{}}}}"#),
         format!(r#"{{{head},"targets":{{}},"x":1,"x":1}}"#),
         format!(r#"{{{head}}}"#),
-        format!(r#"{{{head},"targets":{{"f":{{"length":1}}}}}}"#),
-        format!(r#"{{{head},"targets":{{"f":{{"length":1,"hashes":{{}}}}}}}}"#),
-        format!(r#"{{{head},"targets":{{"f":{{"length":-1,"hashes":{{"sha256":"00"}}}}}}}}"#),
+        format!(r#"{{{head},"targets":[]}}"#),
         r#"{"_type":"targets","version":1,"expires":"2036-01-01T00:00:00Z","targets":{}}"#.to_owned(),
     ] {
         assert!(parse(&bad).is_err(), "{bad}");
+    }
+    // A target's entry is judged when it is looked up: that target fails, not the file.
+    for bad in [r#"{"length":1}"#, r#"{"length":1,"hashes":{}}"#, r#"{"length":-1,"hashes":{"sha256":"00"}}"#] {
+        let md = parse(&format!(r#"{{{head},"targets":{{"f":{bad},"g":{file}}}}}"#)).unwrap();
+        assert!(md.signed.target("f").is_err(), "{bad}");
+        assert!(md.signed.target("g").unwrap().is_some(), "{bad}");
+        assert!(md.signed.all_targets().is_err(), "{bad}");
     }
 }
 

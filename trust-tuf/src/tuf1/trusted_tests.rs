@@ -224,6 +224,7 @@ fn search(
         let (role, delegator) = match search.next(s) {
             Step::Found { role, .. } => return (loaded, Some(role)),
             Step::NotFound { .. } => return (loaded, None),
+            Step::Malformed { role, reason } => panic!("{role}: {reason}"),
             Step::Load { role, delegator } => (role, delegator),
         };
         loaded.push(role.clone());
@@ -287,7 +288,7 @@ fn the_search_is_preorder_depth_first_stops_at_terminating_roles_and_cycles() {
                 assert!(limit_reached);
                 break;
             }
-            Step::Found { role, .. } => panic!("found in {role} past the limit"),
+            Step::Found { role, .. } | Step::Malformed { role, .. } => panic!("found in {role} past the limit"),
             Step::Load { .. } => visited += 1,
         }
         assert!(visited < 5);

@@ -1,5 +1,6 @@
 //! The `targets` map of a targets file, kept as the JSON text received and decoded
-//! per lookup.
+//! per lookup: Notary v1's (entries [`FileMeta`], the default) and TUF 1.0's
+//! ([`crate::tuf1::TargetFile`]).
 //!
 //! A 100k-tag targets.json is ~10 MB; decoding it into a hash map would cost more
 //! memory than the file and time on every run that needs one tag. The map instead
@@ -9,29 +10,45 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use super::FileMeta;
 
-/// Target name → file metadata, as JSON text inside a shared buffer.
-#[derive(Clone)]
-pub struct TargetMap {
+/// Target name → file metadata (`V`), as JSON text inside a shared buffer.
+pub struct TargetMap<V = FileMeta> {
     source: Arc<Vec<u8>>,
     start: usize,
     end: usize,
+    entry: PhantomData<fn() -> V>,
 }
 
-impl fmt::Debug for TargetMap {
+impl<V> Clone for TargetMap<V> {
+    fn clone(&self) -> Self {
+        TargetMap { source: Arc::clone(&self.source), start: self.start, end: self.end, entry: PhantomData }
+    }
+}
+
+impl<V> PartialEq for TargetMap<V> {
+    /// The same JSON text.
+    fn eq(&self, other: &Self) -> bool {
+        self.json_text() == other.json_text()
+    }
+}
+
+impl<V> Eq for TargetMap<V> {}
+
+impl<V> fmt::Debug for TargetMap<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TargetMap").field("bytes", &(self.end - self.start)).finish()
     }
 }
 
-impl Default for TargetMap {
+impl<V> Default for TargetMap<V> {
     fn default() -> Self {
         TargetMap::from_json_text(b"{}".to_vec())
     }
@@ -43,17 +60,17 @@ enum Want<'n> {
     All,
 }
 
-struct Scan<'n>(Want<'n>);
+struct Scan<'n, V>(Want<'n>, PhantomData<fn() -> V>);
 
-impl<'de> Visitor<'de> for Scan<'_> {
-    type Value = Vec<(String, FileMeta)>;
+impl<'de, V: DeserializeOwned> Visitor<'de> for Scan<'_, V> {
+    type Value = Vec<(String, V)>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a map of target name to file metadata")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out: Vec<(String, FileMeta)> = Vec::new();
+        let mut out: Vec<(String, V)> = Vec::new();
         while let Some(name) = map.next_key::<Cow<'de, str>>()? {
             let wanted = match &self.0 {
                 Want::One(n) => *n == name.as_ref(),
@@ -72,7 +89,7 @@ impl<'de> Visitor<'de> for Scan<'_> {
 /// `entries` with a repeated name kept once: its last entry counts, as in any JSON
 /// object decoder, at the place of the last. Linear: one pass to find each name's
 /// last place (a scan of the kept entries per entry made listing n targets cost n²).
-fn last_of_each(entries: Vec<(String, FileMeta)>) -> Vec<(String, FileMeta)> {
+fn last_of_each<V>(entries: Vec<(String, V)>) -> Vec<(String, V)> {
     let mut last: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
     for (i, (name, _)) in entries.iter().enumerate() {
         last.insert(name.as_str(), i);
@@ -85,19 +102,19 @@ fn last_of_each(entries: Vec<(String, FileMeta)>) -> Vec<(String, FileMeta)> {
     entries.into_iter().zip(keep).filter_map(|(entry, keep)| keep.then_some(entry)).collect()
 }
 
-impl<'de> DeserializeSeed<'de> for Scan<'_> {
-    type Value = Vec<(String, FileMeta)>;
+impl<'de, V: DeserializeOwned> DeserializeSeed<'de> for Scan<'_, V> {
+    type Value = Vec<(String, V)>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl TargetMap {
+impl<V> TargetMap<V> {
     /// A map over JSON text (an object of name → file metadata).
     pub fn from_json_text(text: Vec<u8>) -> Self {
         let end = text.len();
-        TargetMap { source: Arc::new(text), start: 0, end }
+        TargetMap { source: Arc::new(text), start: 0, end, entry: PhantomData }
     }
 
     /// A map over `raw`, a JSON object that lies inside `source`. Falls back to a
@@ -108,50 +125,57 @@ impl TargetMap {
         let at = text.as_ptr() as usize;
         match at.checked_sub(base) {
             Some(start) if start + text.len() <= source.len() => {
-                TargetMap { source: Arc::clone(source), start, end: start + text.len() }
+                TargetMap { source: Arc::clone(source), start, end: start + text.len(), entry: PhantomData }
             }
             _ => TargetMap::from_json_text(text.to_vec()),
         }
-    }
-
-    /// A map built from entries (for tests and tools that write metadata).
-    pub fn from_entries<'a>(entries: impl IntoIterator<Item = (&'a str, &'a FileMeta)>) -> Self {
-        let map: serde_json::Map<String, serde_json::Value> = entries
-            .into_iter()
-            .map(|(n, m)| (n.to_owned(), serde_json::to_value(m).unwrap_or(serde_json::Value::Null)))
-            .collect();
-        TargetMap::from_json_text(serde_json::to_vec(&map).unwrap_or_else(|_| b"{}".to_vec()))
     }
 
     /// The JSON text of the map.
     pub fn json_text(&self) -> &[u8] {
         &self.source[self.start..self.end]
     }
+}
 
-    fn scan(&self, want: Want<'_>) -> Result<Vec<(String, FileMeta)>, serde_json::Error> {
+impl<V: Serialize> TargetMap<V> {
+    /// A map built from entries (for tests and tools that write metadata).
+    pub fn from_entries<'a>(entries: impl IntoIterator<Item = (&'a str, &'a V)>) -> Self
+    where
+        V: 'a,
+    {
+        let map: serde_json::Map<String, serde_json::Value> = entries
+            .into_iter()
+            .map(|(n, m)| (n.to_owned(), serde_json::to_value(m).unwrap_or(serde_json::Value::Null)))
+            .collect();
+        TargetMap::from_json_text(serde_json::to_vec(&map).unwrap_or_else(|_| b"{}".to_vec()))
+    }
+}
+
+impl<V: DeserializeOwned> TargetMap<V> {
+    fn scan(&self, want: Want<'_>) -> Result<Vec<(String, V)>, serde_json::Error> {
         let mut de = serde_json::Deserializer::from_slice(self.json_text());
-        Scan(want).deserialize(&mut de)
+        Scan(want, PhantomData).deserialize(&mut de)
     }
 
     /// The metadata of target `name`.
-    pub fn get(&self, name: &str) -> Result<Option<FileMeta>, serde_json::Error> {
+    pub fn get(&self, name: &str) -> Result<Option<V>, serde_json::Error> {
         Ok(self.scan(Want::One(name))?.pop().map(|(_, m)| m))
     }
 
     /// Every target, in the order the file lists them.
-    pub fn entries(&self) -> Result<Vec<(String, FileMeta)>, serde_json::Error> {
+    pub fn entries(&self) -> Result<Vec<(String, V)>, serde_json::Error> {
         self.scan(Want::All)
     }
 }
 
-impl Serialize for TargetMap {
+impl<V> Serialize for TargetMap<V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let value: serde_json::Value = serde_json::from_slice(self.json_text()).map_err(serde::ser::Error::custom)?;
         value.serialize(s)
     }
 }
 
-impl<'de> Deserialize<'de> for TargetMap {
+impl<'de, V> Deserialize<'de> for TargetMap<V> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(d)?;
         Ok(TargetMap::from_json_text(raw.get().as_bytes().to_vec()))
@@ -166,7 +190,7 @@ mod tests {
 
     #[test]
     fn looks_up_and_lists() {
-        let map = TargetMap::from_json_text(TEXT.as_bytes().to_vec());
+        let map: TargetMap = TargetMap::from_json_text(TEXT.as_bytes().to_vec());
         assert_eq!(map.get("v1").unwrap().unwrap().length, 528);
         assert!(map.get("v3").unwrap().is_none());
         let names: Vec<String> = map.entries().unwrap().into_iter().map(|(n, _)| n).collect();
@@ -175,10 +199,11 @@ mod tests {
 
     #[test]
     fn the_last_of_a_repeated_name_counts() {
-        let map = TargetMap::from_json_text(br#"{"a":{"hashes":{},"length":1},"a":{"hashes":{},"length":2}}"#.to_vec());
+        let map: TargetMap =
+            TargetMap::from_json_text(br#"{"a":{"hashes":{},"length":1},"a":{"hashes":{},"length":2}}"#.to_vec());
         assert_eq!(map.get("a").unwrap().unwrap().length, 2);
         assert_eq!(map.entries().unwrap().len(), 1);
-        let map = TargetMap::from_json_text(
+        let map: TargetMap = TargetMap::from_json_text(
             br#"{"a":{"hashes":{},"length":1},"b":{"hashes":{},"length":2},"a":{"hashes":{},"length":3}}"#.to_vec(),
         );
         let listed: Vec<(String, u64)> = map.entries().unwrap().into_iter().map(|(n, m)| (n, m.length)).collect();
@@ -194,14 +219,14 @@ mod tests {
             targets: &'a RawValue,
         }
         let outer: Outer<'_> = serde_json::from_slice(&source).unwrap();
-        let map = TargetMap::within(&source, outer.targets);
+        let map: TargetMap = TargetMap::within(&source, outer.targets);
         assert_eq!(map.json_text(), TEXT.as_bytes());
         assert_eq!(Arc::strong_count(&source), 2, "shared, not copied");
     }
 
     #[test]
     fn malformed_entries_are_errors_when_read() {
-        let map = TargetMap::from_json_text(br#"{"a":{"hashes":{"sha256":"AA=="},"length":1}}"#.to_vec());
+        let map: TargetMap = TargetMap::from_json_text(br#"{"a":{"hashes":{"sha256":"AA=="},"length":1}}"#.to_vec());
         assert!(map.get("a").is_err());
     }
 }
