@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import http.server
+import json
 import os
 import pathlib
 import re
@@ -60,10 +61,13 @@ class Repo:
 
 
 @pytest.fixture
-def repo(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Repo]:
+def repo(request: pytest.FixtureRequest, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Repo]:
+    """A copy of fixtures/tuf1/basic (or the case of an indirect parameter), served."""
+    case = BASIC.parent / getattr(request, "param", "basic")
     served = tmp_path / "server"
-    shutil.copytree(BASIC / "metadata", served / "metadata")
-    shutil.copytree(BASIC / "targets", served / "targets")
+    for part in ("metadata", "targets"):
+        if (case / part).is_dir():
+            shutil.copytree(case / part, served / part)
     requests: List[str] = []
     lock = threading.Lock()
 
@@ -223,6 +227,22 @@ def test_tampered_timestamp_changes_nothing(md, repo):
     with pytest.raises(trustkit.VerificationError):
         tuf.Updater(md, repo.metadata_url).refresh()
     assert contents(md) == before
+
+
+@pytest.mark.parametrize("repo", ["delegations"], indirect=True)
+def test_the_delegation_search_finds_what_python_tuf_finds(tmp_path, repo):
+    case = BASIC.parent / "delegations"
+    md = tmp_path / "md"
+    tuf.init(md, case / "metadata" / "root.json")
+    updater = tuf.Updater(md, repo.metadata_url)
+    resolve = json.loads((case / "expected.json").read_text())["resolve"]
+    found = {}
+    for path in resolve:
+        info = updater.get_targetinfo(path)
+        found[path] = None if info is None else info.role
+    assert found == resolve
+    # each delegated role the searches reached is stored under its name
+    assert {r + ".json" for r in resolve.values() if r} <= set(os.listdir(md))
 
 
 def test_errors(tmp_path, md, repo):
