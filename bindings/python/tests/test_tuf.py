@@ -175,7 +175,8 @@ def test_download_then_cached(tmp_path, md, repo, name, stored):
     sha256_name = f"{info.hashes['sha256']}.{name.rpartition('/')[2]}"
     assert repo.target_requests() == [f"/targets/{name.rpartition('/')[0] + '/' if '/' in name else ''}{sha256_name}"]
 
-    # Another updater finds the stored copy: no request for the target.
+    # The same updater, and another one, find the stored copy: no request for the target.
+    assert updater.find_cached_target(info) == path
     again = tuf.Updater(md, repo.metadata_url, target_base_url=repo.targets_url, target_dir=str(target_dir))
     info = again.get_targetinfo(name)
     assert info is not None
