@@ -12,11 +12,13 @@
 #  5. signs repositories into the registry store (--server oci:// and
 #     oci://REGISTRY/trust-data) with the trust CLI and records what
 #     `trust verify` prints for them, for the test program to agree with
-#  6. runs both, then the shared one under valgrind (definite and indirect
+#  6. serves a copy of fixtures/tuf1/basic with python3's http.server on a free
+#     loopback port, for the test program's TUF 1.0 section
+#  7. runs both, then the shared one under valgrind (definite and indirect
 #     leaks and memory errors fail)
 #
-# Needs: a Rust toolchain, gcc, pkg-config, valgrind, jq (Debian: gcc
-# pkg-config valgrind jq). Outputs go to <target>/debug/trust-c/.
+# Needs: a Rust toolchain, gcc, pkg-config, valgrind, jq, python3 (Debian: gcc
+# pkg-config valgrind jq python3). Outputs go to <target>/debug/trust-c/.
 set -euo pipefail
 
 CBINDGEN_VERSION=0.29.4
@@ -151,6 +153,30 @@ $dedicated_server $own:v1 NOT_SIGNED
 CASES
 cat "$out/oci-expected.txt"
 export TRUST_C_OCI_EXPECTED=$out/oci-expected.txt
+
+step "TUF 1.0: an HTTP server of fixtures/tuf1/basic"
+# A copy (the test program tampers with a target file and restores it), served on
+# a port the kernel picks; the server writes it to a file once it listens.
+tuf_repo=$out/tuf-repo
+rm -rf "$tuf_repo" "$out/tuf-port"
+mkdir -p "$tuf_repo"
+cp -R "$root/fixtures/tuf1/basic/metadata" "$root/fixtures/tuf1/basic/targets" "$tuf_repo/"
+python3 - "$tuf_repo" "$out/tuf-port" >"$out/tuf-server.log" 2>&1 <<'PY' &
+import functools, http.server, os, sys
+
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+with open(sys.argv[2] + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+server.serve_forever()
+PY
+tuf_server=$!
+trap 'kill "$tuf_server" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [[ -s $out/tuf-port ]] && break; sleep 0.1; done
+[[ -s $out/tuf-port ]] || { cat "$out/tuf-server.log" >&2; echo "the TUF fixture server did not start" >&2; exit 1; }
+export TRUST_C_TUF_URL=http://127.0.0.1:$(cat "$out/tuf-port") TRUST_C_TUF_REPO=$tuf_repo
+echo "$TRUST_C_TUF_URL serves $tuf_repo"
 # stdin is not a terminal, as in CI: a missing passphrase fails instead of prompting.
 
 step "trust_test (shared library)"

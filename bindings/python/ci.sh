@@ -65,7 +65,7 @@ import sys
 import zipfile
 
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
-need = {"trustkit/__init__.py", "trustkit/_errors.py", "trustkit/_native.pyi", "trustkit/py.typed"}
+need = {"trustkit/__init__.py", "trustkit/_errors.py", "trustkit/tuf.py", "trustkit/_native.pyi", "trustkit/py.typed"}
 missing = sorted(need - names)
 if missing or not any(n.startswith("trustkit/_native.") and n.endswith(".so") for n in names):
     sys.exit(f"{sys.argv[1]} lacks {missing or 'trustkit/_native.*.so'}: {sorted(names)}")

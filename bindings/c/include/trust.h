@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * Verify, inspect, sign and revoke container images with the `trust` CLI's
- * settings, semantics and exit codes.
+ * settings, semantics and exit codes. trust_tuf_* is a client of TUF 1.0
+ * repositories (python-tuf, go-tuf, Sigstore's root): bindings/c/README.md.
  *
  *     trust_client *c = NULL;
  *     char *digest = NULL;
@@ -23,7 +24,7 @@
  *    per thread and valid until the next trust_* call on that thread.
  *  - NULL or non-UTF-8 strings where a string is required give
  *    TRUST_ERR_INVALID_ARGUMENT and a message naming the argument.
- *  - Out-parameters (out, out_digest, out_json) are set to NULL on failure.
+ *  - Out-parameters (out, out_digest, out_json, stored_path) are set to NULL on failure.
  *    Returned strings belong to the caller: free them with trust_string_free,
  *    never with free().
  *  - No Rust panic crosses into C: it is caught and reported as
@@ -110,6 +111,44 @@ typedef enum {
  * it must not be freed while a call on it is running.
  */
 typedef struct trust_client trust_client;
+
+/**
+ * A TUF 1.0 client for one repository. Calls on one handle are serialised (the
+ * updater's trusted set changes as it refreshes and searches), so the handle may be
+ * shared between threads; it must not be freed while a call on it is running.
+ */
+typedef struct trust_tuf_updater trust_tuf_updater;
+
+/**
+ * A target file as the repository's trusted metadata lists it, from
+ * `trust_tuf_updater_get_target`. Every string is NUL-terminated UTF-8 and belongs to
+ * the structure: free the whole with `trust_tuf_target_free` (not the strings one by
+ * one, and not with `free()`).
+ */
+typedef struct {
+    /**
+     * The target path, as asked for (`dir/sub/app.bin`).
+     */
+    char *path;
+    /**
+     * The role that lists it: `targets` or a delegated role, the first the
+     * specification's delegation search reaches.
+     */
+    char *role;
+    /**
+     * The file's length in bytes.
+     */
+    uint64_t length;
+    /**
+     * The file's hashes, a compact JSON object from algorithm to lowercase hex:
+     * `{"sha256":"…","sha512":"…"}`.
+     */
+    char *hashes_json;
+    /**
+     * The target's `custom` value as compact JSON, or NULL when it has none.
+     */
+    char *custom_json;
+} trust_tuf_target;
 
 #ifdef __cplusplus
 extern "C" {
@@ -281,6 +320,106 @@ int trust_signer_remove(trust_client *client, const char *image_ref, const char 
  * and do not free libtrust's strings with `free()`.
  */
 void trust_string_free(char *s);
+
+/**
+ * Stores the `len` bytes at `root` (a TUF 1.0 `root.json` obtained out of band) as
+ * the trusted root of a new TUF client in `metadata_dir` (created if missing), as
+ * `trust tuf --metadata-dir DIR init ROOT.json` does. Nothing is contacted. The root
+ * may have expired (the first refresh moves past it); what is not root metadata
+ * signed by a threshold of its own keys (malformed metadata included) gives
+ * `TRUST_ERR_VERIFICATION` and is not stored; a directory that cannot be written,
+ * `TRUST_ERR_IO`.
+ *
+ * # Safety
+ * `metadata_dir` is NULL or a NUL-terminated string; `root` is NULL or points to
+ * `len` readable bytes.
+ */
+int trust_tuf_init(const char *metadata_dir, const uint8_t *root, size_t len);
+
+/**
+ * Creates in `*out` a TUF 1.0 client of the repository whose metadata is served
+ * under `metadata_url` (`https://…` or `http://…`), trusting the `root.json` in
+ * `metadata_dir` (see `trust_tuf_init`), where what it accepts is stored as
+ * python-tuf stores it. `target_base_url` (where target files are served) and
+ * `target_dir` (where they are stored) may be NULL when no target is downloaded.
+ * Nothing is contacted yet. A directory without a trusted root or an invalid URL
+ * gives `TRUST_ERR_INVALID_ARGUMENT`. Free it with `trust_tuf_updater_free`.
+ *
+ * Calls on one updater are serialised: it may be shared between threads, and must
+ * not be freed while a call on it runs.
+ *
+ * # Safety
+ * `metadata_dir`, `metadata_url`, `target_base_url` and `target_dir` are NULL or
+ * NUL-terminated strings; `out` points to writable storage for a
+ * `trust_tuf_updater *`.
+ */
+int trust_tuf_updater_new(const char *metadata_dir,
+                          const char *metadata_url,
+                          const char *target_base_url,
+                          const char *target_dir,
+                          trust_tuf_updater **out);
+
+/**
+ * Updates the top-level metadata as the TUF specification's client workflow does
+ * (root rotations, timestamp, snapshot, targets), storing in the metadata directory
+ * what verifies and nothing else. `TRUST_ERR_VERIFICATION` for metadata that fails
+ * (signature, threshold, expiry, rollback, hash, length), `TRUST_ERR_NETWORK` when
+ * the repository cannot be reached or does not serve a role.
+ *
+ * # Safety
+ * `updater` is NULL or a live updater.
+ */
+int trust_tuf_updater_refresh(trust_tuf_updater *updater);
+
+/**
+ * Looks up the target file `path` by the delegation search (refreshing first when
+ * this updater has not refreshed; delegated roles are fetched as the search reaches
+ * them) and sets `*out` to its description, which the caller frees with
+ * `trust_tuf_target_free`. `TRUST_ERR_NOT_SIGNED` when no role lists `path`.
+ *
+ * # Safety
+ * `updater` is NULL or a live updater; `path` is NULL or a NUL-terminated string;
+ * `out` points to writable storage for a `trust_tuf_target *`.
+ */
+int trust_tuf_updater_get_target(trust_tuf_updater *updater,
+                                 const char *path,
+                                 trust_tuf_target **out);
+
+/**
+ * Frees a target description from `trust_tuf_updater_get_target`, strings included.
+ * NULL is ignored.
+ *
+ * # Safety
+ * `target` is NULL or a description from `trust_tuf_updater_get_target` that is not
+ * freed yet, whose fields the caller has not changed.
+ */
+void trust_tuf_target_free(trust_tuf_target *target);
+
+/**
+ * Makes the target file `path` available and sets `*stored_path` to where it is:
+ * found by the delegation search (refreshing first when this updater has not), then
+ * the copy in the target directory when its length and hashes match, else
+ * downloaded from the target base URL and stored under its path percent-encoded into
+ * one file name (as python-tuf names it) once its length and hashes match; a file
+ * that does not match gives `TRUST_ERR_VERIFICATION` and leaves nothing in the
+ * target directory. `TRUST_ERR_NOT_SIGNED` when no role lists `path`;
+ * `TRUST_ERR_INVALID_ARGUMENT` when the updater has no target directory or base URL.
+ * Free the path with `trust_string_free`.
+ *
+ * # Safety
+ * `updater` is NULL or a live updater; `path` is NULL or a NUL-terminated string;
+ * `stored_path` points to writable storage for a `char *`.
+ */
+int trust_tuf_updater_download(trust_tuf_updater *updater, const char *path, char **stored_path);
+
+/**
+ * Frees an updater from `trust_tuf_updater_new`. NULL is ignored.
+ *
+ * # Safety
+ * `updater` is NULL or a handle from `trust_tuf_updater_new` that is not freed yet
+ * and that no other thread is using.
+ */
+void trust_tuf_updater_free(trust_tuf_updater *updater);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -8,12 +8,14 @@
 //! - [`error`]: the return codes and the thread-local last error message;
 //! - [`guard`]: runs each call, catching panics, recording the last error;
 //! - [`client`]: the handle and its calls, in safe Rust;
+//! - [`tuf`]: the TUF 1.0 updater handle and its calls, in safe Rust;
 //! - [`ffi`]: the `extern "C"` functions, the one module with unsafe code.
 
 pub mod client;
 pub mod error;
 pub mod ffi;
 pub mod guard;
+pub mod tuf;
 
 #[cfg(test)]
 use trust_test_support::bundle;

@@ -11,17 +11,24 @@
  *                     NOT_SIGNED" with an oci:// SERVER (the registry store):
  *                     what `trust verify --server SERVER IMAGE` printed (exit 1:
  *                     NOT_SIGNED) for repositories ci.sh signed with the trust CLI
+ *   TRUST_C_TUF_URL   http://127.0.0.1:PORT, an HTTP server (python3's http.server,
+ *                     started by ci.sh) of TRUST_C_TUF_REPO
+ *   TRUST_C_TUF_REPO  a copy of fixtures/tuf1/basic (metadata/ and targets/) that
+ *                     the TUF section reads, and changes and restores while it runs
  *
+ * `trust_test tuf` runs the TUF 1.0 section alone (it needs only the last two).
  * Prints one line per check ("ok - ..." or "not ok - ..."), exits 1 if any failed.
  */
 #define _XOPEN_SOURCE 700
 
+#include <dirent.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -485,7 +492,257 @@ static void one_client_four_threads(trust_client *c, const struct expected *e) {
           "all threads got %s; this thread's last error is still its own (%s)", e->digest, trust_last_error());
 }
 
-int main(void) {
+
+/* The whole of file `path` in `*out` (malloc'd, the caller frees it); its length, or -1. */
+static long read_file(const char *path, unsigned char **out) {
+    FILE *f = fopen(path, "rb");
+    long n = -1;
+    *out = NULL;
+    if (f == NULL)
+        return -1;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        *out = malloc(n > 0 ? (size_t)n : 1);
+        if (*out == NULL || fread(*out, 1, (size_t)n, f) != (size_t)n) {
+            free(*out);
+            *out = NULL;
+            n = -1;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+static int write_file(const char *path, const unsigned char *bytes, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return -1;
+    size_t w = fwrite(bytes, 1, n, f);
+    return fclose(f) == 0 && w == n ? 0 : -1;
+}
+
+/* True if file `path` holds exactly the `n` bytes at `want`. */
+static int file_is(const char *path, const unsigned char *want, long n) {
+    unsigned char *got = NULL;
+    long len = read_file(path, &got);
+    int same = len == n && (n == 0 || memcmp(got, want, (size_t)n) == 0);
+    free(got);
+    return same;
+}
+
+static int is_file(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Entries of directory `path` other than . and .., or -1 if it cannot be read. */
+static int count_entries(const char *path) {
+    DIR *d = opendir(path);
+    int n = 0;
+    if (d == NULL)
+        return -1;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+#define HELLO_SHA256 "853ff93762a06ddbf722c4ebe9ddd66d8f63ddaea97f521c3ecc20da7c976020"
+#define HELLO_SHA512                                                                                                   \
+    "f65f341b35981fda842b09b2c8af9bcdb7602a4c2e6fa1f7d41f0974d3e3122f268fc79d5a4af66358f5133885cd1c165c916f80ab25e5d8d" \
+    "95db46f803c782c"
+#define APP_SHA256 "785b0751fc2c53dc14a4ce3d800e69ef9ce1009eb327ccf458afe09c242c26c9"
+
+/*
+ * The TUF 1.0 updater against TRUST_C_TUF_URL, an HTTP server of a copy of
+ * fixtures/tuf1/basic (TRUST_C_TUF_REPO): init, refresh, target lookup, download,
+ * the cached copy, and a tampered target file.
+ */
+static void tuf_updater(const char *tmp) {
+    const char *url = need_env("TRUST_C_TUF_URL");
+    const char *repo = need_env("TRUST_C_TUF_REPO");
+    char md[600], td[600], meta_url[600], targets_url[600], path[900], hello_served[900], app_served[900];
+    unsigned char *root = NULL, *hello = NULL, *app = NULL;
+    trust_tuf_updater *u = SENTINEL, *no_targets = SENTINEL;
+    trust_tuf_target *t = SENTINEL;
+    char *stored = SENTINEL;
+    int rc;
+
+    snprintf(md, sizeof md, "%s/tuf-md", tmp);
+    snprintf(td, sizeof td, "%s/tuf-targets", tmp);
+    snprintf(meta_url, sizeof meta_url, "%s/metadata", url);
+    snprintf(targets_url, sizeof targets_url, "%s/targets", url);
+    snprintf(path, sizeof path, "%s/metadata/root.json", repo);
+    snprintf(hello_served, sizeof hello_served, "%s/targets/%s.hello.txt", repo, HELLO_SHA256);
+    snprintf(app_served, sizeof app_served, "%s/targets/dir/sub/%s.app.bin", repo, APP_SHA256);
+    long root_len = read_file(path, &root);
+    long hello_len = read_file(hello_served, &hello);
+    long app_len = read_file(app_served, &app);
+    check(root_len > 0 && hello_len == 13 && app_len == 1024, "read the fixture's root.json and target files from %s",
+          repo);
+    if (root_len <= 0 || hello_len != 13 || app_len != 1024)
+        goto out;
+
+    /* init */
+    rc = trust_tuf_init(NULL, root, (size_t)root_len);
+    check(rc == TRUST_ERR_INVALID_ARGUMENT && last_error_has("metadata_dir"), "trust_tuf_init(NULL dir) -> %d: %s", rc,
+          trust_last_error());
+    rc = trust_tuf_init(md, NULL, 0);
+    check(rc == TRUST_ERR_INVALID_ARGUMENT && last_error_has("root"), "trust_tuf_init(NULL root) -> %d: %s", rc,
+          trust_last_error());
+    rc = trust_tuf_init(md, (const uint8_t *)"{}", 2);
+    check(rc == TRUST_ERR_VERIFICATION && count_entries(md) <= 0, "trust_tuf_init({}) -> %d, nothing stored: %s", rc,
+          trust_last_error());
+    rc = trust_tuf_init(md, root, (size_t)root_len);
+    snprintf(path, sizeof path, "%s/root.json", md);
+    check(rc == TRUST_OK && file_is(path, root, root_len) && count_entries(md) == 1,
+          "trust_tuf_init(fixture root) -> %d, root.json stored%s%s", rc, rc ? ": " : "", rc ? trust_last_error() : "");
+
+    /* new */
+    rc = trust_tuf_updater_new(md, meta_url, targets_url, td, NULL);
+    check(rc == TRUST_ERR_INVALID_ARGUMENT && last_error_has("out"), "trust_tuf_updater_new(out=NULL) -> %d", rc);
+    rc = trust_tuf_updater_new(NULL, meta_url, NULL, NULL, &u);
+    check(rc == TRUST_ERR_INVALID_ARGUMENT && u == NULL && last_error_has("metadata_dir"),
+          "trust_tuf_updater_new(metadata_dir=NULL) -> %d, out NULL", rc);
+    u = SENTINEL;
+    rc = trust_tuf_updater_new(td, meta_url, NULL, NULL, &u);
+    check(rc == TRUST_ERR_INVALID_ARGUMENT && u == NULL && last_error_has("no trusted root"),
+          "trust_tuf_updater_new(a directory without root.json) -> %d: %s", rc, trust_last_error());
+    rc = trust_tuf_updater_new(md, meta_url, targets_url, td, &u);
+    check(rc == TRUST_OK && u != NULL, "trust_tuf_updater_new(%s) -> %d%s%s", meta_url, rc, rc ? ": " : "",
+          rc ? trust_last_error() : "");
+    if (rc != TRUST_OK)
+        goto out;
+    check(count_entries(md) == 1, "nothing fetched before refresh");
+
+    /* refresh */
+    rc = trust_tuf_updater_refresh(NULL);
+    check(rc == TRUST_ERR_INVALID_ARGUMENT && last_error_has("updater"), "trust_tuf_updater_refresh(NULL) -> %d", rc);
+    rc = trust_tuf_updater_refresh(u);
+    int stored_all = 1;
+    for (int i = 0; i < 3; i++) {
+        static const char *const roles[] = {"timestamp", "snapshot", "targets"};
+        snprintf(path, sizeof path, "%s/%s.json", md, roles[i]);
+        stored_all &= is_file(path);
+    }
+    check(rc == TRUST_OK && stored_all && count_entries(md) == 4,
+          "trust_tuf_updater_refresh -> %d, root, timestamp, snapshot and targets.json stored%s%s", rc,
+          rc ? ": " : "", rc ? trust_last_error() : "");
+    check(*trust_last_error() == '\0', "trust_last_error() is \"\" after a TUF success");
+
+    /* get_target */
+    rc = trust_tuf_updater_get_target(u, "hello.txt", &t);
+    check(rc == TRUST_OK && t != NULL, "trust_tuf_updater_get_target(hello.txt) -> %d%s%s", rc, rc ? ": " : "",
+          rc ? trust_last_error() : "");
+    if (rc == TRUST_OK) {
+        check(strcmp(t->path, "hello.txt") == 0 && strcmp(t->role, "targets") == 0 && t->length == 13,
+              "hello.txt: path %s, role %s, length %llu", t->path, t->role, (unsigned long long)t->length);
+        check(strcmp(t->hashes_json, "{\"sha256\":\"" HELLO_SHA256 "\",\"sha512\":\"" HELLO_SHA512 "\"}") == 0,
+              "hello.txt: hashes_json %s", t->hashes_json);
+        check(t->custom_json != NULL && strcmp(t->custom_json, "{\"kind\":\"greeting\",\"n\":1}") == 0,
+              "hello.txt: custom_json %s", t->custom_json ? t->custom_json : "(NULL)");
+        trust_tuf_target_free(t);
+    }
+    t = SENTINEL;
+    rc = trust_tuf_updater_get_target(u, "missing.txt", &t);
+    check(rc == TRUST_ERR_NOT_SIGNED && t == NULL && last_error_has("missing.txt"),
+          "trust_tuf_updater_get_target(missing.txt) -> %d, out NULL: %s", rc, trust_last_error());
+    t = SENTINEL;
+    rc = trust_tuf_updater_get_target(u, NULL, &t);
+    check(rc == TRUST_ERR_INVALID_ARGUMENT && t == NULL && last_error_has("path"),
+          "trust_tuf_updater_get_target(path=NULL) -> %d", rc);
+    rc = trust_tuf_updater_get_target(u, "hello.txt", NULL);
+    check(rc == TRUST_ERR_INVALID_ARGUMENT && last_error_has("out"), "trust_tuf_updater_get_target(out=NULL) -> %d",
+          rc);
+    trust_tuf_target_free(NULL);
+
+    /* download: the file, then the stored copy without the server's */
+    rc = trust_tuf_updater_download(u, "hello.txt", &stored);
+    snprintf(path, sizeof path, "%s/hello.txt", td);
+    check(rc == TRUST_OK && stored != NULL && strcmp(stored, path) == 0 && file_is(path, hello, hello_len),
+          "trust_tuf_updater_download(hello.txt) -> %d, %s holds the target's bytes%s%s", rc, path, rc ? ": " : "",
+          rc ? trust_last_error() : "");
+    trust_string_free(stored);
+    stored = SENTINEL;
+    rc = trust_tuf_updater_download(u, "dir/sub/app.bin", &stored);
+    snprintf(path, sizeof path, "%s/dir%%2Fsub%%2Fapp.bin", td);
+    check(rc == TRUST_OK && stored != NULL && strcmp(stored, path) == 0 && file_is(path, app, app_len),
+          "trust_tuf_updater_download(dir/sub/app.bin) -> %d, %s holds the target's bytes%s%s", rc, path,
+          rc ? ": " : "", rc ? trust_last_error() : "");
+    trust_string_free(stored);
+    check(count_entries(td) == 2, "the target directory holds the two files and nothing else");
+    remove(hello_served);
+    stored = SENTINEL;
+    rc = trust_tuf_updater_download(u, "hello.txt", &stored);
+    snprintf(path, sizeof path, "%s/hello.txt", td);
+    check(rc == TRUST_OK && stored != NULL && strcmp(stored, path) == 0,
+          "trust_tuf_updater_download(hello.txt) again -> %d: the stored copy, the server's not needed%s%s", rc,
+          rc ? ": " : "", rc ? trust_last_error() : "");
+    trust_string_free(stored);
+    check(write_file(hello_served, hello, (size_t)hello_len) == 0, "restored %s", hello_served);
+    stored = SENTINEL;
+    rc = trust_tuf_updater_download(u, "missing.txt", &stored);
+    check(rc == TRUST_ERR_NOT_SIGNED && stored == NULL, "trust_tuf_updater_download(missing.txt) -> %d: %s", rc,
+          trust_last_error());
+    rc = trust_tuf_updater_download(u, "hello.txt", NULL);
+    check(rc == TRUST_ERR_INVALID_ARGUMENT && last_error_has("stored_path"),
+          "trust_tuf_updater_download(stored_path=NULL) -> %d", rc);
+
+    /* a tampered target file (same length) on the server, into an empty target directory */
+    rc = trust_tuf_updater_new(md, meta_url, targets_url, NULL, &no_targets);
+    check(rc == TRUST_OK, "trust_tuf_updater_new(target_dir=NULL) -> %d", rc);
+    if (rc == TRUST_OK) {
+        stored = SENTINEL;
+        rc = trust_tuf_updater_download(no_targets, "hello.txt", &stored);
+        check(rc == TRUST_ERR_INVALID_ARGUMENT && stored == NULL && last_error_has("target directory"),
+              "trust_tuf_updater_download without a target directory -> %d: %s", rc, trust_last_error());
+        trust_tuf_updater_free(no_targets);
+    }
+    no_targets = SENTINEL;
+    snprintf(path, sizeof path, "%s/tuf-tampered", tmp);
+    rc = trust_tuf_updater_new(md, meta_url, targets_url, path, &no_targets);
+    check(rc == TRUST_OK, "trust_tuf_updater_new(fresh target dir) -> %d", rc);
+    if (rc == TRUST_OK) {
+        unsigned char tampered[1024];
+        memcpy(tampered, app, sizeof tampered);
+        tampered[512] ^= 0xff;
+        check(write_file(app_served, tampered, sizeof tampered) == 0, "tampered %s", app_served);
+        stored = SENTINEL;
+        rc = trust_tuf_updater_download(no_targets, "dir/sub/app.bin", &stored);
+        check(rc == TRUST_ERR_VERIFICATION && stored == NULL && last_error_has("app.bin") && count_entries(path) <= 0,
+              "trust_tuf_updater_download(tampered app.bin) -> %d, nothing stored: %s", rc, trust_last_error());
+        check(write_file(app_served, app, (size_t)app_len) == 0, "restored %s", app_served);
+        trust_tuf_updater_free(no_targets);
+    }
+
+    trust_tuf_updater_free(u);
+    trust_tuf_updater_free(NULL);
+out:
+    free(root);
+    free(hello);
+    free(app);
+}
+
+/* `trust_test tuf`: the TUF section alone. */
+static int tuf_only(void) {
+    char tmp[] = "/tmp/trust-c-test.XXXXXX";
+    if (mkdtemp(tmp) == NULL) {
+        perror("mkdtemp");
+        return 2;
+    }
+    tuf_updater(tmp);
+    nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    printf("%d checks, %d failed\n", checks, failures);
+    return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "tuf") == 0)
+        return tuf_only();
+    if (argc != 1) {
+        fprintf(stderr, "usage: trust_test [tuf]\n");
+        return 2;
+    }
     const char *server = need_env("TRUST_TEST_SERVER");
     const char *ca = need_env("TRUST_TEST_CA");
     const char *registry = need_env("TRUST_TEST_REGISTRY");
@@ -530,6 +787,7 @@ int main(void) {
     registry_store(tmp, oci_cases, n_oci);
     wrong_ca(server, tmp, signed_one);
     one_client_four_threads(c, signed_one);
+    tuf_updater(tmp);
 
     trust_client_free(c);
     nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -12,6 +12,7 @@ pub mod client;
 pub mod strings;
 #[cfg(test)]
 mod tests;
+pub mod tuf;
 
 /// The message of the last `trust_*` call on this thread that failed, or `""` when
 /// the last call succeeded (or there was none); never NULL. The message names the

@@ -171,3 +171,82 @@ fn a_client_from_a_bundle_verifies_and_a_missing_bundle_fails_at_once() {
     }
     assert!(last_error().contains("bundle_path"), "{}", last_error());
 }
+
+#[test]
+fn tuf_functions_check_their_pointers() {
+    use super::tuf::*;
+    let dir = tempfile::tempdir().unwrap();
+    let md = CString::new(dir.path().join("md").to_str().unwrap()).unwrap();
+    let root =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/tuf1/basic/metadata/root.json")).unwrap();
+    let url = c"http://127.0.0.1:9/metadata";
+    let mut updater = garbage();
+    let mut target: *mut TrustTufTarget = garbage();
+    let mut stored: *mut c_char = garbage();
+    // SAFETY: for all calls below, every pointer is NULL, a live updater, a valid
+    // string, `len` readable bytes or a valid out-pointer.
+    unsafe {
+        assert_eq!(trust_tuf_init(ptr::null(), root.as_ptr(), root.len()), INVALID);
+        assert_eq!(last_error(), "metadata_dir is NULL");
+        assert_eq!(trust_tuf_init(md.as_ptr(), ptr::null(), 0), INVALID);
+        assert_eq!(last_error(), "root is NULL");
+        assert_eq!(trust_tuf_updater_new(md.as_ptr(), url.as_ptr(), ptr::null(), ptr::null(), &mut updater), INVALID);
+        assert!(updater.is_null());
+        assert!(last_error().contains("no trusted root"), "{}", last_error());
+        assert_eq!(trust_tuf_init(md.as_ptr(), root.as_ptr(), root.len()), 0, "{}", last_error());
+        assert_eq!(trust_tuf_updater_new(md.as_ptr(), ptr::null(), ptr::null(), ptr::null(), &mut updater), INVALID);
+        assert_eq!(last_error(), "metadata_url is NULL");
+        assert_eq!(
+            trust_tuf_updater_new(md.as_ptr(), url.as_ptr(), ptr::null(), ptr::null(), ptr::null_mut()),
+            INVALID
+        );
+        assert_eq!(last_error(), "out is NULL");
+        assert_eq!(trust_tuf_updater_new(md.as_ptr(), url.as_ptr(), ptr::null(), ptr::null(), &mut updater), 0);
+        assert!(!updater.is_null());
+        assert_eq!(trust_tuf_updater_refresh(ptr::null_mut()), INVALID);
+        assert_eq!(last_error(), "updater is NULL");
+        assert_eq!(trust_tuf_updater_refresh(updater), TRUST_ERR_NETWORK as c_int);
+        assert_eq!(trust_tuf_updater_get_target(updater, ptr::null(), &mut target), INVALID);
+        assert!(target.is_null());
+        assert_eq!(last_error(), "path is NULL");
+        assert_eq!(trust_tuf_updater_get_target(updater, c"a".as_ptr(), ptr::null_mut()), INVALID);
+        assert_eq!(trust_tuf_updater_download(updater, c"\xff".as_ptr(), &mut stored), INVALID);
+        assert!(stored.is_null());
+        assert!(last_error().starts_with("path is not valid UTF-8"), "{}", last_error());
+        assert_eq!(trust_tuf_updater_download(ptr::null_mut(), c"a".as_ptr(), &mut stored), INVALID);
+        assert_eq!(trust_tuf_updater_download(updater, c"a".as_ptr(), ptr::null_mut()), INVALID);
+        assert_eq!(last_error(), "stored_path is NULL");
+        trust_tuf_target_free(ptr::null_mut());
+        trust_tuf_updater_free(updater);
+        trust_tuf_updater_free(ptr::null_mut());
+    }
+}
+
+#[test]
+fn tuf_targets_are_handed_out_whole_and_freed_whole() {
+    use super::tuf::*;
+    use crate::tuf::Target;
+    let target = Target {
+        path: "dir/a".into(),
+        role: "bins".into(),
+        length: 5,
+        hashes_json: r#"{"sha256":"ab"}"#.into(),
+        custom_json: Some("[1]".into()),
+    };
+    let c = Box::into_raw(Box::new(TrustTufTarget::from_target(target.clone()).unwrap()));
+    // SAFETY: `c` is a live target with strings from `from_target`, read and freed once.
+    unsafe {
+        assert_eq!(CStr::from_ptr((*c).path).to_str().unwrap(), "dir/a");
+        assert_eq!(CStr::from_ptr((*c).role).to_str().unwrap(), "bins");
+        assert_eq!(CStr::from_ptr((*c).hashes_json).to_str().unwrap(), r#"{"sha256":"ab"}"#);
+        assert_eq!(CStr::from_ptr((*c).custom_json).to_str().unwrap(), "[1]");
+        assert_eq!((*c).length, 5);
+        trust_tuf_target_free(c);
+    }
+    let none = TrustTufTarget::from_target(Target { custom_json: None, ..target.clone() }).unwrap();
+    assert!(none.custom_json.is_null());
+    // SAFETY: as above.
+    unsafe { trust_tuf_target_free(Box::into_raw(Box::new(none))) };
+    let err = TrustTufTarget::from_target(Target { path: "a\0b".into(), ..target }).unwrap_err();
+    assert_eq!(err.status, TRUST_ERR_INTERNAL);
+}

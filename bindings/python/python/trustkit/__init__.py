@@ -12,7 +12,8 @@ Python bindings of ``trust-core``, a verified Notary v1 TUF client compatible wi
     digest = trustkit.Client(server="oci://").verify("registry.example.com/team/app:v1.2")
 
 See :class:`Client` for the operations and :mod:`trustkit._errors` for the
-exceptions they raise.
+exceptions they raise. :mod:`trustkit.tuf` is a client of TUF 1.0 repositories
+(python-tuf ngclient's ``Updater``).
 """
 
 from ._errors import (

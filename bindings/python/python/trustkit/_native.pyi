@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union, final
 
-__all__ = ["Client", "__version__"]
+__all__ = ["Client", "Updater", "TargetInfo", "tuf_init", "__version__"]
 __version__: str
 
 _Path = Union[str, "os.PathLike[str]"]
@@ -115,3 +115,55 @@ class Client:
         is not a private key."""
     def keys(self) -> List[Dict[str, Optional[str]]]:
         """The trust directory's private keys, sorted by ID: ``{"id", "role", "gun"}``."""
+
+def tuf_init(metadata_dir: _Path, root: Union[bytes, _Path], /) -> None:
+    """Stores ``root`` (``root.json``'s bytes, or a path to read them from) as the
+    trusted root of a new TUF 1.0 client in ``metadata_dir``, with no network.
+    Re-exported as ``trustkit.tuf.init``. Raises VerificationError for what is not
+    root metadata signed by its own keys, LocalIOError when a file cannot be read or
+    written."""
+
+@final
+class TargetInfo:
+    """A target file as trusted metadata lists it (``trustkit.tuf.TargetInfo``), from
+    ``Updater.get_targetinfo``."""
+
+    @property
+    def path(self) -> str:
+        """The target path."""
+    @property
+    def role(self) -> str:
+        """The role that lists the target."""
+    @property
+    def length(self) -> int:
+        """The file's length in bytes."""
+    @property
+    def hashes(self) -> Dict[str, str]:
+        """Algorithm to lowercase hex."""
+    @property
+    def custom(self) -> Optional[Dict[str, Any]]:
+        """The target's ``custom`` value, or None."""
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class Updater:
+    """A TUF 1.0 client of one repository (``trustkit.tuf.Updater``), in python-tuf
+    ngclient's shape: ``metadata_dir`` holds the trusted metadata (see ``tuf_init``),
+    ``metadata_url`` serves the repository's metadata, target files come from
+    ``target_base_url`` into ``target_dir``. Every call releases the GIL."""
+
+    def __new__(
+        cls,
+        metadata_dir: _Path,
+        metadata_url: str,
+        target_base_url: Optional[str] = None,
+        target_dir: Optional[_Path] = None,
+    ) -> "Updater": ...
+    def refresh(self) -> None:
+        """Updates root, timestamp, snapshot and targets; stores what verifies."""
+    def get_targetinfo(self, path: str, /) -> Optional[TargetInfo]:
+        """The target ``path`` by the delegation search, or None when no role lists it."""
+    def find_cached_target(self, info: TargetInfo, /) -> Optional[str]:
+        """The stored copy of ``info`` when its length and hashes match, else None."""
+    def download_target(self, info: TargetInfo, /) -> str:
+        """Downloads and verifies ``info``'s file into the target directory; its path."""
