@@ -30,7 +30,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 CARGO_FUZZ_VERSION=0.13.2
-ALL_TARGETS=(canonical_json tuf_update key_file x509_root reference manifest authz_request policy bundle)
+ALL_TARGETS=(canonical_json tuf_update tuf1_update key_file x509_root reference manifest authz_request policy bundle)
 
 SECONDS_PER_TARGET=60
 if (($#)) && [[ $1 =~ ^[0-9]+$ ]]; then

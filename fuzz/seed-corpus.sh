@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-TARGETS=(canonical_json tuf_update key_file x509_root reference manifest authz_request policy)
+TARGETS=(canonical_json tuf_update tuf1_update key_file x509_root reference manifest authz_request policy)
 if (($#)); then
 	TARGETS=("$@")
 fi
@@ -121,6 +121,23 @@ for selector, case in enumerate(CASES):
 add("tuf_update", tuf_seed(0, [("root", read("fixtures/notary0.3/root.json")),
                                ("targets", read("fixtures/notary0.3/targets.json")),
                                ("targets/releases", read("fixtures/notary0.3/targets/releases.json"))]))
+
+# ---- tuf1_update: the same shape over python-tuf's repositories (fixtures/tuf1) ----
+TUF1_CASES = {  # tuf1_update's selector order, each with target paths to search for
+    "basic": ["hello.txt", "dir/sub/app.bin", "missing"],
+    "delegations": ["docs/a.txt", "docs/v1/b", "docs/deep-c", "images/x.png", "images/other.png", "bins/f"],
+    "root-rotation": ["a.txt"],
+}
+for selector, (case, searches) in enumerate(TUF1_CASES.items()):
+    d = f"fixtures/tuf1/{case}/metadata"
+    roots = sorted(glob.glob(f"{d}/[0-9]*.root.json"), key=lambda p: int(os.path.basename(p).split(".")[0]))
+    rest = [("timestamp", read(f"{d}/timestamp.json")), ("snapshot", read(f"{d}/1.snapshot.json")),
+            ("targets", read(f"{d}/1.targets.json"))]
+    updates = [("root", read(p)) for p in roots[1:]]
+    finds = [("search", path.encode()) for path in searches]
+    add("tuf1_update", tuf_seed(selector, updates + rest + finds))
+    for role, data in updates + rest:
+        add("tuf1_update", tuf_seed(selector, [(role, data)]))
 
 # ---- key_file: the encrypted keys the tools wrote, and other forms of them ----
 def der_read(b, i=0):
