@@ -128,7 +128,10 @@ fuzz_target!(|data: &[u8]| {
                     Step::Found { role, .. } => {
                         let original = fixture.files.iter().find(|(n, _)| *n == role).unwrap().1;
                         let md = Metadata::<Targets>::parse(&role, original).unwrap();
-                        assert!(md.signed.target(path).unwrap().is_some(), "{path} found in {role}, which does not list it");
+                        assert!(
+                            md.signed.target(path).unwrap().is_some(),
+                            "{path} found in {role}, which does not list it"
+                        );
                         break;
                     }
                     Step::NotFound { .. } | Step::Malformed { .. } => break,
@@ -150,7 +153,9 @@ fuzz_target!(|data: &[u8]| {
         let canonical = canonical_of(role, bytes);
         let accepted = match role {
             "root" => set.update_root(bytes.to_vec()).is_ok(),
-            "timestamp" => set.update_timestamp(bytes.to_vec()).is_ok_and(|u| u == trust_tuf::tuf1::trusted::TimestampUpdate::Accepted),
+            "timestamp" => set
+                .update_timestamp(bytes.to_vec())
+                .is_ok_and(|u| u == trust_tuf::tuf1::trusted::TimestampUpdate::Accepted),
             "snapshot" => set.update_snapshot(bytes.to_vec(), false).is_ok(),
             _ => {
                 let delegator = if role == "targets" { "root" } else { delegator_of(&set, role, fixture) };
@@ -167,6 +172,10 @@ fuzz_target!(|data: &[u8]| {
         } else {
             fixture.files.iter().find(|(n, _)| *n == role).map(|(_, b)| *b).expect("a role the fixture does not have")
         };
-        assert_eq!(canonical, canonical_of(role, original).unwrap(), "{role}: accepted content the repository did not sign");
+        assert_eq!(
+            canonical,
+            canonical_of(role, original).unwrap(),
+            "{role}: accepted content the repository did not sign"
+        );
     }
 });
