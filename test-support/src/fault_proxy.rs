@@ -307,11 +307,12 @@ pub fn hanging_listener() -> String {
 /// An upstream answer: status, headers, body, and the `Content-Length` it declared.
 type Answer = (u16, Vec<(String, String)>, Vec<u8>, Option<usize>);
 
-struct Request {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+/// A request as read by [`read_request`] (header names lowercased).
+pub(crate) struct Request {
+    pub(crate) method: String,
+    pub(crate) target: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 /// What one connection's thread shares with the proxy.
@@ -483,13 +484,21 @@ fn write_head(out: &mut impl Write, status: u16, headers: &[(String, String)], l
     out.flush()
 }
 
-fn write_response(out: &mut impl Write, status: u16, headers: &[(String, String)], body: &[u8]) -> std::io::Result<()> {
+/// Writes a whole response with `Connection: close` and its `Content-Length`.
+pub(crate) fn write_response(
+    out: &mut impl Write,
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> std::io::Result<()> {
     write_head(out, status, headers, body.len())?;
     out.write_all(body)?;
     out.flush()
 }
 
-fn read_request(reader: &mut impl BufRead) -> Option<Request> {
+/// Reads one HTTP/1.1 request (a body by `Content-Length` or chunked); `None` at the
+/// end of the connection or on a malformed request.
+pub(crate) fn read_request(reader: &mut impl BufRead) -> Option<Request> {
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
     let mut parts = line.split_whitespace();

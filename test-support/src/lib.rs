@@ -17,7 +17,9 @@
 //! - [`registry_api`]: the OCI distribution API (manifests by tag, blobs by digest,
 //!   optional Basic auth and CA), to read or tamper with what a registry stores;
 //! - [`fault_proxy`] and [`forwarder`]: a fault-injecting proxy (which can also hold
-//!   one request at a chosen step) and a TCP forwarder in front of a real peer.
+//!   one request at a chosen step) and a TCP forwarder in front of a real peer;
+//! - [`static_server`]: a directory served over plain HTTP that a test can switch,
+//!   with every request path logged (the TUF 1.0 client scenarios).
 //!
 //! Not published; a dev-dependency of every test crate.
 
@@ -34,6 +36,7 @@ pub mod outcome;
 pub mod plugin;
 pub mod registry_api;
 pub mod snapshot;
+pub mod static_server;
 pub mod terminal;
 
 pub use env::tempdir;
