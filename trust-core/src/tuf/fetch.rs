@@ -181,9 +181,17 @@ mod tests {
     fn file_urls_stay_inside_the_repository_directory() {
         let base = reqwest::Url::parse("file:///srv/repo/metadata/").unwrap();
         let inside = |u: &str| local_path(&base, u).map(|p| p.map(|p| p.display().to_string()));
-        assert_eq!(inside("file:///srv/repo/metadata/1.root.json").unwrap().as_deref(), Some("/srv/repo/metadata/1.root.json"));
-        assert_eq!(inside("file:///srv/repo/metadata/a%2Fb.json").unwrap().as_deref(), Some("/srv/repo/metadata/a/b.json"));
-        for outside in ["file:///srv/repo/metadata/..%2F..%2Fetc.json", "file:///etc/passwd", "file:///srv/repo/metadata/"] {
+        assert_eq!(
+            inside("file:///srv/repo/metadata/1.root.json").unwrap().as_deref(),
+            Some("/srv/repo/metadata/1.root.json")
+        );
+        assert_eq!(
+            inside("file:///srv/repo/metadata/a%2Fb.json").unwrap().as_deref(),
+            Some("/srv/repo/metadata/a/b.json")
+        );
+        for outside in
+            ["file:///srv/repo/metadata/..%2F..%2Fetc.json", "file:///etc/passwd", "file:///srv/repo/metadata/"]
+        {
             assert!(inside(outside).is_err(), "{outside}");
         }
         assert_eq!(inside("https://example.com/x.json").unwrap(), None);

@@ -41,6 +41,19 @@ impl MetadataDir {
         Ok((bytes.len() as u64 <= max_len).then_some(bytes))
     }
 
+    /// Deletes the stored copy of `role`, if any.
+    pub(crate) fn remove(&self, role: &str) -> Result<()> {
+        let path = self.file(role);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {
+                log::debug!("removed {}", path.display());
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(&path, e)),
+        }
+    }
+
     /// Stores `bytes` as the trusted copy of `role`, atomically.
     pub(crate) fn persist(&self, role: &str, bytes: &[u8]) -> Result<()> {
         log::debug!("storing {} ({} bytes)", self.file(role).display(), bytes.len());

@@ -110,10 +110,11 @@ fn base(url: &str) -> String {
     format!("{}/", url.trim_end_matches('/'))
 }
 
-/// A target path as a URL path: every byte but ASCII letters, digits, `-._~` and `/`
-/// percent-encoded.
+/// A target path as a URL path: every byte RFC 3986 does not allow in a path
+/// percent-encoded (a space, `%`, `?`, `#`, non-ASCII, ...), `/` and the rest kept, as
+/// python-tuf's HTTP stack sends it.
 fn url_path(path: &str) -> String {
-    trust_tuf::percent::encode(path, |b| b == b'/' || trust_tuf::percent::is_unreserved(b))
+    trust_tuf::percent::encode(path, |b| b"/!$&'()*+,;=:@".contains(&b) || trust_tuf::percent::is_unreserved(b))
 }
 
 impl Updater {
@@ -156,6 +157,11 @@ impl Updater {
     /// Delegated roles are loaded later, as a target search reaches them.
     pub fn refresh(&mut self) -> Result<()> {
         self.load_root()?;
+        if self.set.timestamp_or_snapshot_keys_rotated() {
+            // 5.3.11: the stored copies are no rollback reference after a rotation.
+            self.dir.remove("timestamp")?;
+            self.dir.remove("snapshot")?;
+        }
         self.load_timestamp()?;
         self.load_snapshot()?;
         self.load_targets("targets", "root")?;

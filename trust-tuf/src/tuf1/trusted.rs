@@ -12,7 +12,7 @@
 //! | 5.2 load the trusted root | [`TrustedSet::new`] (signed by its own keys; may be expired) |
 //! | 5.3.3–5.3.6 root N+1: signed by N's and by its own threshold, version N+1 | [`TrustedSet::update_root`] |
 //! | 5.3.10 freeze: the final root has not expired | [`TrustedSet::update_timestamp`] (first check) |
-//! | 5.3.11 fast-forward recovery: timestamp and snapshot copies signed by keys root no longer lists do not verify and so are no rollback reference | [`TrustedSet::update_timestamp`], [`TrustedSet::update_snapshot`] (a local copy is verified like a download) |
+//! | 5.3.11 fast-forward recovery: when a new root changes the timestamp or snapshot keys, the stored timestamp and snapshot are deleted | [`TrustedSet::timestamp_or_snapshot_keys_rotated`] (the updater deletes them); a stored copy is verified like a download, so one signed by removed keys is no rollback reference either |
 //! | 5.4.2 timestamp signed by root's timestamp keys | [`TrustedSet::update_timestamp`] |
 //! | 5.4.3 timestamp and its snapshot version not lower than the trusted copy's (an equal version keeps the trusted copy) | [`TrustedSet::update_timestamp`] |
 //! | 5.4.4 timestamp not expired | [`TrustedSet::update_timestamp`] (checked after it is trusted, so an expired local copy still guards against rollback) |
@@ -73,10 +73,22 @@ pub struct TrustedSet {
     /// The delegators whose keys each loaded role's signatures met: a role reached
     /// through another delegator is checked again against that one's keys.
     trusted_via: HashMap<String, Vec<String>>,
+    /// Whether a root accepted by this set changed the timestamp or snapshot keys.
+    rotated: bool,
 }
 
 fn verified<T>(signed: Metadata<T>, raw: Vec<u8>) -> Verified<Metadata<T>> {
     Verified { signed, raw: Arc::new(raw) }
+}
+
+/// The key material (by key ID, sorted) root lists for top-level role `role`.
+fn role_keys_of<'a>(root: &'a Root, role: &str) -> Vec<(&'a str, Option<&'a super::Key>)> {
+    let mut keys: Vec<_> = root
+        .role(role)
+        .map(|r| r.keyids.iter().map(|id| (id.as_str(), root.keys.get(id))).collect())
+        .unwrap_or_default();
+    keys.sort_unstable_by_key(|(id, _)| *id);
+    keys
 }
 
 fn expired(role: &str, md: &impl Role) -> Error {
@@ -103,6 +115,7 @@ impl TrustedSet {
             snapshot: None,
             targets: HashMap::new(),
             trusted_via: HashMap::new(),
+            rotated: false,
         })
     }
 
@@ -123,8 +136,21 @@ impl TrustedSet {
             ));
         }
         next.signed.verify_role("root", &next, self.provider)?;
+        let old = &self.root.signed.signed;
+        self.rotated |= ["timestamp", "snapshot"].iter().any(|r| role_keys_of(old, r) != role_keys_of(&next.signed, r));
         self.root = verified(next, raw);
         Ok(())
+    }
+
+    /// Whether a root this set accepted changed the keys of the timestamp or snapshot
+    /// role (5.3.11): the stored timestamp and snapshot must then be deleted, not used
+    /// as rollback references, so that the repository can recover from a fast-forward
+    /// attack (a timestamp or snapshot signed with a stolen key at a huge version) by
+    /// rotating those keys. A stored copy signed by the removed keys would fail to
+    /// verify anyway; this covers the copy that still verifies (the timestamp, when
+    /// only the snapshot keys changed).
+    pub fn timestamp_or_snapshot_keys_rotated(&self) -> bool {
+        self.rotated
     }
 
     /// Accepts a timestamp (5.3.10, 5.4): the final root must not have expired (freeze);

@@ -152,7 +152,10 @@ fn a_rotated_timestamp_key_leaves_the_old_copy_no_rollback_reference() {
         TestKey { id: k.root.id.clone(), private: PrivateKey::from_pkcs8_der(k.root.private.pkcs8_der()).unwrap() };
     let new = Keys { timestamp: ed25519("t2"), root: same_root, ..keys() };
     let mut s = set(&k);
-    s.update_root(root(2, FAR, &new, &[&k.root])).unwrap();
+    s.update_root(root(2, FAR, &k, &[&k.root])).unwrap();
+    assert!(!s.timestamp_or_snapshot_keys_rotated(), "the same keys: no rotation");
+    s.update_root(root(3, FAR, &new, &[&k.root])).unwrap();
+    assert!(s.timestamp_or_snapshot_keys_rotated(), "5.3.11: the updater deletes the stored timestamp and snapshot");
     // The stored timestamp v9, signed by the old key, no longer verifies...
     assert!(err(s.update_timestamp(timestamp(9, FAR, meta(9, None), &k.timestamp))).contains("signed by 0"));
     // ...so the new key's v1 is accepted (fast-forward recovery).
