@@ -117,13 +117,7 @@ impl TufUpdater {
     /// Where target `path` is stored in the target directory: found by the delegation
     /// search, then the stored copy when its length and hashes match, else downloaded.
     pub fn download(&self, path: &str) -> Result<PathBuf, Failure> {
-        self.with(|u| {
-            let info = u.get_target_info(path)?.ok_or_else(|| not_listed(path))?;
-            match u.find_cached_target(&info)? {
-                Some(stored) => Ok(stored),
-                None => Ok(u.download_target(&info)?),
-            }
-        })
+        self.with(|u| u.fetch_target(path)?.map(|(stored, _)| stored).ok_or_else(|| not_listed(path)))
     }
 }
 

@@ -350,17 +350,27 @@ impl Updater {
     /// matches, else downloaded. Stops at the first target that is not found or fails.
     /// Returns each target's stored file and whether it was downloaded.
     pub fn download_targets(&mut self, paths: &[String]) -> Result<Vec<(PathBuf, bool)>> {
-        let mut out = Vec::with_capacity(paths.len());
-        for path in paths {
-            let info = self
-                .get_target_info(path)?
-                .ok_or_else(|| Error::InvalidInput(format!("{path}: no role trusted for this target path lists it")))?;
-            match self.find_cached_target(&info)? {
-                Some(stored) => out.push((stored, false)),
-                None => out.push((self.download_target(&info)?, true)),
-            }
-        }
-        Ok(out)
+        paths
+            .iter()
+            .map(|path| {
+                self.fetch_target(path)?.ok_or_else(|| {
+                    Error::InvalidInput(format!("{path}: no role trusted for this target path lists it"))
+                })
+            })
+            .collect()
+    }
+
+    /// Target `path` in the target directory: found by the delegation search, then the
+    /// stored copy when it matches, else downloaded. Returns the stored file and whether
+    /// it was downloaded; `None` when no role the search may visit lists `path`.
+    pub fn fetch_target(&mut self, path: &str) -> Result<Option<(PathBuf, bool)>> {
+        let Some(info) = self.get_target_info(path)? else {
+            return Ok(None);
+        };
+        Ok(Some(match self.find_cached_target(&info)? {
+            Some(stored) => (stored, false),
+            None => (self.download_target(&info)?, true),
+        }))
     }
 
     /// The trusted metadata so far.

@@ -209,6 +209,18 @@ fn targets_pins_version_signature_and_freeze() {
     mk(meta(2, Some(&t))).update_targets("targets", "root", t).unwrap();
 }
 
+/// A set with `top` as its targets and a snapshot listing it and every file of `files`
+/// at version 1.
+fn with_delegations(k: &Keys, files: &std::collections::HashMap<&str, Vec<u8>>, top: Vec<u8>) -> TrustedSet {
+    let mut entries: Vec<(&str, Value)> = files.keys().map(|n| (*n, meta(1, None))).collect();
+    entries.push(("targets", meta(1, None)));
+    let mut s = set(k);
+    s.update_timestamp(timestamp(1, FAR, meta(1, None), &k.timestamp)).unwrap();
+    s.update_snapshot(snapshot(1, FAR, &entries, &k.snapshot), false).unwrap();
+    s.update_targets("targets", "root", top).unwrap();
+    s
+}
+
 fn delegation(name: &str, key: &TestKey, paths: &[&str], terminating: bool) -> Value {
     json!({"name": name, "keyids": [key.id], "threshold": 1, "terminating": terminating, "paths": paths})
 }
@@ -267,12 +279,7 @@ fn the_search_is_preorder_depth_first_stops_at_terminating_roles_and_cycles() {
         ]),
         &k.targets,
     );
-    let mut entries: Vec<(&str, Value)> = files.keys().map(|n| (*n, meta(1, None))).collect();
-    entries.push(("targets", meta(1, None)));
-    let mut s = set(&k);
-    s.update_timestamp(timestamp(1, FAR, meta(1, None), &k.timestamp)).unwrap();
-    s.update_snapshot(snapshot(1, FAR, &entries, &k.snapshot), false).unwrap();
-    s.update_targets("targets", "root", top).unwrap();
+    let mut s = with_delegations(&k, &files, top);
     // a and a1 first (depth first), then b, whose terminating match cuts c off; b1 has it.
     assert_eq!(
         search(&mut s, &files, "x/found", 32),
@@ -324,12 +331,7 @@ fn a_role_two_delegators_name_is_checked_against_each() {
         ),
         &k.targets,
     );
-    let mut entries: Vec<(&str, Value)> = files.keys().map(|n| (*n, meta(1, None))).collect();
-    entries.push(("targets", meta(1, None)));
-    let mut s = set(&k);
-    s.update_timestamp(timestamp(1, FAR, meta(1, None), &k.timestamp)).unwrap();
-    s.update_snapshot(snapshot(1, FAR, &entries, &k.snapshot), false).unwrap();
-    s.update_targets("targets", "root", top).unwrap();
+    let mut s = with_delegations(&k, &files, top);
     assert_eq!(search(&mut s, &files, "a/x", 32).1.as_deref(), Some("release"));
     // Through pb, release (signed by pa's key for it) carries no authority.
     assert_eq!(search(&mut s, &files, "b/x", 32), (vec!["pb".into(), "release".into()], None));
