@@ -190,9 +190,19 @@ fn lifetime(text: &str) -> Result<chrono::Duration, String> {
 
 #[derive(Debug, Args)]
 pub struct SignerAddArgs {
-    /// Path to the signer's public key file: PEM, as `trust key generate` writes it (repeatable)
-    #[arg(long = "key", value_name = "PATH", required = true)]
+    /// Path to the signer's public key file: PEM, as `trust key generate` writes it
+    /// (repeatable; may be left out with --threshold, to change only the threshold)
+    #[arg(long = "key", value_name = "PATH", required_unless_present = "threshold")]
     pub keys: Vec<PathBuf>,
+    /// How many distinct keys of the role must sign each of its files (k-of-n; every
+    /// reader, docker and notary included, enforces it): at least 1, at most the role's
+    /// keys once --key ones are added
+    #[arg(long, value_name = "K")]
+    pub threshold: Option<u64>,
+    /// The role --threshold is set on: `releases` (targets/releases, what docker pulls)
+    /// or the signer's NAME (targets/NAME)
+    #[arg(long, value_name = "ROLE", requires = "threshold")]
+    pub threshold_role: Option<String>,
     /// The signer's name (lowercase letters and digits, then `-` or `_` too; not `releases`)
     pub name: String,
     /// Repositories to add the signer to

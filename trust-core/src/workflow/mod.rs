@@ -37,7 +37,9 @@ pub use copy::{CopiedRepository, CopyRoute, copy_repositories, copy_repository};
 pub use local::{Deleted, Discard, StagedChanges, delete, reset, status};
 pub use pull::{PullEvent, pull};
 pub use sign_local::{LocalEvent, sign_local};
-pub use signer::{check_removable_signer, check_signer_name, signer_add, signer_remove};
+pub use signer::{
+    Threshold, check_removable_signer, check_signer_name, signer_add, signer_add_with, signer_remove, threshold_role,
+};
 pub use timestamp::{parse_lifetime, timestamp_refresh};
 
 /// Verifies, inspects, signs and revokes images; adds and removes signers.
