@@ -127,7 +127,28 @@ fn a_threshold_is_set_on_releases_checked_against_its_keys_and_enforced_by_every
     let inspect = live.docker_inspect(&site.gun);
     assert_eq!(inspect[0]["SignedTags"], serde_json::json!([]), "{inspect}");
     assert!(live.notary_list(&site.gun).is_empty());
-    // bob's trust dir reads the same repository: 2 of 2 for targets/releases.
+    // bob's trust dir reads the same repository: nothing signed.
     let listed = live.trust_ok(&bob, &["inspect", &site.gun]);
     assert!(listed.stdout.contains("\"SignedTags\": []"), "{listed:?}");
+
+    // With both keys at hand (bob's key loaded into alice's trust dir), `trust sign`
+    // signs targets/releases with both: 2 of 2, taken by the server, and every reader
+    // accepts the tag.
+    let bob_keys = live::private_keys(&bob);
+    assert_eq!(bob_keys.len(), 1, "{bob_keys:?}");
+    let copy = live::export_key(&bob_keys[0], &site.tmp.path().join("bob.key"));
+    live.trust_ok(&alice, &["key", "load", "--name", "bob", arg(&copy)]);
+    live.trust_ok(&alice, &["sign", "--digest", DIGEST, "--size", "528", &format!("{}:v1", site.gun)]);
+    let releases = live.server_metadata(&site.gun, "targets/releases");
+    assert_eq!(releases["signatures"].as_array().unwrap().len(), 2, "{releases}");
+    let hex = DIGEST.strip_prefix("sha256:").unwrap();
+    let verified = live.trust_ok(reader.path(), &["verify", &format!("{}:v1", site.gun)]);
+    assert_eq!(verified.stdout.trim(), DIGEST, "{verified:?}");
+    let inspect = live.docker_inspect(&site.gun);
+    assert_eq!(inspect[0]["SignedTags"][0]["SignedTag"], "v1", "{inspect}");
+    assert_eq!(inspect[0]["SignedTags"][0]["Digest"], hex, "{inspect}");
+    let notary_dir = tempdir();
+    let lookup = live.notary(notary_dir.path(), &["lookup", &site.gun, "v1"]);
+    assert_eq!(lookup.code, 0, "{lookup:?}");
+    assert_eq!(lookup.stdout.trim(), format!("v1 {DIGEST} 528"), "{lookup:?}");
 }
