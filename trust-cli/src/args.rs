@@ -119,6 +119,9 @@ pub enum Command {
     /// Remove trust for an image
     #[command(after_help = crate::help_text::PASSPHRASES)]
     Revoke(RevokeArgs),
+    /// Publish a signing request (trust sign --partial) once enough signers signed it
+    #[command(after_help = crate::help_text::PASSPHRASES)]
+    Publish(crate::cosign::PublishArgs),
     /// Pull a signed tag through the Docker Engine by its signed digest, then tag it (DOCKER_CONTENT_TRUST=1 docker pull)
     Pull(crate::pull::PullArgs),
     /// Work with trust-data bundles (see `trust export`)
@@ -241,9 +244,27 @@ pub struct SignArgs {
     /// docker context) to its registry, then sign the digest the push reports (one IMAGE:TAG)
     #[arg(long, conflicts_with_all = ["digest", "size", "digests"])]
     pub local: bool,
+    /// Sign one IMAGE:TAG into a role that needs more signers (k-of-n) without
+    /// publishing: write a signing request to --out for the others' `trust sign
+    /// --add-signature`, then `trust publish`
+    #[arg(long, requires = "out", conflicts_with_all = ["digests", "local"])]
+    pub partial: bool,
+    /// Where --partial writes the signing request (atomically)
+    #[arg(long, value_name = "REQUEST", requires = "partial")]
+    pub out: Option<PathBuf>,
+    /// The role --partial signs into: `releases` (the default) or a signer's NAME
+    #[arg(long, value_name = "ROLE", requires = "partial")]
+    pub role: Option<String>,
+    /// Check the signing request REQUEST against the server's current trust data, show
+    /// what it signs, and add this trust directory's signature to it
+    #[arg(long, value_name = "REQUEST", conflicts_with_all = ["partial", "digest", "size", "digests", "local"])]
+    pub add_signature: Option<PathBuf>,
+    /// With --add-signature: do not ask before signing
+    #[arg(long, short, requires = "add_signature")]
+    pub yes: bool,
     /// Images to sign, in one publish per repository (with --digest: each tag gets that
     /// digest; with --digests: one IMAGE, no tag)
-    #[arg(value_name = "IMAGE:TAG", required = true)]
+    #[arg(value_name = "IMAGE:TAG", required_unless_present = "add_signature")]
     pub images: Vec<String>,
 }
 

@@ -1,6 +1,9 @@
 //! k-of-n signing thresholds on the real peers: `trust signer add --threshold K`
 //! sets a delegation's threshold in targets.json, refuses one its keys cannot meet,
-//! and notary-server, docker, notary and `trust verify` enforce it.
+//! and notary-server, docker, notary and `trust verify` enforce it; two signers with
+//! two trust dirs collect a 2-of-2 release with `trust sign --partial`, `trust sign
+//! --add-signature` and `trust publish`, and altered, stale and incomplete requests
+//! are refused.
 //!
 //! Every test needs the real peers (tests/peers) and is `#[ignore]`d; with
 //! `--include-ignored` and no peers' environment, each test fails.
@@ -41,6 +44,17 @@ impl Site {
         live::generate_key(live, &self.dir(who), &self.pubs(), who).0
     }
 
+    /// A new repository whose admin and first signer is alice; bob has a key. Returns
+    /// the site, alice's and bob's trust dirs and bob's public key file.
+    fn with_alice(live: &Live, case: &str) -> (Site, PathBuf, PathBuf, PathBuf) {
+        let site = Site::new(live, case);
+        let (alice, bob) = (site.dir("alice"), site.dir("bob"));
+        let alice_pub = site.key(live, "alice");
+        let bob_pub = site.key(live, "bob");
+        live.trust_ok(&alice, &["signer", "add", "--key", arg(&alice_pub), "alice", &site.gun]);
+        (site, alice, bob, bob_pub)
+    }
+
     fn delegation<'a>(targets: &'a Value, role: &str) -> Option<&'a Value> {
         targets["signed"]["delegations"]["roles"].as_array().unwrap().iter().find(|r| r["name"] == role)
     }
@@ -56,11 +70,7 @@ const DIGEST: &str = "sha256:4b2c8b2a5fe2ef8b2d0e8d2a8e7a6a4f3c1b0a9d8e7f6a5b4c3
 #[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
 fn a_threshold_is_set_on_releases_checked_against_its_keys_and_enforced_by_every_reader() {
     let live = Live::from_env();
-    let site = Site::new(&live, "threshold");
-    let (alice, bob) = (site.dir("alice"), site.dir("bob"));
-    let alice_pub = site.key(&live, "alice");
-    let bob_pub = site.key(&live, "bob");
-    live.trust_ok(&alice, &["signer", "add", "--key", arg(&alice_pub), "alice", &site.gun]);
+    let (site, alice, bob, bob_pub) = Site::with_alice(&live, "threshold");
 
     // More than the role's keys (alice's and bob's) or less than 1: refused, and
     // nothing is published (bob's role is not there).
@@ -151,4 +161,92 @@ fn a_threshold_is_set_on_releases_checked_against_its_keys_and_enforced_by_every
     let lookup = live.notary(notary_dir.path(), &["lookup", &site.gun, "v1"]);
     assert_eq!(lookup.code, 0, "{lookup:?}");
     assert_eq!(lookup.stdout.trim(), format!("v1 {DIGEST} 528"), "{lookup:?}");
+}
+
+/// `path`'s request with its text's one occurrence of `from` replaced by `to`,
+/// written to `out`: the other bytes stay as they were.
+fn edited(path: &Path, out: &Path, from: &str, to: &str) -> PathBuf {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(text.matches(from).count(), 1, "{from} in {text}");
+    std::fs::write(out, text.replace(from, to)).unwrap();
+    out.to_owned()
+}
+
+#[test]
+#[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
+fn two_signers_on_two_machines_collect_a_2_of_2_release() {
+    let live = Live::from_env();
+    let (site, alice, bob, bob_pub) = Site::with_alice(&live, "collect");
+    live.trust_ok(&alice, &["signer", "add", "--threshold", "2", "--key", arg(&bob_pub), "bob", &site.gun]);
+    let image = format!("{}:v1", site.gun);
+    let request = site.tmp.path().join("v1.request.json");
+
+    let made = live
+        .trust_ok(&alice, &["sign", "--partial", "--digest", DIGEST, "--size", "528", &image, "--out", arg(&request)]);
+    assert!(
+        made.stdout.contains("previous: new tag") && made.stdout.contains("1 more signature(s) needed"),
+        "{made:?}"
+    );
+    let parsed: Value = serde_json::from_slice(&std::fs::read(&request).unwrap()).unwrap();
+    assert_eq!(
+        (parsed["role"].as_str(), parsed["signatures"].as_array().unwrap().len()),
+        (Some("targets/releases"), 1)
+    );
+    assert!(live.server_metadata(&site.gun, "snapshot")["signed"]["meta"].get("targets/releases").is_none());
+
+    // Before the threshold: refused, naming who is missing.
+    let early = live.trust(&alice, &["publish", arg(&request)]);
+    assert_eq!(early.code, 2, "{early:?}");
+    assert!(early.stderr.contains("1 more needed, from") && early.stderr.contains("(bob)"), "{early:?}");
+
+    // Altered in transit: a changed byte in the signed part, a swapped signature.
+    let changed = edited(&request, &site.tmp.path().join("changed.json"), "\"length\":528", "\"length\":529");
+    let refused = live.trust(&bob, &["sign", "--add-signature", arg(&changed), "--yes"]);
+    assert_eq!(refused.code, 3, "{refused:?}");
+    assert!(refused.stderr.contains("the request for targets/releases was altered"), "{refused:?}");
+    let sig = parsed["signatures"][0]["sig"].as_str().unwrap();
+    let swapped = edited(&request, &site.tmp.path().join("swapped.json"), sig, &base64_of_zeros());
+    let refused = live.trust(&bob, &["sign", "--add-signature", arg(&swapped), "--yes"]);
+    assert_eq!(refused.code, 3, "{refused:?}");
+    assert!(refused.stderr.contains("a signature does not verify"), "{refused:?}");
+
+    // bob signs on his machine; the request is rewritten in place.
+    let added = live.trust_ok(&bob, &["sign", "--add-signature", arg(&request), "--yes"]);
+    assert!(
+        added.stdout.contains(&format!("digest:   {DIGEST}"))
+            && added.stdout.contains("previous: new tag")
+            && added.stdout.contains("The threshold is met"),
+        "{added:?}"
+    );
+    let again = live.trust(&bob, &["sign", "--add-signature", arg(&request), "--yes"]);
+    assert_eq!(again.code, 2, "each key counts once: {again:?}");
+    live.trust_ok(&bob, &["publish", arg(&request)]);
+    let releases = live.server_metadata(&site.gun, "targets/releases");
+    assert_eq!(releases["signatures"].as_array().unwrap().len(), 2, "{releases}");
+    let reader = tempdir();
+    assert_eq!(live.trust_ok(reader.path(), &["verify", &image]).stdout.trim(), DIGEST);
+    let inspect = live.docker_inspect(&site.gun);
+    assert_eq!(inspect[0]["SignedTags"][0]["Digest"], DIGEST.strip_prefix("sha256:").unwrap(), "{inspect}");
+    let notary_dir = tempdir();
+    let lookup = live.notary(notary_dir.path(), &["lookup", &site.gun, "v1"]);
+    assert_eq!(lookup.stdout.trim(), format!("v1 {DIGEST} 528"), "{lookup:?}");
+
+    // Stale: the repository moved on (another signer added) after the request was built.
+    let later = site.tmp.path().join("v2.request.json");
+    live.trust_ok(
+        &alice,
+        &["sign", "--partial", "--digest", DIGEST, "--size", "528", &format!("{}:v2", site.gun), "--out", arg(&later)],
+    );
+    let carol_pub = site.key(&live, "carol");
+    live.trust_ok(&alice, &["signer", "add", "--key", arg(&carol_pub), "carol", &site.gun]);
+    let stale = live.trust(&bob, &["sign", "--add-signature", arg(&later), "--yes"]);
+    assert_eq!(stale.code, 4, "{stale:?}");
+    assert!(stale.stderr.contains("make a new request with trust sign --partial"), "{stale:?}");
+    let stale = live.trust(&alice, &["publish", arg(&later)]);
+    assert_eq!(stale.code, 4, "{stale:?}");
+}
+
+fn base64_of_zeros() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode([0u8; 64])
 }

@@ -26,6 +26,7 @@ use trust_tuf::resolve::TrustInfo;
 use trust_tuf::wire::PublicKey;
 
 mod copy;
+mod cosign;
 mod local;
 mod pull;
 mod sign_local;
@@ -34,6 +35,7 @@ mod timestamp;
 
 pub use crate::publish::Refreshed;
 pub use copy::{CopiedRepository, CopyRoute, copy_repositories, copy_repository};
+pub use cosign::{RequestSummary, add_signature, publish_request, sign_partial};
 pub use local::{Deleted, Discard, StagedChanges, delete, reset, status};
 pub use pull::{PullEvent, pull};
 pub use sign_local::{LocalEvent, sign_local};
