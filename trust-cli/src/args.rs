@@ -119,6 +119,9 @@ pub enum Command {
     /// Remove trust for an image
     #[command(after_help = crate::help_text::PASSPHRASES)]
     Revoke(RevokeArgs),
+    /// Publish a signing request (trust sign --partial) once enough signers signed it
+    #[command(after_help = crate::help_text::PASSPHRASES)]
+    Publish(crate::cosign::PublishArgs),
     /// Pull a signed tag through the Docker Engine by its signed digest, then tag it (DOCKER_CONTENT_TRUST=1 docker pull)
     Pull(crate::pull::PullArgs),
     /// Work with trust-data bundles (see `trust export`)
@@ -190,9 +193,19 @@ fn lifetime(text: &str) -> Result<chrono::Duration, String> {
 
 #[derive(Debug, Args)]
 pub struct SignerAddArgs {
-    /// Path to the signer's public key file: PEM, as `trust key generate` writes it (repeatable)
-    #[arg(long = "key", value_name = "PATH", required = true)]
+    /// Path to the signer's public key file: PEM, as `trust key generate` writes it
+    /// (repeatable; may be left out with --threshold, to change only the threshold)
+    #[arg(long = "key", value_name = "PATH", required_unless_present = "threshold")]
     pub keys: Vec<PathBuf>,
+    /// How many distinct keys of the role must sign each of its files (k-of-n; every
+    /// reader, docker and notary included, enforces it): at least 1, at most the role's
+    /// keys once --key ones are added
+    #[arg(long, value_name = "K")]
+    pub threshold: Option<u64>,
+    /// The role --threshold is set on: `releases` (targets/releases, what docker pulls)
+    /// or the signer's NAME (targets/NAME)
+    #[arg(long, value_name = "ROLE", requires = "threshold")]
+    pub threshold_role: Option<String>,
     /// The signer's name (lowercase letters and digits, then `-` or `_` too; not `releases`)
     pub name: String,
     /// Repositories to add the signer to
@@ -231,9 +244,27 @@ pub struct SignArgs {
     /// docker context) to its registry, then sign the digest the push reports (one IMAGE:TAG)
     #[arg(long, conflicts_with_all = ["digest", "size", "digests"])]
     pub local: bool,
+    /// Sign one IMAGE:TAG into a role that needs more signers (k-of-n) without
+    /// publishing: write a signing request to --out for the others' `trust sign
+    /// --add-signature`, then `trust publish`
+    #[arg(long, requires = "out", conflicts_with_all = ["digests", "local"])]
+    pub partial: bool,
+    /// Where --partial writes the signing request (atomically)
+    #[arg(long, value_name = "REQUEST", requires = "partial")]
+    pub out: Option<PathBuf>,
+    /// The role --partial signs into: `releases` (the default) or a signer's NAME
+    #[arg(long, value_name = "ROLE", requires = "partial")]
+    pub role: Option<String>,
+    /// Check the signing request REQUEST against the server's current trust data, show
+    /// what it signs, and add this trust directory's signature to it
+    #[arg(long, value_name = "REQUEST", conflicts_with_all = ["partial", "digest", "size", "digests", "local"])]
+    pub add_signature: Option<PathBuf>,
+    /// With --add-signature: do not ask before signing
+    #[arg(long, short, requires = "add_signature")]
+    pub yes: bool,
     /// Images to sign, in one publish per repository (with --digest: each tag gets that
     /// digest; with --digests: one IMAGE, no tag)
-    #[arg(value_name = "IMAGE:TAG", required = true)]
+    #[arg(value_name = "IMAGE:TAG", required_unless_present = "add_signature")]
     pub images: Vec<String>,
 }
 

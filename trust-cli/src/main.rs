@@ -12,6 +12,7 @@ mod audit;
 mod bundle;
 mod cobra;
 mod copy;
+mod cosign;
 mod debug_log;
 mod docs;
 mod exit;
@@ -95,6 +96,7 @@ fn main() -> ExitCode {
         Command::Signer(SignerCommand::Remove(a)) => signer::remove(&settings, a, &mut out),
         Command::Sign(a) => sign::run(&settings, a, &mut out),
         Command::Revoke(a) => revoke::run(&settings, a, &mut out),
+        Command::Publish(a) => cosign::publish(&settings, a, &mut out),
         Command::Pull(a) => pull::run(&settings, a, &mut out),
         Command::Copy(a) => copy::run(&settings, a, &mut out),
         Command::Audit(a) => audit::run(&settings, a, &mut out),

@@ -30,7 +30,22 @@ pub fn run(settings: &Settings, args: &SignArgs, out: &mut dyn Write) -> Result<
     if args.local {
         return crate::sign_local::run(settings, args, out);
     }
+    if let Some(request) = &args.add_signature {
+        return crate::cosign::add(settings, request, args.yes, out);
+    }
     let progress = Terminal::new();
+    if args.partial {
+        let [image] = args.images.as_slice() else {
+            return Err(Failure::new(Code::Usage, "--partial signs one IMAGE:TAG"));
+        };
+        let target = match (&args.digest, args.size) {
+            (Some(digest), Some(size)) => signing::tag_target(image, digest, size)?,
+            _ => signing::tag_targets_from_registry_with(settings, &args.images, &progress)?
+                .pop()
+                .ok_or_else(|| Failure::new(Code::Usage, format!("nothing to sign for {image}")))?,
+        };
+        return crate::cosign::partial(settings, &target, args, out);
+    }
     let targets = match (&args.digest, args.size) {
         _ if args.digests.is_some() => from_digests_file(args)?,
         (Some(digest), Some(size)) => {

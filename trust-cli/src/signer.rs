@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use trust_core::settings::Settings;
 use trust_core::wire::PublicKey;
-use trust_core::workflow::{check_removable_signer, check_signer_name, signer_add, signer_remove};
+use trust_core::workflow::{
+    Threshold, check_removable_signer, check_signer_name, signer_add_with, signer_remove, threshold_role,
+};
 
 use crate::args::{SignerAddArgs, SignerRemoveArgs};
 use crate::exit::{Code, Failure};
@@ -33,18 +35,29 @@ fn read_keys(paths: &[std::path::PathBuf]) -> Result<Vec<PublicKey>, Failure> {
 /// Runs `trust signer add`.
 pub fn add(settings: &Settings, args: &SignerAddArgs, out: &mut dyn Write) -> Result<ExitCode, Failure> {
     check_signer_name(&args.name)?;
-    let keys = read_keys(&args.keys)?;
+    let keys = if args.keys.is_empty() && args.threshold.is_some() { Vec::new() } else { read_keys(&args.keys)? };
+    let threshold = match args.threshold {
+        Some(count) => Some(Threshold { role: threshold_role(&args.name, args.threshold_role.as_deref())?, count }),
+        None => None,
+    };
     let mut failed = Vec::new();
     for repo in &args.repositories {
-        let _ = writeln!(out, "Adding signer \"{}\" to {repo}...", args.name);
-        match signer_add(settings, repo, &args.name, &keys) {
+        if !keys.is_empty() {
+            let _ = writeln!(out, "Adding signer \"{}\" to {repo}...", args.name);
+        }
+        match signer_add_with(settings, repo, &args.name, &keys, threshold.as_ref()) {
             Ok(outcome) => {
                 print_warnings(&outcome);
                 if outcome.initialized {
                     let _ = writeln!(out, "Initializing signed repository for {repo}...");
                     let _ = writeln!(out, "Successfully initialized \"{repo}\"");
                 }
-                let _ = writeln!(out, "Successfully added signer: {} to {repo}\n", args.name);
+                if !keys.is_empty() {
+                    let _ = writeln!(out, "Successfully added signer: {} to {repo}\n", args.name);
+                }
+                if let Some(t) = &threshold {
+                    let _ = writeln!(out, "Successfully set the threshold of {} of {repo} to {}\n", t.role, t.count);
+                }
             }
             Err(e) => {
                 let f = Failure::from(e);

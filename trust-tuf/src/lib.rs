@@ -6,6 +6,7 @@
 //! | module | holds |
 //! |---|---|
 //! | [`canonical`] | canonical JSON, the bytes that are signed |
+//! | [`cosign`] | k-of-n signing: what a signing request collected across machines must be to be signed or published |
 //! | [`wire`] | the metadata files' types, parsed strictly and written back byte for byte |
 //! | [`der`] | the one DER reader and writer (key files, public keys, signatures) |
 //! | [`crypto`] | the provider every signature check goes through, key IDs, root-certificate rules, signing keys |
@@ -34,6 +35,7 @@
 //!   `--no-default-features --features fips`.
 
 pub mod canonical;
+pub mod cosign;
 pub mod crypto;
 pub mod der;
 pub mod error;

@@ -52,7 +52,12 @@ pub(crate) fn errcode_message(body: &[u8]) -> Option<String> {
             let text = if e.message.is_empty() { e.code.to_lowercase() } else { e.message.clone() };
             match &e.detail {
                 Some(serde_json::Value::String(d)) if !d.is_empty() => format!("{text} ({d})"),
-                _ => text,
+                // notary-server's validation errors: {"Name":"ErrBadTargets","Error":{"Msg":"…"}}.
+                Some(detail) => match detail["Error"]["Msg"].as_str().or_else(|| detail["Error"].as_str()) {
+                    Some(why) if !why.is_empty() => format!("{text} ({why})"),
+                    _ => text,
+                },
+                None => text,
             }
         })
         .filter(|m| !m.is_empty())
@@ -145,6 +150,13 @@ mod tests {
             )
             .as_deref(),
             Some("one; two")
+        );
+        let refused = br#"{"errors":[{"code":"INVALID_UPDATE","message":"Update sent by the client is invalid.","detail":{"Name":"ErrBadTargets","Error":{"Msg":"valid signatures did not meet threshold for targets/releases"}}}]}"#;
+        assert_eq!(
+            errcode_message(refused).as_deref(),
+            Some(
+                "Update sent by the client is invalid. (valid signatures did not meet threshold for targets/releases)"
+            )
         );
         assert_eq!(errcode_message(b"not json"), None);
         assert_eq!(errcode_message(br#"{"errors":[]}"#), None);

@@ -100,28 +100,27 @@ impl Change {
         Change { action: Action::Delete, role: role.into(), kind: Kind::Target, path: tag.into(), data: vec![] }
     }
 
-    /// Create `role` or add keys and paths to it.
+    /// Create `role` (threshold 1) or add keys and paths to it (its threshold kept).
     pub fn add_delegation(role: &str, keys: Vec<PublicKey>, paths: Vec<String>) -> Self {
-        let edit = DelegationEdit { threshold: 1, add_keys: keys, add_paths: paths, ..DelegationEdit::default() };
-        Change {
-            action: Action::Create,
-            role: role.into(),
-            kind: Kind::Delegation,
-            path: String::new(),
-            data: json(&edit),
-        }
+        let edit = DelegationEdit { add_keys: keys, add_paths: paths, ..DelegationEdit::default() };
+        Change::delegation(Action::Create, role, &edit)
     }
 
     /// Remove keys (by canonical ID) from `role`.
     pub fn remove_delegation_keys(role: &str, canonical_ids: Vec<String>) -> Self {
         let edit = DelegationEdit { remove_keys: canonical_ids, ..DelegationEdit::default() };
-        Change {
-            action: Action::Update,
-            role: role.into(),
-            kind: Kind::Delegation,
-            path: String::new(),
-            data: json(&edit),
-        }
+        Change::delegation(Action::Update, role, &edit)
+    }
+
+    /// Set the threshold of the existing delegation `role`: how many of its keys must
+    /// sign its file (at least 1, at most its number of keys; checked when applied).
+    pub fn set_threshold(role: &str, threshold: u64) -> Self {
+        let edit = DelegationEdit { threshold, ..DelegationEdit::default() };
+        Change::delegation(Action::Update, role, &edit)
+    }
+
+    fn delegation(action: Action, role: &str, edit: &DelegationEdit) -> Self {
+        Change { action, role: role.into(), kind: Kind::Delegation, path: String::new(), data: json(edit) }
     }
 
     /// Delete the delegation `role`.

@@ -202,6 +202,7 @@ impl Draft {
                 if edit.threshold > 0 {
                     entry["threshold"] = json!(edit.threshold);
                 }
+                check_threshold(role, entry, &keys, &added)?;
                 let keys_obj = object(parent_file_mut(&mut self.files, &parent)?, "delegations", &parent)?;
                 let keys_map =
                     keys_obj.get_mut("keys").and_then(Value::as_object_mut).ok_or_else(|| invalid(&parent, "keys"))?;
@@ -228,6 +229,42 @@ impl Draft {
         file["expires"] = json!(expires.as_str());
         Ok(file.clone())
     }
+}
+
+/// Refuses a delegation entry whose threshold is below 1 or above the number of its
+/// distinct keys (by canonical ID, as readers count them): no file of it could verify.
+/// A role with no keys left is let be, as docker leaves it when its last signer goes.
+fn check_threshold(role: &str, entry: &Value, keys: &Value, added: &Map<String, Value>) -> Result<()> {
+    let threshold = entry["threshold"].as_u64().unwrap_or(0);
+    let distinct: BTreeSet<String> = entry["keyids"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|id| {
+            keys.get(id)
+                .or_else(|| added.get(id))
+                .and_then(|k| serde_json::from_value::<PublicKey>(k.clone()).ok())
+                .and_then(|k| canonical_key_id(&k).ok())
+                .unwrap_or_else(|| id.to_owned())
+        })
+        .collect();
+    if threshold < 1 {
+        return Err(invalid(role, "a threshold must be at least 1"));
+    }
+    // A role left with no keys (its last signer removed) signs nothing, whatever its threshold.
+    if !distinct.is_empty() && threshold > distinct.len() as u64 {
+        return Err(invalid(
+            role,
+            format!(
+                "a threshold of {threshold} needs at least {threshold} keys, and the role has {}; add signers first \
+                 (trust signer add), or set a lower threshold",
+                distinct.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn parent_file_mut<'a>(files: &'a mut BTreeMap<String, Value>, parent: &str) -> Result<&'a mut Value> {
@@ -312,6 +349,38 @@ mod tests {
         assert_eq!(t["delegations"]["roles"][1]["keyids"], json!([bob.tuf_id()]));
         assert!(t["delegations"]["keys"].get(&alice_id).is_none(), "alice's key is pruned");
         assert_eq!(d.deleted().collect::<Vec<_>>(), ["targets/alice"]);
+    }
+
+    #[test]
+    fn a_threshold_is_kept_when_keys_are_added_and_must_fit_the_keys() {
+        let mut d = draft();
+        let (alice, bob, carol) = (key(), key(), key());
+        for k in [&alice, &bob] {
+            d.apply(&Change::add_delegation("targets/releases", vec![k.clone()], vec![String::new()])).unwrap();
+        }
+        let threshold = |d: &Draft| d.delegation_entry("targets/releases").unwrap()["threshold"].clone();
+        assert_eq!(threshold(&d), 1, "a new role starts at 1");
+        d.apply(&Change::set_threshold("targets/releases", 2)).unwrap();
+        assert_eq!(threshold(&d), 2);
+        d.apply(&Change::add_delegation("targets/releases", vec![carol], vec![String::new()])).unwrap();
+        assert_eq!(threshold(&d), 2, "adding a signer keeps the threshold");
+        let removed =
+            d.apply(&Change::remove_delegation_keys("targets/releases", vec![canonical_key_id(&bob).unwrap()]));
+        assert!(removed.is_ok(), "2 of the 2 keys left");
+        let mut before = d.clone();
+        let err = d.apply(&Change::set_threshold("targets/releases", 3)).unwrap_err();
+        assert!(err.to_string().contains("a threshold of 3 needs at least 3 keys, and the role has 2"), "{err}");
+        let err = before
+            .apply(&Change::remove_delegation_keys("targets/releases", vec![canonical_key_id(&alice).unwrap()]))
+            .unwrap_err();
+        assert!(err.to_string().contains("a threshold of 2 needs at least 2 keys, and the role has 1"), "{err}");
+        // The same key given twice is listed, and counted, once.
+        let mut one = draft();
+        one.apply(&Change::add_delegation("targets/releases", vec![alice.clone(), alice.clone()], vec![String::new()]))
+            .unwrap();
+        assert!(one.apply(&Change::set_threshold("targets/releases", 2)).is_err());
+        let err = d.apply(&Change::set_threshold("targets/nobody", 1)).unwrap_err();
+        assert!(err.to_string().contains("no such delegation"), "{err}");
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod draft;
 pub mod file_store;
 mod init;
 mod keys;
+pub mod request;
 mod roles;
 mod rotate;
 mod snapshot;
@@ -281,12 +282,29 @@ fn publish_once(client: &Client, keys: &dyn KeySource, staged: &[Staged]) -> Res
         uploads.push((role.clone(), sign(&role, &signed, &signers)?));
     }
     let deleted: Vec<String> = draft.deleted().cloned().collect();
+    upload_with_snapshot(client, keys, &root, previous_snapshot.as_ref(), previous_timestamp, &mut uploads, &deleted)?;
+    outcome.roles = uploads.iter().map(|(r, _)| r.clone()).collect();
+    Ok(outcome)
+}
+
+/// Adds to `uploads` the snapshot the client signs (when it holds the key) and, on a
+/// store with no server to sign them, the timestamp, then uploads them in one update.
+fn upload_with_snapshot(
+    client: &Client,
+    keys: &dyn KeySource,
+    root: &Value,
+    previous_snapshot: Option<&Value>,
+    previous_timestamp: Option<u64>,
+    uploads: &mut Vec<(String, Vec<u8>)>,
+    deleted: &[String],
+) -> Result<()> {
+    let now = client.now();
     let store = upload::to(client.remote());
-    let snapshot = snapshot::client_snapshot(&root, previous_snapshot.as_ref(), &uploads, &deleted, keys, now)?;
+    let snapshot = snapshot::client_snapshot(root, previous_snapshot, uploads, deleted, keys, now)?;
     match snapshot {
         Some(bytes) if store.publisher_signs() => {
             let lifetime = default_timestamp_lifetime();
-            let stamp = timestamp::client_timestamp(&root, previous_timestamp, &bytes, keys, now, lifetime)?
+            let stamp = timestamp::client_timestamp(root, previous_timestamp, &bytes, keys, now, lifetime)?
                 .ok_or_else(|| timestamp::publisher_key_missing(client.gun(), store.url(), "timestamp"))?;
             uploads.push(("snapshot".into(), bytes));
             uploads.push(("timestamp".into(), stamp));
@@ -297,9 +315,7 @@ fn publish_once(client: &Client, keys: &dyn KeySource, staged: &[Staged]) -> Res
         }
         None => {}
     }
-    outcome.roles = uploads.iter().map(|(r, _)| r.clone()).collect();
-    store.publish(client.gun(), &uploads)?;
-    Ok(outcome)
+    store.publish(client.gun(), uploads)
 }
 
 fn backoff(attempt: u32) {

@@ -26,6 +26,7 @@ use trust_tuf::resolve::TrustInfo;
 use trust_tuf::wire::PublicKey;
 
 mod copy;
+mod cosign;
 mod local;
 mod pull;
 mod sign_local;
@@ -34,10 +35,13 @@ mod timestamp;
 
 pub use crate::publish::Refreshed;
 pub use copy::{CopiedRepository, CopyRoute, copy_repositories, copy_repository};
+pub use cosign::{RequestSummary, add_signature, publish_request, sign_partial};
 pub use local::{Deleted, Discard, StagedChanges, delete, reset, status};
 pub use pull::{PullEvent, pull};
 pub use sign_local::{LocalEvent, sign_local};
-pub use signer::{check_removable_signer, check_signer_name, signer_add, signer_remove};
+pub use signer::{
+    Threshold, check_removable_signer, check_signer_name, signer_add, signer_add_with, signer_remove, threshold_role,
+};
 pub use timestamp::{parse_lifetime, timestamp_refresh};
 
 /// Verifies, inspects, signs and revokes images; adds and removes signers.

@@ -40,13 +40,63 @@ pub fn check_removable_signer(name: &str) -> Result<()> {
 /// publishes. Both delegations are staged as one group: a kill between the two leaves
 /// neither to publish.
 pub fn signer_add(settings: &Settings, image: &str, name: &str, keys: &[PublicKey]) -> Result<Outcome> {
+    signer_add_with(settings, image, name, keys, None)
+}
+
+/// A signing threshold to set with [`signer_add_with`]: how many distinct keys of
+/// `role` must sign its file before any reader (trust, docker, notary) accepts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Threshold {
+    /// `targets/releases` or the signer's own `targets/<name>`.
+    pub role: String,
+    /// At least 1, at most the role's number of keys.
+    pub count: u64,
+}
+
+/// The role a threshold is set on: `releases` (the default) or the signer `name`
+/// itself, with or without `targets/`.
+pub fn threshold_role(name: &str, given: Option<&str>) -> Result<String> {
+    let own = format!("targets/{name}");
+    match given.map(|g| g.strip_prefix("targets/").unwrap_or(g)) {
+        None | Some("releases") => Ok(RELEASES_ROLE.to_owned()),
+        Some(g) if g == name => Ok(own),
+        Some(g) => Err(Error::InvalidInput(format!(
+            "a threshold is set on targets/releases or on the signer's own role {own}, not on targets/{g}"
+        ))),
+    }
+}
+
+/// [`signer_add`], then sets `threshold` (when given) in the same publish. With a
+/// threshold, `keys` may be empty: only the threshold changes. A threshold below 1,
+/// or above the number of the role's keys once these are added, is refused before
+/// anything is published.
+pub fn signer_add_with(
+    settings: &Settings,
+    image: &str,
+    name: &str,
+    keys: &[PublicKey],
+    threshold: Option<&Threshold>,
+) -> Result<Outcome> {
     check_signer_name(name)?;
-    if keys.is_empty() {
+    if keys.is_empty() && threshold.is_none() {
         return Err(Error::InvalidInput(format!("signer {name}: at least one public key is needed")));
+    }
+    if let Some(t) = threshold
+        && t.count < 1
+    {
+        return Err(Error::InvalidInput(format!("{}: a threshold must be at least 1", t.role)));
     }
     let session = Session::open(settings, &Reference::parse(image)?)?;
     let role = format!("targets/{name}");
-    let changes = [role.as_str(), RELEASES_ROLE].map(|r| Change::add_delegation(r, keys.to_vec(), vec![String::new()]));
+    let mut changes = Vec::new();
+    if !keys.is_empty() {
+        changes.extend(
+            [role.as_str(), RELEASES_ROLE].map(|r| Change::add_delegation(r, keys.to_vec(), vec![String::new()])),
+        );
+    }
+    if let Some(t) = threshold {
+        changes.push(Change::set_threshold(&t.role, t.count));
+    }
     session.stage_all(&changes)?;
     session.publish()
 }
@@ -114,6 +164,16 @@ mod tests {
         assert!(is_last_releases_signer(&signed_by, &ids(&["b"]), 2));
         assert!(is_last_releases_signer(&signed_by, &ids(&["a", "b"]), 1));
         assert!(!is_last_releases_signer(&signed_by, &ids(&["c"]), 2));
+    }
+
+    #[test]
+    fn thresholds_go_on_releases_or_the_signers_own_role() {
+        assert_eq!(threshold_role("bob", None).unwrap(), RELEASES_ROLE);
+        assert_eq!(threshold_role("bob", Some("releases")).unwrap(), RELEASES_ROLE);
+        assert_eq!(threshold_role("bob", Some("targets/bob")).unwrap(), "targets/bob");
+        assert_eq!(threshold_role("bob", Some("bob")).unwrap(), "targets/bob");
+        let err = threshold_role("bob", Some("alice")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
     }
 
     #[test]
