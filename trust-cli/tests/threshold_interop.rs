@@ -209,6 +209,15 @@ fn two_signers_on_two_machines_collect_a_2_of_2_release() {
     let refused = live.trust(&bob, &["sign", "--add-signature", arg(&swapped), "--yes"]);
     assert_eq!(refused.code, 3, "{refused:?}");
     assert!(refused.stderr.contains("a signature does not verify"), "{refused:?}");
+    // The request's server is not signed: one that names another server is refused
+    // before anything is asked of that server.
+    let server = parsed["server"].as_str().unwrap();
+    let elsewhere = format!("\"server\": \"{server}\"");
+    let moved =
+        edited(&request, &site.tmp.path().join("moved.json"), &elsewhere, "\"server\": \"https://localhost:4444\"");
+    let refused = live.trust(&bob, &["sign", "--add-signature", arg(&moved), "--yes"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("made against the trust server https://localhost:4444"), "{refused:?}");
 
     // bob signs on his machine; the request is rewritten in place.
     let added = live.trust_ok(&bob, &["sign", "--add-signature", arg(&request), "--yes"]);

@@ -68,9 +68,21 @@ fn write(path: &Path, request: &SigningRequest) -> Result<()> {
     atomic_file::write(path, &request.to_bytes()?, Access::Private, true)
 }
 
+/// A client on this machine's own trust server for the request's repository. The
+/// request's `server` field is not signed, so it is never followed: a request that
+/// names another server is refused, since a changed server could answer with trust
+/// data this machine has not pinned yet.
 fn client(settings: &Settings, request: &SigningRequest) -> Result<crate::client::Client> {
     let reference = Reference::parse(&request.gun).map_err(|e| Error::InvalidInput(format!("{}: {e}", request.gun)))?;
-    settings.client_at(&reference, &request.server)
+    let own = settings.server_for(&reference)?;
+    if own.trim_end_matches('/') != request.server.trim_end_matches('/') {
+        return Err(Error::InvalidInput(format!(
+            "the signing request for {} was made against the trust server {}, but this machine's trust server for it is {own}: \
+             pass --server {} if that is the repository's server",
+            request.gun, request.server, request.server
+        )));
+    }
+    settings.client_for(&reference)
 }
 
 /// Builds the request that signs `target` into `role` (default `targets/releases`)
