@@ -10,48 +10,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use trust_test_support::snapshot::snapshot;
+use trust_test_support::softhsm::{PIN, softhsm_present, token, uri};
 use trust_test_support::{Outcome, ok, run, tempdir};
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-/// Distinctive, so that a leak is found by searching for it (a key ID could hold `1234`).
-const PIN: &str = "pin-for-trust-1234";
 const GUN: &str = "localhost:5000/pkcs11-file/app";
 const DIGEST: &str = "sha256:7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730";
 const SERVER_PASS: &str = "server-passphrase";
-
-/// False (with a message) when SoftHSM2 is missing outside CI; a failure in CI.
-fn softhsm_present() -> bool {
-    if Path::new(MODULE).is_file() {
-        return true;
-    }
-    assert!(std::env::var_os("CI").is_none(), "CI needs softhsm2 ({MODULE} is missing): apt-get install softhsm2");
-    eprintln!("skipped: {MODULE} is missing (apt-get install softhsm2)");
-    false
-}
-
-/// A token labelled `label` in `tmp/tokens`; returns the SOFTHSM2_CONF file.
-fn token(tmp: &Path, label: &str) -> PathBuf {
-    let tokens = tmp.join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = tmp.join("softhsm2.conf");
-    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", tokens.display()))
-        .unwrap();
-    let out = Command::new("softhsm2-util")
-        .env("SOFTHSM2_CONF", &conf)
-        .args(["--init-token", "--free", "--label", label, "--pin", PIN, "--so-pin", "5678"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "softhsm2-util: {}", String::from_utf8_lossy(&out.stderr));
-    conf
-}
-
-fn uri(label: &str, object: &str) -> String {
-    format!("pkcs11:token={label};object={object}?module-path={MODULE}")
-}
 
 fn trust(conf: &Path, trust_dir: &Path, pin: Option<&str>, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_trust"));
