@@ -78,6 +78,11 @@ fn token_keys_sign_a_repository_root_and_tag_and_stay_on_the_token() {
     );
     assert!(!listed.contains(PIN), "{listed}");
 
+    // The audit names the token keys and whose validation their module has.
+    let audit = ok("audit --keystore", run(&mut trust(&conf, &trust_dir, None, &["audit", "--keystore"])));
+    assert!(audit.stdout.contains("TRUST-KEY-TOKEN") && audit.stdout.contains("its vendor's"), "{audit:?}");
+    assert!(audit.stdout.contains("object=alice") && !audit.stdout.contains(PIN), "{audit:?}");
+
     // A new repository: its root certificate and root are signed on the token, the
     // signer added and the tag signed by alice's token key.
     let alice_pub = tmp.path().join("alice.pub");
@@ -86,6 +91,11 @@ fn token_keys_sign_a_repository_root_and_tag_and_stay_on_the_token() {
     let sign = ["-D", "--server", &server, "sign", "--digest", DIGEST, "--size", "3", &format!("{GUN}:v1")];
     let signed = ok("sign", run(&mut trust(&conf, &trust_dir, Some(PIN), &sign)));
     assert!(!signed.stderr.contains(PIN) && !signed.stdout.contains(PIN), "the PIN in the output: {signed:?}");
+
+    // The token root key signs root version 2 listing a new targets key.
+    let rotate = ["--server", &server, "key", "rotate", "targets", GUN];
+    let rotated = ok("key rotate targets", run(&mut trust(&conf, &trust_dir, Some(PIN), &rotate)));
+    assert!(rotated.stdout.contains("new root version: 2"), "{rotated:?}");
 
     // A fresh trust directory verifies it (trust on first use of the token-made root).
     let reader = tmp.path().join("reader");

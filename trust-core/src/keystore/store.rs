@@ -288,8 +288,8 @@ impl KeyStore {
         Ok(Some(before))
     }
 
-    /// The trust directory this store is in.
-    fn trust_dir(&self) -> &Path {
+    /// The trust directory this store is in (the parent of `private/`).
+    pub fn trust_dir(&self) -> &Path {
         self.private_dir.parent().unwrap_or(Path::new("."))
     }
 

@@ -32,6 +32,11 @@ impl TokenRecord {
         trust_dir.join("pkcs11")
     }
 
+    /// The record's file under `trust_dir`.
+    pub fn path(&self, trust_dir: &Path) -> PathBuf {
+        Self::dir(trust_dir).join(format!("{}.json", self.id))
+    }
+
     /// The parsed URI.
     pub fn uri(&self) -> Result<Pkcs11Uri> {
         Pkcs11Uri::parse(&self.uri)
@@ -57,7 +62,7 @@ impl TokenRecord {
 
     /// Writes the record under `trust_dir` (atomically, mode 0600).
     pub fn write(&self, trust_dir: &Path) -> Result<()> {
-        let path = Self::dir(trust_dir).join(format!("{}.json", self.id));
+        let path = self.path(trust_dir);
         let text = serde_json::to_vec_pretty(self).map_err(|e| Error::InvalidInput(e.to_string()))?;
         crate::atomic_file::write(&path, &text, Access::Private, true)
     }
