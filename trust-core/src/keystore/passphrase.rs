@@ -590,6 +590,32 @@ mod tests {
     }
 
     #[test]
+    fn token_pins_from_the_environment_the_keyring_then_a_prompt() {
+        let ring = MemoryKeyring::default();
+        let p = DockerPassphrases::new()
+            .with_prompter(NoTerminal)
+            .with_keyring(ring.clone())
+            .with_env(env(&[("TRUST_PKCS11_PIN", "env-pin")]));
+        assert_eq!(*p.pkcs11_pin("ci").unwrap(), "env-pin");
+        p.remember_pkcs11_pin("ci", "env-pin");
+        assert_eq!(ring.get("pkcs11-pin:ci").unwrap(), None, "a PIN from the environment is not kept");
+
+        let p = DockerPassphrases::new().with_prompter(NoTerminal).with_keyring(ring.clone()).with_env(env(&[]));
+        let err = p.pkcs11_pin("ci").unwrap_err().to_string();
+        assert!(err.contains("no PIN for the PKCS#11 token \"ci\": set TRUST_PKCS11_PIN"), "{err}");
+
+        let script = Script::new(&["  typed-pin "]);
+        let p = DockerPassphrases::new().with_prompter(script.clone()).with_keyring(ring.clone()).with_env(env(&[]));
+        assert_eq!(*p.pkcs11_pin("ci").unwrap(), "typed-pin");
+        assert_eq!(script.shown(), ["Enter PIN for PKCS#11 token ci: "]);
+        p.remember_pkcs11_pin("ci", "typed-pin");
+        assert_eq!(ring.get("pkcs11-pin:ci").unwrap().as_deref().map(String::as_str), Some("typed-pin"));
+        // Then the keyring answers, without a prompt.
+        let p = DockerPassphrases::new().with_prompter(NoTerminal).with_keyring(ring).with_env(env(&[]));
+        assert_eq!(*p.pkcs11_pin("ci").unwrap(), "typed-pin");
+    }
+
+    #[test]
     fn constant() {
         let c = ConstantPassphrase::new("p");
         assert_eq!(*c.get("root", ID, false, 0).unwrap(), "p");

@@ -250,3 +250,27 @@ pub fn generate(uri: &Pkcs11Uri, pins: &dyn PassphraseSource) -> Result<PrivateK
     log::debug!("new ECDSA P-256 key pair made on the token at {uri}");
     key(uri, opened, private, public)
 }
+
+#[cfg(test)]
+mod tests {
+    use cryptoki::context::Function;
+
+    use super::*;
+
+    #[test]
+    fn token_errors_name_the_pkcs11_code_and_the_first_sentence() {
+        let e = CkError::Pkcs11(RvError::PinIncorrect, Function::Login);
+        let text = token_message(&e);
+        assert!(text.contains("CKR_PIN_INCORRECT (The specified PIN is incorrect"), "{text}");
+        assert!(!text.contains("More generally"), "{text}");
+    }
+
+    #[test]
+    fn a_missing_module_is_named_before_anything_is_loaded() {
+        let uri = Pkcs11Uri::parse("pkcs11:token=t;object=k?module-path=/nonexistent/module.so").unwrap();
+        let pins = crate::keystore::ConstantPassphrase::new("unused");
+        let err = open(&uri, &pins).unwrap_err();
+        assert!(matches!(err, Error::Key(_)), "{err:?}");
+        assert!(err.to_string().starts_with("the PKCS#11 module /nonexistent/module.so does not exist"), "{err}");
+    }
+}
