@@ -29,7 +29,8 @@ fn trust(conf: &Path, trust_dir: &Path, pin: Option<&str>, args: &[&str]) -> Com
     cmd.env("SOFTHSM2_CONF", conf)
         .env("TRUST_SERVER_PASSPHRASE", SERVER_PASS)
         .env("DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE", "repository-passphrase")
-        .env("TRUST_FIPS", "0")
+        // The FIPS build signs with token keys in FIPS mode too.
+        .env("TRUST_FIPS", if cfg!(feature = "fips") { "1" } else { "0" })
         .env_remove("TRUST_PKCS11_PIN")
         .env_remove("TRUST_PINNING")
         .env_remove("DOCKER_CONTENT_TRUST_SERVER");
