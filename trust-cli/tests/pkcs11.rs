@@ -104,6 +104,12 @@ fn token_keys_sign_a_repository_root_and_tag_and_stay_on_the_token() {
         ok("verify", run(&mut trust(&conf, &reader, None, &["--server", &server, "inspect", &format!("{GUN}:v1")])));
     assert!(verified.stdout.contains("alice") && verified.stdout.contains(&DIGEST[7..]), "{verified:?}");
 
+    // alice's token key revokes the tag; the reader sees it gone.
+    let revoke = ["--server", &server, "revoke", &format!("{GUN}:v1")];
+    ok("revoke", run(&mut trust(&conf, &trust_dir, Some(PIN), &revoke)));
+    let after = run(&mut trust(&conf, &reader, None, &["--server", &server, "inspect", &format!("{GUN}:v1")]));
+    assert!(!after.stdout.contains(&DIGEST[7..]), "v1 still signed after the revoke: {after:?}");
+
     // The token keys' private halves are nowhere in the trust directory: the only key
     // file is the repository's targets key (made encrypted, as docker makes it), and
     // no file holds an unencrypted key or the PIN.
