@@ -31,6 +31,6 @@ fuzz_target!(|data: &[u8]| {
         let again = KeyFile::parse(text.as_bytes()).expect("cannot parse what we wrote");
         let again = again.decrypt(passphrase).expect("cannot decrypt what we wrote");
         assert_eq!(again.public_key(), key.public_key(), "the key changed in a round trip");
-        assert_eq!(again.pkcs8_der(), key.pkcs8_der(), "the key's PKCS#8 changed in a round trip");
+        assert_eq!(again.pkcs8_der().ok(), key.pkcs8_der().ok(), "the key's PKCS#8 changed in a round trip");
     }
 });

@@ -354,14 +354,14 @@ impl Repo {
 /// Signing keys held in memory, by canonical ID (a [`KeySource`] for tests).
 #[derive(Default)]
 pub struct MemoryKeys {
-    keys: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
+    keys: std::sync::Mutex<std::collections::HashMap<String, PrivateKey>>,
 }
 
 impl MemoryKeys {
     /// Holds `key`; returns its canonical ID.
     pub fn add(&self, key: &PrivateKey) -> String {
         let id = trust_core::crypto::keyid::canonical_key_id(&key.public_key()).unwrap();
-        self.keys.lock().unwrap().insert(id.clone(), key.pkcs8_der().to_vec());
+        self.keys.lock().unwrap().insert(id.clone(), key.try_clone().unwrap());
         id
     }
 
@@ -378,8 +378,8 @@ impl KeySource for MemoryKeys {
         Ok(self.keys.lock().unwrap().keys().cloned().collect())
     }
     fn private_key(&self, id: &str, _role: &str) -> trust_core::Result<PrivateKey> {
-        let der = self.keys.lock().unwrap().get(id).cloned();
-        Ok(PrivateKey::from_pkcs8_der(&der.ok_or_else(|| trust_core::Error::Key(format!("no key {id}")))?)?)
+        let keys = self.keys.lock().unwrap();
+        Ok(keys.get(id).ok_or_else(|| trust_core::Error::Key(format!("no key {id}")))?.try_clone()?)
     }
     fn root_key(&self) -> trust_core::Result<PrivateKey> {
         Ok(self.generate())

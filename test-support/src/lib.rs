@@ -36,6 +36,7 @@ pub mod outcome;
 pub mod plugin;
 pub mod registry_api;
 pub mod snapshot;
+pub mod softhsm;
 pub mod static_server;
 pub mod terminal;
 

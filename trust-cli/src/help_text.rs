@@ -11,7 +11,10 @@ Passphrases (asked on a terminal when not set; a new key's twice, 8 characters o
   NOTARY_DELEGATION_PASSPHRASE                notary's names, read after docker's
   TRUST_SERVER_PASSPHRASE                     a file remote's snapshot and timestamp keys
                                               [default: DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE]
-  `trust key --keyring`                       keep them in the OS keyring instead";
+  `trust key --keyring`                       keep them in the OS keyring instead
+Keys on PKCS#11 tokens (`trust key generate|load --pkcs11 URI`): the token's user PIN comes
+from the URI's pin-source file, TRUST_PKCS11_PIN, the OS keyring (--keyring) or a prompt;
+a PIN the token refuses is exit 5 with the token's code (CKR_PIN_INCORRECT).";
 
 /// The environment `trust` reads besides its options' own variables.
 const ENVIRONMENT: &str = "\

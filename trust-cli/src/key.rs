@@ -13,6 +13,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use trust_core::Error;
 use trust_core::crypto::keyid::canonical_key_id;
 use trust_core::crypto::signer::{KeyAlgorithm, PrivateKey};
+use trust_core::keystore::pkcs11::Pkcs11Uri;
 use trust_core::keystore::{
     DockerPassphrases, KeyEncryption, KeyFile, KeyStore, OsKeyring, StoredKey, encode_public_key, is_public_key_file,
     is_valid_key_name, keyring_enabled, read_key_file,
@@ -92,6 +93,11 @@ pub struct GenerateArgs {
     /// Key algorithm
     #[arg(long, value_enum, default_value_t = Algorithm::Ecdsa)]
     pub algorithm: Algorithm,
+    /// Make the key (ECDSA P-256) on a PKCS#11 token instead, named by an RFC 7512 URI:
+    /// 'pkcs11:token=LABEL;object=LABEL?module-path=/path/to/module.so'; the private key
+    /// never leaves the token, the trust directory records only the URI
+    #[arg(long, value_name = "URI")]
+    pub pkcs11: Option<String>,
 }
 
 /// `trust key load`.
@@ -101,8 +107,12 @@ pub struct LoadArgs {
     #[arg(long, default_value = "signer")]
     pub name: String,
     /// Private key file (PEM: PKCS#8, encrypted or not, or EC/RSA/ED25519 PRIVATE KEY)
-    #[arg(value_name = "KEYFILE")]
-    pub file: PathBuf,
+    #[arg(value_name = "KEYFILE", required_unless_present = "pkcs11")]
+    pub file: Option<PathBuf>,
+    /// Register a key already on a PKCS#11 token (its private key object and public key
+    /// object), named by an RFC 7512 URI, instead of loading a file
+    #[arg(long, value_name = "URI", conflicts_with = "file")]
+    pub pkcs11: Option<String>,
 }
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
@@ -223,6 +233,9 @@ fn generate(
     if pub_path.symlink_metadata().is_ok() {
         return Err(Failure::new(Code::Usage, format!("public key file already exists: \"{}\"", pub_path.display())));
     }
+    if let Some(uri) = &args.pkcs11 {
+        return generate_on_token(store, source, name, uri, &pub_path, out);
+    }
     write_out(out, &format!("Generating key for {name}...\n"))?;
     let algorithm = match args.algorithm {
         Algorithm::Ecdsa => KeyAlgorithm::EcdsaP256,
@@ -249,6 +262,60 @@ fn generate(
             pub_path.display()
         ),
     )
+}
+
+/// `trust key generate NAME --pkcs11 URI`: the key pair is made on the token, its ID
+/// recorded in the trust directory, NAME.pub written as for a file key.
+fn generate_on_token(
+    store: &KeyStore,
+    source: &DockerPassphrases,
+    name: &str,
+    uri: &str,
+    pub_path: &Path,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let failed = |e: Error| Failure::new(Code::of(e.kind()), format!("failed to generate key for {name}: {e}"));
+    let uri = Pkcs11Uri::parse(uri).map_err(failed)?;
+    write_out(out, &format!("Generating key for {name} on {uri}...\n"))?;
+    let key = trust_core::keystore::pkcs11::generate(&uri, source).map_err(failed)?;
+    let pem = encode_public_key(&key, name).map_err(failed)?;
+    trust_core::atomic_file::write(pub_path, pem.as_bytes(), trust_core::atomic_file::Access::Private, false).map_err(
+        |e| Failure::new(Code::of(e.kind()), format!("failed to write public key to {}: {e}", pub_path.display())),
+    )?;
+    if let Err(e) = store.add_token(&key, &uri, name) {
+        let _ = std::fs::remove_file(pub_path);
+        return Err(failed(e));
+    }
+    write_out(
+        out,
+        &format!(
+            "Successfully generated the key on the token and registered it. Corresponding public key available: {}\n",
+            pub_path.display()
+        ),
+    )
+}
+
+/// `trust key load --pkcs11 URI --name NAME`: registers a key already on a token.
+fn load_from_token(
+    store: &KeyStore,
+    source: &DockerPassphrases,
+    name: &str,
+    uri: &str,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let failed = |e: Error| Failure::new(Code::of(e.kind()), format!("error registering the token key: {e}"));
+    let uri = Pkcs11Uri::parse(uri).map_err(failed)?;
+    write_out(out, &format!("Loading key from {uri}...\n"))?;
+    let key = trust_core::keystore::pkcs11::open(&uri, source).map_err(failed)?;
+    let id = canonical_key_id(&key.public_key()).map_err(Error::from).map_err(failed)?;
+    if let Some(existing) = store.list()?.into_iter().find(|k| k.id == id) {
+        return Err(key_failure(format!(
+            "error registering the token key: key {id} is already stored in a file ({})",
+            existing.path.display()
+        )));
+    }
+    store.add_token(&key, &uri, name).map_err(failed)?;
+    write_out(out, &format!("Successfully registered key {id} ({name}) on {uri}\n"))
 }
 
 /// `dir/file` cleaned as Go's `filepath.Join` does (`./x` → `x`, `a//b/../c` → `a/c`),
@@ -298,10 +365,15 @@ fn load(store: &KeyStore, source: &DockerPassphrases, args: &LoadArgs, out: &mut
     if !is_valid_key_name(&args.name) {
         return Err(invalid_name(&args.name));
     }
-    let shown = args.file.display().to_string();
+    let file = match (&args.file, &args.pkcs11) {
+        (_, Some(uri)) => return load_from_token(store, source, &args.name, uri, out),
+        (Some(file), None) => file,
+        (None, None) => return Err(Failure::new(Code::Usage, "give a KEYFILE or --pkcs11 URI".to_owned())),
+    };
+    let shown = file.display().to_string();
     write_out(out, &format!("Loading key from \"{shown}\"...\n"))?;
-    check_private(&args.file)?;
-    let bytes = read_key_file(&args.file).map_err(|e| match e {
+    check_private(file)?;
+    let bytes = read_key_file(file).map_err(|e| match e {
         Error::Key(_) => key_failure(format!("error importing key from {shown}: not a key file (larger than 1 MiB)")),
         e => Failure::new(Code::of(e.kind()), format!("refusing to load key from {e}")),
     })?;
@@ -337,17 +409,36 @@ fn role_order(role: &str) -> (usize, &str) {
 
 fn list(store: &KeyStore, out: &mut dyn Write) -> Result<(), Failure> {
     let mut keys: Vec<StoredKey> = store.list()?;
-    if keys.is_empty() {
+    let tokens = store.tokens()?;
+    if keys.is_empty() && tokens.is_empty() {
         return write_out(out, &format!("No signing keys found in {}\n", store.private_dir().display()));
     }
     keys.sort_by(|a, b| (role_order(&a.role), &a.gun, &a.id).cmp(&(role_order(&b.role), &b.gun, &b.id)));
-    let rows: Vec<[&str; 3]> = std::iter::once(["ID", "ROLE", "GUN"])
-        .chain(keys.iter().map(|k| [k.id.as_str(), k.role.as_str(), k.gun.as_deref().unwrap_or("")]))
-        .collect();
-    let widths = [0, 1].map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0));
+    let mut rows: Vec<(String, String, String, String)> =
+        keys.iter().map(|k| (k.id.clone(), k.role.clone(), k.gun.clone().unwrap_or_default(), String::new())).collect();
+    // Where each key lives: a file (the column stays empty, as before) or a token URI
+    // (which never holds a PIN).
+    for t in &tokens {
+        rows.push((t.id.clone(), t.role.clone(), String::new(), t.uri.clone()));
+    }
+    rows.sort_by(|a, b| (role_order(&a.1), &a.2, &a.0).cmp(&(role_order(&b.1), &b.2, &b.0)));
+    let header = (
+        "ID".to_owned(),
+        "ROLE".to_owned(),
+        "GUN".to_owned(),
+        if tokens.is_empty() { String::new() } else { "LOCATION".to_owned() },
+    );
+    let rows: Vec<_> = std::iter::once(header).chain(rows).collect();
+    let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    let w2 = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
     let mut text = String::new();
-    for [id, role, gun] in rows {
-        let line = format!("{id:<w0$}   {role:<w1$}   {gun}", w0 = widths[0], w1 = widths[1]);
+    for (id, role, gun, location) in rows {
+        let line = if tokens.is_empty() {
+            format!("{id:<w0$}   {role:<w1$}   {gun}")
+        } else {
+            format!("{id:<w0$}   {role:<w1$}   {gun:<w2$}   {location}")
+        };
         text.push_str(line.trim_end());
         text.push('\n');
     }
@@ -386,7 +477,7 @@ mod tests {
     }
 
     fn generate_args(name: &str, dir: &Path) -> GenerateArgs {
-        GenerateArgs { name: name.into(), dir: Some(dir.to_owned()), algorithm: Algorithm::Ecdsa }
+        GenerateArgs { name: name.into(), dir: Some(dir.to_owned()), algorithm: Algorithm::Ecdsa, pkcs11: None }
     }
 
     fn output(f: impl FnOnce(&mut Vec<u8>) -> Result<(), Failure>) -> (String, Option<Failure>) {
@@ -458,7 +549,7 @@ mod tests {
     }
 
     fn load_args(name: &str, file: &Path) -> LoadArgs {
-        LoadArgs { name: name.into(), file: file.to_owned() }
+        LoadArgs { name: name.into(), file: Some(file.to_owned()), pkcs11: None }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::path::Path;
 
-use super::report::{KeyFileReport, KeystoreReport};
+use super::report::{KeyFileReport, KeystoreReport, TokenKeyReport};
 use super::repository::{Delegation, DelegationState};
 use crate::Result;
 use crate::client::Repository;
@@ -94,5 +94,10 @@ pub(super) fn keystore(store: &KeyStore) -> Result<KeystoreReport> {
             protection,
         });
     }
-    Ok(KeystoreReport { directory: store.private_dir().to_owned(), keys, unreadable: store.unreadable()? })
+    let tokens = store
+        .tokens()?
+        .into_iter()
+        .map(|t| TokenKeyReport { path: t.path(store.trust_dir()), id: t.id, role: t.role, uri: t.uri })
+        .collect();
+    Ok(KeystoreReport { directory: store.private_dir().to_owned(), keys, unreadable: store.unreadable()?, tokens })
 }

@@ -68,6 +68,16 @@ pub(super) fn findings(store: &KeystoreReport, fips: bool) -> Vec<Finding> {
         let at = Location::File { path: path.clone() };
         out.push(Finding::new(rules::KEYFILE_UNREADABLE, Severity::Low, at, subject, message));
     }
+    for token in &store.tokens {
+        let message = format!(
+            "the private key is on the PKCS#11 token {} and never leaves it; signing runs in that module, whose \
+             FIPS 140-3 validation (if any) is its vendor's, not this build's",
+            token.uri
+        );
+        let subject = format!("token key {} (role {})", short(&token.id), token.role);
+        let at = Location::File { path: token.path.clone() };
+        out.push(Finding::new(rules::KEY_TOKEN, Severity::Info, at, subject, message));
+    }
     out
 }
 
@@ -89,6 +99,7 @@ mod tests {
                 mode: Some(mode),
             }],
             unreadable: vec![],
+            tokens: vec![],
         }
     }
 

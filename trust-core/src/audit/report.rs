@@ -196,6 +196,22 @@ pub struct KeystoreReport {
     /// `.key` files that are not readable keys.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unreadable: Vec<PathBuf>,
+    /// Keys on PKCS#11 tokens the trust directory records, by ID.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<TokenKeyReport>,
+}
+
+/// One key on a PKCS#11 token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenKeyReport {
+    /// The canonical key ID.
+    pub id: String,
+    /// The key's role.
+    pub role: String,
+    /// The token URI (no PIN).
+    pub uri: String,
+    /// The record in the trust directory.
+    pub path: PathBuf,
 }
 
 /// Findings by severity.

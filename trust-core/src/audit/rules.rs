@@ -22,6 +22,7 @@
 //! | `TRUST-KEYFILE-UNENCRYPTED` | high | an unencrypted private key |
 //! | `TRUST-KEYFILE-PERMS` | medium | a private key file readable or writable by group or others |
 //! | `TRUST-KEYFILE-UNREADABLE` | low | a `.key` file in the store that is not a readable key |
+//! | `TRUST-KEY-TOKEN` | info | a key on a PKCS#11 token: where it lives, and that the module's validation is its vendor's |
 //! | `TRUST-REPO-ERROR` | critical (verification), high (otherwise) | a repository that could not be audited |
 
 /// An audit rule.
@@ -81,6 +82,8 @@ pub const KEYFILE_UNENCRYPTED: &str = "TRUST-KEYFILE-UNENCRYPTED";
 pub const KEYFILE_PERMS: &str = "TRUST-KEYFILE-PERMS";
 /// `TRUST-KEYFILE-UNREADABLE`.
 pub const KEYFILE_UNREADABLE: &str = "TRUST-KEYFILE-UNREADABLE";
+/// `TRUST-KEY-TOKEN`.
+pub const KEY_TOKEN: &str = "TRUST-KEY-TOKEN";
 /// `TRUST-REPO-ERROR`.
 pub const REPO_ERROR: &str = "TRUST-REPO-ERROR";
 
@@ -277,6 +280,16 @@ pub const RULES: &[Rule] = &[
                remove it.",
         reference: "SP 800-57 Part 1 Rev. 5 (key management)",
         help_uri: SP_800_57,
+    },
+    Rule {
+        id: KEY_TOKEN,
+        name: "KeyOnToken",
+        summary: "A key lives on a PKCS#11 token",
+        help: "Its private key was made on the token and never leaves it; the trust directory records only the \
+               token URI and the public key. Signing with it runs in the token's PKCS#11 module, not in trust's \
+               crypto module: whether that module is FIPS 140-3 validated is for its vendor's certificate to say.",
+        reference: "FIPS 140-3; SP 800-57 Part 1 Rev. 5 (key management)",
+        help_uri: FIPS_140_3,
     },
     Rule {
         id: REPO_ERROR,

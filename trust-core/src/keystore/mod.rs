@@ -15,6 +15,9 @@
 //! - [`KeyStore::change_passphrase`], [`KeyStore::delete`], [`KeyStore::export`]:
 //!   notary's `key passwd|remove|export`; [`NewPassphrase`]: where a new passphrase comes from.
 //!
+//! - [`pkcs11`]: keys on PKCS#11 tokens, named by RFC 7512 URIs; the trust directory
+//!   records only where they are ([`KeyStore::add_token`], [`KeyStore::tokens`]).
+//!
 //! Private key material lives in [`zeroize::Zeroizing`] buffers and never appears in
 //! `Debug` output, errors or logs.
 //!
@@ -40,6 +43,7 @@ mod manage;
 mod new_passphrase;
 pub mod passphrase;
 mod pem;
+pub mod pkcs11;
 mod pkcs8;
 mod server_passphrase;
 mod store;

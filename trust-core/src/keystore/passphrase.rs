@@ -49,6 +49,34 @@ pub trait PassphraseSource {
     fn remember(&self, alias: &str, key_id: &str, passphrase: &str) {
         let _ = (alias, key_id, passphrase);
     }
+
+    /// The user PIN of the PKCS#11 token labelled `token`. The default reads
+    /// `TRUST_PKCS11_PIN` from the process environment.
+    fn pkcs11_pin(&self, token: &str) -> Result<Zeroizing<String>> {
+        match std::env::var(super::pkcs11::PIN_VAR) {
+            Ok(pin) if !pin.is_empty() => Ok(Zeroizing::new(pin)),
+            _ => Err(no_pin(token, false)),
+        }
+    }
+
+    /// Called once the token labelled `token` accepted `pin`. The default does nothing.
+    fn remember_pkcs11_pin(&self, token: &str, pin: &str) {
+        let _ = (token, pin);
+    }
+}
+
+/// The error when no PIN is at hand for `token`.
+fn no_pin(token: &str, terminal_hint: bool) -> Error {
+    let or_terminal = if terminal_hint { ", or run in a terminal to be asked for it" } else { "" };
+    Error::Key(format!(
+        "no PIN for the PKCS#11 token {token:?}: set {} (or pin-source= in the URI, or --keyring){or_terminal}",
+        super::pkcs11::PIN_VAR
+    ))
+}
+
+/// The keyring entry of a token's PIN (passphrases are kept under key IDs).
+fn pin_entry(token: &str) -> String {
+    format!("pkcs11-pin:{token}")
 }
 
 /// Always the same passphrase (for tests, and for callers that already have it). It is
@@ -335,6 +363,36 @@ impl PassphraseSource for DockerPassphrases {
         Ok(trimmed(self.prompter.read_hidden(&prompt)?))
     }
 
+    fn pkcs11_pin(&self, token: &str) -> Result<Zeroizing<String>> {
+        if let Some(pin) = (self.env)(super::pkcs11::PIN_VAR).filter(|p| !p.is_empty()) {
+            log::debug!("PIN for the PKCS#11 token {token:?}: from ${}", super::pkcs11::PIN_VAR);
+            return Ok(Zeroizing::new(pin));
+        }
+        if let Some(pin) = self.keyring_passphrase(&pin_entry(token)) {
+            log::debug!("PIN for the PKCS#11 token {token:?}: the OS keyring");
+            return Ok(pin);
+        }
+        if !self.prompter.is_interactive() {
+            return Err(no_pin(token, self.terminal_hint));
+        }
+        log::debug!("PIN for the PKCS#11 token {token:?}: asked at the terminal");
+        Ok(trimmed(self.prompter.read_hidden(&format!("Enter PIN for PKCS#11 token {token}: "))?))
+    }
+
+    fn remember_pkcs11_pin(&self, token: &str, pin: &str) {
+        if (self.env)(super::pkcs11::PIN_VAR).is_some_and(|p| p == pin) {
+            return;
+        }
+        if let Some(store) = &self.keyring {
+            let entry = pin_entry(token);
+            if store.get(&entry).ok().flatten().as_deref().map(String::as_str) != Some(pin)
+                && let Err(e) = store.set(&entry, pin)
+            {
+                self.prompter.message(&format!("warning: {e}"));
+            }
+        }
+    }
+
     fn remember(&self, alias: &str, key_id: &str, passphrase: &str) {
         let from_env = self.env_passphrase(alias).is_some_and(|(_, v)| *v == passphrase);
         if let Ok(mut cache) = self.cache.lock() {
@@ -529,6 +587,32 @@ mod tests {
         let typed = p.get("alice", other, false, 0).unwrap();
         p.remember("alice", other, &typed);
         assert_eq!(ring.get(other).unwrap().as_deref().map(String::as_str), Some("typed passphrase"));
+    }
+
+    #[test]
+    fn token_pins_from_the_environment_the_keyring_then_a_prompt() {
+        let ring = MemoryKeyring::default();
+        let p = DockerPassphrases::new()
+            .with_prompter(NoTerminal)
+            .with_keyring(ring.clone())
+            .with_env(env(&[("TRUST_PKCS11_PIN", "env-pin")]));
+        assert_eq!(*p.pkcs11_pin("ci").unwrap(), "env-pin");
+        p.remember_pkcs11_pin("ci", "env-pin");
+        assert_eq!(ring.get("pkcs11-pin:ci").unwrap(), None, "a PIN from the environment is not kept");
+
+        let p = DockerPassphrases::new().with_prompter(NoTerminal).with_keyring(ring.clone()).with_env(env(&[]));
+        let err = p.pkcs11_pin("ci").unwrap_err().to_string();
+        assert!(err.contains("no PIN for the PKCS#11 token \"ci\": set TRUST_PKCS11_PIN"), "{err}");
+
+        let script = Script::new(&["  typed-pin "]);
+        let p = DockerPassphrases::new().with_prompter(script.clone()).with_keyring(ring.clone()).with_env(env(&[]));
+        assert_eq!(*p.pkcs11_pin("ci").unwrap(), "typed-pin");
+        assert_eq!(script.shown(), ["Enter PIN for PKCS#11 token ci: "]);
+        p.remember_pkcs11_pin("ci", "typed-pin");
+        assert_eq!(ring.get("pkcs11-pin:ci").unwrap().as_deref().map(String::as_str), Some("typed-pin"));
+        // Then the keyring answers, without a prompt.
+        let p = DockerPassphrases::new().with_prompter(NoTerminal).with_keyring(ring).with_env(env(&[]));
+        assert_eq!(*p.pkcs11_pin("ci").unwrap(), "typed-pin");
     }
 
     #[test]

@@ -216,7 +216,7 @@ fn ed25519_from_seed(seed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Invalid> {
 /// The PKCS#8 that notary writes for `key` (see the module documentation).
 pub(super) fn to_notary(key: &PrivateKey) -> Result<Zeroizing<Vec<u8>>, Error> {
     let broken = || Error::Key("cannot encode this private key in notary's format".into());
-    let info = parse_info(key.pkcs8_der()).ok_or_else(broken)?;
+    let info = parse_info(key.pkcs8_der()?).ok_or_else(broken)?;
     let public = key.public_key();
     match info.alg_oid {
         oid::EC_PUBLIC_KEY => {

@@ -11,6 +11,7 @@ use super::encryption::KeyEncryption;
 use super::inspect::KeyProtection;
 use super::keyfile::{KeyFile, encode_private_key_with};
 use super::passphrase::PassphraseSource;
+use super::pkcs11::{Pkcs11Uri, TokenRecord};
 use crate::atomic_file::Access;
 use crate::{Error, Result};
 use trust_tuf::crypto::keyid::canonical_key_id;
@@ -287,10 +288,53 @@ impl KeyStore {
         Ok(Some(before))
     }
 
-    /// Removes the key file of `id` (exact ID, current layout only).
+    /// The trust directory this store is in (the parent of `private/`).
+    pub fn trust_dir(&self) -> &Path {
+        self.private_dir.parent().unwrap_or(Path::new("."))
+    }
+
+    /// The keys on PKCS#11 tokens that this trust directory records, sorted by ID.
+    pub fn tokens(&self) -> Result<Vec<TokenRecord>> {
+        TokenRecord::list(self.trust_dir())
+    }
+
+    /// Records that `key`, held on the token at `uri`, is the key of `role` (no key
+    /// material and no PIN is written: `pkcs11/<id>.json`, atomically, mode 0600).
+    /// Returns the key's canonical ID.
+    pub fn add_token(&self, key: &PrivateKey, uri: &Pkcs11Uri, role: &str) -> Result<String> {
+        if role.is_empty() {
+            return Err(Error::InvalidInput("a key needs a role".into()));
+        }
+        let public = key.public_key();
+        let id = canonical_key_id(&public)?;
+        TokenRecord::new(&id, role, uri, &public).write(self.trust_dir())?;
+        log::debug!("token key {id} ({role}) recorded at {uri}");
+        Ok(id)
+    }
+
+    /// The token key `id` (a full ID), opened on its token with the PIN from `source`,
+    /// or None when no token key has that ID. A token whose key is not the recorded one
+    /// is refused.
+    pub fn get_token(&self, id: &str, source: &dyn PassphraseSource) -> Result<Option<(PrivateKey, TokenRecord)>> {
+        let Some(record) = self.tokens()?.into_iter().find(|r| r.id == id) else { return Ok(None) };
+        let uri = record.uri()?;
+        let key = super::pkcs11::open(&uri, source)?;
+        if key.public_key() != record.public()? {
+            return Err(Error::Key(format!(
+                "the key at {uri} is not the key {id} this trust directory recorded (another token, or the key was replaced)"
+            )));
+        }
+        Ok(Some((key, record)))
+    }
+
+    /// Removes the key file of `id` (exact ID, current layout only), or its token
+    /// record (the key on the token is left alone).
     pub fn remove(&self, id: &str) -> Result<()> {
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(Error::InvalidInput(format!("{id:?} is not a key ID")));
+        }
+        if TokenRecord::remove(self.trust_dir(), id)? {
+            return Ok(());
         }
         let path = self.private_dir.join(format!("{id}.key"));
         fs::remove_file(&path).map_err(|e| Error::io(&path, e))

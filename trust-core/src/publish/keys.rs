@@ -32,9 +32,14 @@ impl StoreKeys {
     fn first(&self, role: &str, gun: Option<&str>) -> Result<Option<PrivateKey>> {
         let mut keys = self.store.find(role)?;
         keys.retain(|k| gun.is_none_or(|g| k.gun.as_deref() == Some(g)));
-        keys.sort_by(|a, b| a.id.cmp(&b.id));
-        match keys.first() {
-            Some(k) => Ok(Some(self.store.get(&k.id, self.passphrases.as_ref())?.0)),
+        let mut ids: Vec<String> = keys.into_iter().map(|k| k.id).collect();
+        // Token keys are not tied to a repository.
+        if gun.is_none() {
+            ids.extend(self.store.tokens()?.into_iter().filter(|t| t.role == role).map(|t| t.id));
+        }
+        ids.sort();
+        match ids.first() {
+            Some(id) => Ok(Some(self.private_key(id, role)?)),
             None => Ok(None),
         }
     }
@@ -51,7 +56,9 @@ impl StoreKeys {
 
 impl KeySource for StoreKeys {
     fn held_key_ids(&self) -> Result<Vec<String>> {
-        Ok(self.store.list()?.into_iter().map(|k| k.id).collect())
+        let mut ids: Vec<String> = self.store.list()?.into_iter().map(|k| k.id).collect();
+        ids.extend(self.store.tokens()?.into_iter().map(|t| t.id));
+        Ok(ids)
     }
 
     fn unreadable_keys(&self) -> Vec<std::path::PathBuf> {
@@ -59,6 +66,9 @@ impl KeySource for StoreKeys {
     }
 
     fn private_key(&self, id: &str, _role: &str) -> Result<PrivateKey> {
+        if let Some((key, _)) = self.store.get_token(id, self.passphrases.as_ref())? {
+            return Ok(key);
+        }
         Ok(self.store.get(id, self.passphrases.as_ref())?.0)
     }
 

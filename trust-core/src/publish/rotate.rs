@@ -117,7 +117,7 @@ pub fn rotate_key(client: &Client, keys: &dyn KeySource, role: &str, holder: Key
     if role == "root"
         && let Some(key) = &private
     {
-        signers.push((new_key_id.clone(), PrivateKey::from_pkcs8_der(key.pkcs8_der())?));
+        signers.push((new_key_id.clone(), key.try_clone()?));
     }
     let mut uploads = vec![("root".to_owned(), sign("root", &next, &signers)?)];
     if role == "targets" {

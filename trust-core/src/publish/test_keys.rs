@@ -13,10 +13,10 @@ impl KeySource for OneKey {
         Ok(vec![canonical_key_id(&self.0.public_key())?])
     }
     fn private_key(&self, _: &str, _: &str) -> Result<PrivateKey> {
-        Ok(PrivateKey::from_pkcs8_der(self.0.pkcs8_der())?)
+        Ok(self.0.try_clone()?)
     }
     fn root_key(&self) -> Result<PrivateKey> {
-        Ok(PrivateKey::from_pkcs8_der(self.0.pkcs8_der())?)
+        Ok(self.0.try_clone()?)
     }
     fn targets_key(&self, _: &str) -> Result<PrivateKey> {
         Err(Error::Key("not here".into()))

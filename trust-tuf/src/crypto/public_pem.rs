@@ -85,7 +85,7 @@ mod tests {
         spki.extend_from_slice(&ed.public_key().public);
         assert!(parse(pem("PUBLIC KEY", &spki, "").as_bytes()).unwrap_err().to_string().contains("ECDSA or RSA"));
         assert!(
-            parse(pem("PRIVATE KEY", ed.pkcs8_der(), "").as_bytes())
+            parse(pem("PRIVATE KEY", ed.pkcs8_der().unwrap(), "").as_bytes())
                 .unwrap_err()
                 .to_string()
                 .contains("trust key load")

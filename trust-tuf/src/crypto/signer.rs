@@ -1,4 +1,7 @@
-//! Private keys that sign, backed by ring.
+//! Private keys that sign: in memory (ring, or aws-lc-rs in the `fips` build), or held
+//! elsewhere behind an [`ExternalSigner`] (a hardware token: trust-core's PKCS#11 keys).
+
+use std::sync::Arc;
 
 use crate::crypto::backend::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
 use crate::crypto::backend::{self, rand::SystemRandom};
@@ -17,7 +20,28 @@ pub enum KeyAlgorithm {
     Ed25519,
 }
 
-/// The ring key pair behind a [`PrivateKey`].
+/// A key whose private half is held outside this process (a PKCS#11 token, for
+/// example): it signs a digest and says what its public key is. trust-tuf does no I/O,
+/// so the implementation (opening a session, logging in) lives with the caller; this
+/// trait is all trust-tuf knows of it.
+///
+/// Only ECDSA P-256 is asked of an external signer: trust-tuf hashes the message with
+/// SHA-256 itself and hands over the 32-byte digest; the signer answers with the raw
+/// `r‖s` signature (64 bytes), the form notary writes for method `ecdsa` (and the form
+/// PKCS#11's `CKM_ECDSA` returns). [`PrivateKey::sign`] checks each signature against
+/// [`public_key`](Self::public_key) before using it.
+pub trait ExternalSigner: Send + Sync {
+    /// The public key, in notary's form: `ecdsa` with the SubjectPublicKeyInfo DER of a
+    /// P-256 key.
+    fn public_key(&self) -> &PublicKey;
+    /// Signs `digest`, a SHA-256 digest, with ECDSA P-256: raw `r‖s`, 64 bytes.
+    fn sign_sha256_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, Error>;
+    /// Where the key lives, for messages and `Debug` (a token URI without its PIN); it
+    /// must hold no secret.
+    fn location(&self) -> String;
+}
+
+/// The key pair behind a [`PrivateKey`].
 enum Pair {
     EcdsaP256(EcdsaKeyPair),
     /// Loaded for its public key only: notary signs P-384 over SHA-256, which ring
@@ -25,11 +49,14 @@ enum Pair {
     EcdsaP384,
     Ed25519(Ed25519KeyPair),
     Rsa(RsaKeyPair),
+    /// ECDSA P-256 held by an [`ExternalSigner`]; shared by the copies
+    /// [`PrivateKey::try_clone`] makes.
+    External(Arc<dyn ExternalSigner>),
 }
 
 /// A private signing key. The PKCS#8 DER it was made from is zeroized on drop; ring's
 /// own copy of the key material is outside this crate's control. `Debug` shows the
-/// algorithm and the public key ID only.
+/// algorithm and the public key ID only (and, for an external key, where it lives).
 pub struct PrivateKey {
     pkcs8: Zeroizing<Vec<u8>>,
     pair: Pair,
@@ -91,9 +118,61 @@ impl PrivateKey {
         Ok(PrivateKey { pkcs8: Zeroizing::new(der.to_vec()), pair, public })
     }
 
-    /// The PKCS#8 DER of this key.
-    pub fn pkcs8_der(&self) -> &[u8] {
-        &self.pkcs8
+    /// A key held by `signer` (ECDSA P-256 only: see [`ExternalSigner`]).
+    pub fn external(signer: Box<dyn ExternalSigner>) -> Result<Self, Error> {
+        let public = signer.public_key().clone();
+        let p256 = public.keytype == KeyType::Ecdsa
+            && der::parse_spki(&public.public).is_some_and(|spki| spki.alg == KeyAlg::EcP256);
+        if !p256 {
+            return Err(Error::Key(format!(
+                "the key at {} is not an ECDSA P-256 key (the only kind a token key may be)",
+                signer.location()
+            )));
+        }
+        Ok(PrivateKey { pkcs8: Zeroizing::new(Vec::new()), pair: Pair::External(Arc::from(signer)), public })
+    }
+
+    /// The PKCS#8 DER of this key; an error for an external key, whose private half
+    /// never leaves where it is held.
+    pub fn pkcs8_der(&self) -> Result<&[u8], Error> {
+        match &self.pair {
+            Pair::External(signer) => Err(Error::Key(format!(
+                "the private key {} lives at {} and cannot be exported or written to a file",
+                self.public.tuf_id(),
+                signer.location()
+            ))),
+            _ => Ok(&self.pkcs8),
+        }
+    }
+
+    /// Where an external key lives ([`ExternalSigner::location`]); None for a key in
+    /// memory.
+    pub fn external_location(&self) -> Option<String> {
+        match &self.pair {
+            Pair::External(signer) => Some(signer.location()),
+            _ => None,
+        }
+    }
+
+    /// Another handle on the same key: a copy of the key material for a key in memory,
+    /// the same signer for an external key.
+    pub fn try_clone(&self) -> Result<Self, Error> {
+        match &self.pair {
+            Pair::External(signer) => Ok(PrivateKey {
+                pkcs8: Zeroizing::new(Vec::new()),
+                pair: Pair::External(signer.clone()),
+                public: self.public.clone(),
+            }),
+            _ => Self::from_pkcs8_der(&self.pkcs8),
+        }
+    }
+
+    /// The external signer behind this key, if it is one (for rcgen's remote key pair).
+    pub(crate) fn external_signer(&self) -> Option<Arc<dyn ExternalSigner>> {
+        match &self.pair {
+            Pair::External(signer) => Some(signer.clone()),
+            _ => None,
+        }
     }
 
     /// The public key in notary's form: ecdsa/rsa = SPKI DER, ed25519 = raw 32 bytes.
@@ -103,7 +182,7 @@ impl PrivateKey {
 
     /// True for ECDSA P-256 keys (the only kind root certificates are made with).
     pub(crate) fn is_ecdsa_p256(&self) -> bool {
-        matches!(self.pair, Pair::EcdsaP256(_))
+        matches!(self.pair, Pair::EcdsaP256(_) | Pair::External(_))
     }
 
     fn algorithm_name(&self) -> &'static str {
@@ -112,6 +191,7 @@ impl PrivateKey {
             Pair::EcdsaP384 => "ecdsa-p384",
             Pair::Ed25519(_) => "ed25519",
             Pair::Rsa(_) => "rsa",
+            Pair::External(_) => "ecdsa-p256 (external)",
         }
     }
 
@@ -133,6 +213,21 @@ impl PrivateKey {
                 pair.sign(&signature::RSA_PSS_SHA256, &rng, msg, &mut sig).map_err(failed)?;
                 Ok(("rsapss", sig))
             }
+            Pair::External(signer) => {
+                let digest = backend::digest::digest(&backend::digest::SHA256, msg);
+                let mut sha256 = [0u8; 32];
+                sha256.copy_from_slice(digest.as_ref());
+                let sig = signer.sign_sha256_digest(&sha256)?;
+                // A token that answers in another form (DER, or for another key) is
+                // caught here, not by every verifier later.
+                crate::crypto::default_provider().verify(&self.public, "ecdsa", msg, &sig).map_err(|e| {
+                    Error::Key(format!(
+                        "the signature from {} does not verify ({e}): is it the key that was registered?",
+                        signer.location()
+                    ))
+                })?;
+                Ok(("ecdsa", sig))
+            }
         }
     }
 }
@@ -151,10 +246,12 @@ pub fn sign_metadata(role: &str, signed: &serde_json::Value, keys: &[(String, Pr
 
 impl std::fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PrivateKey")
-            .field("algorithm", &self.algorithm_name())
-            .field("public_key_id", &self.public.tuf_id())
-            .finish_non_exhaustive()
+        let mut out = f.debug_struct("PrivateKey");
+        out.field("algorithm", &self.algorithm_name()).field("public_key_id", &self.public.tuf_id());
+        if let Some(location) = self.external_location() {
+            out.field("location", &location);
+        }
+        out.finish_non_exhaustive()
     }
 }
 
@@ -190,7 +287,7 @@ mod tests {
     #[test]
     fn pkcs8_round_trip_and_public_forms() {
         let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
-        let again = PrivateKey::from_pkcs8_der(key.pkcs8_der()).unwrap();
+        let again = PrivateKey::from_pkcs8_der(key.pkcs8_der().unwrap()).unwrap();
         assert_eq!(again.public_key(), key.public_key());
         let spki = key.public_key().public;
         assert_eq!(spki.len(), 91);
@@ -240,12 +337,78 @@ mod tests {
         assert!(PrivateKey::from_pkcs8_der(&broken).is_err());
     }
 
+    /// An external signer for tests: ring cannot sign a digest, so it is told the
+    /// message, checks that the digest it is handed is that message's, and signs the
+    /// message (the same signature over the same digest).
+    struct Fake {
+        key: PrivateKey,
+        public: PublicKey,
+        message: Vec<u8>,
+        der_signatures: bool,
+    }
+
+    impl ExternalSigner for Fake {
+        fn public_key(&self) -> &PublicKey {
+            &self.public
+        }
+        fn sign_sha256_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, Error> {
+            let expected = backend::digest::digest(&backend::digest::SHA256, &self.message);
+            assert_eq!(digest.as_slice(), expected.as_ref(), "the digest is SHA-256 of the message");
+            let (_, raw) = self.key.sign(&self.message)?;
+            Ok(if self.der_signatures { der::ecdsa_raw_to_asn1(&raw) } else { raw })
+        }
+        fn location(&self) -> String {
+            "pkcs11:token=test;object=fake".into()
+        }
+    }
+
+    fn fake(message: &[u8], der_signatures: bool) -> (PrivateKey, PublicKey) {
+        let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+        let public = key.public_key();
+        let external = PrivateKey::external(Box::new(Fake {
+            key,
+            public: public.clone(),
+            message: message.to_vec(),
+            der_signatures,
+        }))
+        .unwrap();
+        (external, public)
+    }
+
+    #[test]
+    fn external_keys_sign_as_notary_and_never_export() {
+        let msg = b"{\"signed\":{}}";
+        let (key, public) = fake(msg, false);
+        assert_eq!(key.public_key(), public);
+        assert!(key.is_ecdsa_p256());
+        let (method, sig) = key.sign(msg).unwrap();
+        assert_eq!((method, sig.len()), ("ecdsa", 64));
+        default_provider().verify(&public, method, msg, &sig).unwrap();
+        let copy = key.try_clone().unwrap();
+        assert_eq!(copy.external_location().as_deref(), Some("pkcs11:token=test;object=fake"));
+        let err = key.pkcs8_der().unwrap_err().to_string();
+        assert!(err.contains("lives at pkcs11:token=test;object=fake") && err.contains("cannot be exported"), "{err}");
+        assert!(format!("{key:?}").contains("pkcs11:token=test;object=fake"));
+
+        // A signature in another form is refused before anyone sees it.
+        let (der_key, _) = fake(msg, true);
+        let err = der_key.sign(msg).unwrap_err().to_string();
+        assert!(err.contains("does not verify"), "{err}");
+
+        // Only ECDSA P-256.
+        let ed = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
+        let public = ed.public_key();
+        let err = PrivateKey::external(Box::new(Fake { key: ed, public, message: Vec::new(), der_signatures: false }))
+            .unwrap_err();
+        assert!(err.to_string().contains("not an ECDSA P-256 key"), "{err}");
+    }
+
     #[test]
     fn debug_hides_key_material() {
         let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
         let text = format!("{key:?}");
         assert!(text.contains("ecdsa-p256") && text.contains(&key.public_key().tuf_id()), "{text}");
-        let hex_der = hex::encode(key.pkcs8_der());
+        let hex_der = hex::encode(key.pkcs8_der().unwrap());
         assert!(!text.contains(&hex_der[hex_der.len() - 40..]));
         assert!(!text.contains("pkcs8"));
     }

@@ -483,8 +483,7 @@ mod tests {
             "_type": "Timestamp", "expires": "2099-01-01T00:00:00Z", "version": version,
             "meta": {"snapshot": serde_json::to_value(crate::wire::FileMeta::for_bytes(b"snapshot")).unwrap()},
         });
-        sign("timestamp", &signed, &[(key.public_key().tuf_id(), PrivateKey::from_pkcs8_der(key.pkcs8_der()).unwrap())])
-            .unwrap()
+        sign("timestamp", &signed, &[(key.public_key().tuf_id(), key.try_clone().unwrap())]).unwrap()
     }
 
     #[test]
@@ -493,7 +492,7 @@ mod tests {
         let root_key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
         let cert = crate::crypto::x509::make_root_certificate(&root_key, GUN, now, now + chrono::Duration::days(3650))
             .unwrap();
-        let copy = |k: &PrivateKey| PrivateKey::from_pkcs8_der(k.pkcs8_der()).unwrap();
+        let copy = |k: &PrivateKey| k.try_clone().unwrap();
         let (old_ts, new_ts) = (
             PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap(),
             PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap(),

@@ -9,7 +9,6 @@ use super::tests::{TestKey, ed25519, envelope, key_json};
 use super::trusted::{TimestampUpdate, TrustedSet};
 use crate::crypto::backend::digest;
 use crate::crypto::default_provider;
-use crate::crypto::signer::PrivateKey;
 
 const FAR: &str = "2036-01-01T00:00:00Z";
 const PAST: &str = "2020-01-01T00:00:00Z";
@@ -148,8 +147,7 @@ fn timestamp_rollback_equal_version_and_freeze() {
 #[test]
 fn a_rotated_timestamp_key_leaves_the_old_copy_no_rollback_reference() {
     let k = keys();
-    let same_root =
-        TestKey { id: k.root.id.clone(), private: PrivateKey::from_pkcs8_der(k.root.private.pkcs8_der()).unwrap() };
+    let same_root = TestKey { id: k.root.id.clone(), private: k.root.private.try_clone().unwrap() };
     let new = Keys { timestamp: ed25519("t2"), root: same_root, ..keys() };
     let mut s = set(&k);
     s.update_root(root(2, FAR, &k, &[&k.root])).unwrap();

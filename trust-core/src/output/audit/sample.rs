@@ -92,6 +92,7 @@ pub(crate) fn report() -> Report {
             mode: Some(0o644),
         }],
         unreadable: vec![],
+        tokens: vec![],
     };
     let findings = vec![
         Finding::new(

@@ -7,7 +7,13 @@ use std::time::Duration;
 
 use crate::crypto::backend::rand::{SecureRandom, SystemRandom};
 use chrono::{DateTime, Utc};
-use rcgen::{CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, KeyPair, SerialNumber};
+use rcgen::{
+    CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, KeyPair, RemoteKeyPair, SerialNumber,
+};
+use std::sync::Arc;
+
+use crate::crypto::backend::digest;
+use crate::crypto::signer::ExternalSigner;
 
 use crate::Error;
 use crate::crypto::signer::PrivateKey;
@@ -66,6 +72,43 @@ pub(super) fn dn_value(s: &str) -> DnValue {
     }
 }
 
+/// An [`ExternalSigner`] as rcgen's [`RemoteKeyPair`]: rcgen wants the raw public
+/// point and ASN.1 (DER) ECDSA signatures over the message.
+struct RemoteSigner {
+    signer: Arc<dyn ExternalSigner>,
+    point: Vec<u8>,
+}
+
+impl RemoteSigner {
+    fn new(signer: Arc<dyn ExternalSigner>) -> Result<Self, Error> {
+        let spki = crate::der::parse_spki(&signer.public_key().public)
+            .ok_or_else(|| Error::Key(format!("the public key of {} does not parse", signer.location())))?;
+        let point = spki.key.to_vec();
+        Ok(RemoteSigner { signer, point })
+    }
+}
+
+impl RemoteKeyPair for RemoteSigner {
+    fn public_key(&self) -> &[u8] {
+        &self.point
+    }
+
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        let digest = digest::digest(&digest::SHA256, msg);
+        let mut sha256 = [0u8; 32];
+        sha256.copy_from_slice(digest.as_ref());
+        let raw = self.signer.sign_sha256_digest(&sha256).map_err(|_| rcgen::Error::RemoteKeyError)?;
+        if raw.len() != 64 {
+            return Err(rcgen::Error::RemoteKeyError);
+        }
+        Ok(crate::der::ecdsa_raw_to_asn1(&raw))
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
 fn rcgen_error(e: rcgen::Error) -> Error {
     Error::Key(format!("cannot make the root certificate: {e}"))
 }
@@ -88,7 +131,11 @@ pub fn make_root_certificate(
     if not_after < not_before {
         return Err(Error::InvalidInput("root certificate would expire before it starts".into()));
     }
-    let key_pair = KeyPair::try_from(key.pkcs8_der()).map_err(rcgen_error)?;
+    let key_pair = match key.external_signer() {
+        // A token key signs its certificate on the token, through rcgen's remote key pair.
+        Some(signer) => KeyPair::from_remote(Box::new(RemoteSigner::new(signer)?)).map_err(rcgen_error)?,
+        None => KeyPair::try_from(key.pkcs8_der()?).map_err(rcgen_error)?,
+    };
 
     let mut serial = [0u8; 16];
     SystemRandom::new().fill(&mut serial).map_err(|_| Error::Key("no randomness for the serial number".into()))?;
