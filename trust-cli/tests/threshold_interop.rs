@@ -255,6 +255,59 @@ fn two_signers_on_two_machines_collect_a_2_of_2_release() {
     assert_eq!(stale.code, 4, "{stale:?}");
 }
 
+#[test]
+#[ignore = "needs the real peers: run .ci/run, or start tests/peers/start.sh and source its env"]
+fn a_named_delegation_takes_a_threshold_and_collects_its_signatures_the_same_way() {
+    let live = Live::from_env();
+    let site = Site::new(&live, "team");
+    let (alice, bob) = (site.dir("alice"), site.dir("bob"));
+    let alice_pub = site.key(&live, "alice");
+    let bob_pub = site.key(&live, "bob");
+    live.trust_ok(&alice, &["signer", "add", "--key", arg(&alice_pub), "--key", arg(&bob_pub), "team", &site.gun]);
+    live.trust_ok(&alice, &["signer", "add", "--threshold", "2", "--threshold-role", "team", "team", &site.gun]);
+    let targets = live.server_metadata(&site.gun, "targets");
+    let team = Site::delegation(&targets, "targets/team").unwrap();
+    assert_eq!((team["threshold"].as_u64(), team["keyids"].as_array().unwrap().len()), (Some(2), 2), "{targets}");
+    assert_eq!(Site::delegation(&targets, "targets/releases").unwrap()["threshold"], 1, "{targets}");
+
+    let image = format!("{}:v1", site.gun);
+    let request = site.tmp.path().join("team.request.json");
+    let sized = ["--digest", DIGEST, "--size", "528"];
+    let mut partial = vec!["sign", "--partial", "--role", "team"];
+    partial.extend(sized);
+    partial.extend([image.as_str(), "--out", arg(&request)]);
+    live.trust_ok(&alice, &partial);
+    let early = live.trust(&alice, &["publish", arg(&request)]);
+    assert_eq!(early.code, 2, "{early:?}");
+    assert!(
+        early.stderr.contains("targets/team needs 2 signature(s)") && early.stderr.contains("1 more needed"),
+        "{early:?}"
+    );
+    let added = live.trust_ok(&bob, &["sign", "--add-signature", arg(&request), "--yes"]);
+    assert!(added.stdout.contains("(targets/team)"), "{added:?}");
+    live.trust_ok(&bob, &["publish", arg(&request)]);
+
+    let team = live.server_metadata(&site.gun, "targets/team");
+    assert_eq!(team["signatures"].as_array().unwrap().len(), 2, "{team}");
+    assert_eq!(team["signed"]["targets"]["v1"]["length"], 528, "{team}");
+    // notary reads the 2-of-2 role; docker and `trust verify` list and pull only what
+    // targets/releases (or targets) signs, so for them the tag is not a release: the
+    // role's signers show, with both keys, and no signed tag.
+    let notary_dir = tempdir();
+    let lookup = live.notary(notary_dir.path(), &["lookup", &site.gun, "v1"]);
+    assert_eq!(lookup.stdout.trim(), format!("v1 {DIGEST} 528"), "{lookup:?}");
+    let listed = live.notary(notary_dir.path(), &["list", &site.gun, "-r", "targets/team"]);
+    assert!(listed.stdout.contains(DIGEST.strip_prefix("sha256:").unwrap()), "{listed:?}");
+    let inspect = live.docker_inspect(&site.gun);
+    assert_eq!(inspect[0]["SignedTags"], serde_json::json!([]), "{inspect}");
+    assert_eq!(inspect[0]["Signers"][0]["Name"], "team", "{inspect}");
+    assert_eq!(inspect[0]["Signers"][0]["Keys"].as_array().unwrap().len(), 2, "{inspect}");
+    let reader = tempdir();
+    let verify = live.trust(reader.path(), &["verify", &image]);
+    assert_eq!(verify.code, 1, "{verify:?}");
+    assert!(verify.stderr.contains("neither targets/releases nor targets signs it"), "{verify:?}");
+}
+
 fn base64_of_zeros() -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode([0u8; 64])
