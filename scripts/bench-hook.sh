@@ -32,6 +32,10 @@
 # runs, its affinity restored on exit: the trust server on a core of its own.
 # BENCH_HOOK_STRICT=1 exits 1 when an aim is missed. Results: a table on stdout,
 # JSON lines in $WORK/results.jsonl (WORK is printed; removed unless BENCH_KEEP=1).
+# The hook's trust dirs are in WORK, under TMPDIR (default /tmp): a first contact
+# writes a repository's four metadata files and its fetch record there (each a new
+# file, renamed into place), so the file system under TMPDIR is part of the figure
+# and the table names it. TMPDIR=/dev/shm puts them on tmpfs.
 # CI-sized: BENCH_PROFILE=debug BENCH_BUILD=0 BENCH_NEW_REPOS=20
 #   BENCH_COLD_REQUESTS=100 BENCH_WARM_REQUESTS=2000 scripts/bench-hook.sh STATE
 set -euo pipefail
@@ -255,6 +259,7 @@ report() {
 				"$max" "$hook" "$server"
 		done
 	echo "(hook cpu, server cpu: CPU ms per decision of the hook and of notary-server, from /proc; clock ticks)"
+	echo "(the hook's trust dirs: $WORK, on $(df --output=fstype "$WORK" | tail -n 1); nproc $(nproc))"
 	if ((REPEAT > 1)); then
 		echo
 		echo "p99 over $REPEAT runs (ms): best, median"

@@ -6,13 +6,18 @@
 #   trust inspect IMAGE      vs  notary list GUN
 #   trust inspect IMAGE      vs  docker trust inspect IMAGE   (the same JSON)
 # and the peak resident memory of one run of each (/usr/bin/time -f %M).
-# Prints nproc, both sides' mean times and peaks, and the ratios.
+# Prints nproc, both sides' mean times and peaks, and the ratios; then the floor:
+# trust-core's one_request example (start, TLS handshake, one GET of the
+# timestamp, nothing else) and notary lookup's time over it, the largest lead any
+# client that asks the server on every run can have on this machine.
 # Usage: scripts/bench-vs-notary.sh STATE_DIR [N]     (default N=1000)
 #   STATE_DIR: peers started with tests/peers/start.sh STATE_DIR
 #   TRUST_BIN: the trust binary (default target/release/trust; build it with
 #              cargo build --release; target/debug/trust works too, for a smoke
 #              run). HYPERFINE_ARGS: hyperfine flags (default
-#              "--warmup 3 --min-runs 20").
+#              "--warmup 3 --min-runs 20"). FLOOR_BIN: the one_request example
+#              (default: examples/one_request beside TRUST_BIN, built with
+#              cargo in TRUST_BIN's profile when missing).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/tests/peers/lib.sh"
@@ -22,7 +27,11 @@ peers_source_env "$1"
 N=${2:-1000}
 [[ $N =~ ^[1-9][0-9]*$ ]] || peers_die "N must be a positive number, not '$N'"
 TRUST_BIN=${TRUST_BIN:-$ROOT/target/release/trust}
-GUN=$TRUST_TEST_REGISTRY/bench/tags-$N
+FLOOR_BIN=${FLOOR_BIN:-$(dirname "$TRUST_BIN")/examples/one_request}
+# N first and a suffix after it: notary-server's memory store deletes every GUN
+# that starts with the one named, so `notary delete .../tags-1000` would also
+# remove a 10,000-tag repository called .../tags-10000.
+GUN=$TRUST_TEST_REGISTRY/bench/$N-tags
 WORK=$TRUST_TEST_STATE/bench-$N
 TAG=tag$((N / 2 + 1))
 [[ -x $TRUST_BIN ]] || peers_die "$TRUST_BIN missing: cargo build --release"
@@ -109,7 +118,36 @@ ratios() {
 	done
 }
 
+# build_floor: the one_request example, in TRUST_BIN's target dir and profile.
+build_floor() {
+	[[ -x $FLOOR_BIN ]] && return 0
+	local dir profile=()
+	dir=$(dirname "$TRUST_BIN")
+	[[ $(basename "$dir") == release ]] && profile=(--release)
+	peers_log "building $FLOOR_BIN"
+	(cd "$ROOT" && CARGO_TARGET_DIR=$(dirname "$dir") cargo build --quiet "${profile[@]}" -p trust-core \
+		--example one_request) || peers_die "cannot build the one_request example"
+	[[ -x $FLOOR_BIN ]] || peers_die "$FLOOR_BIN missing after the build"
+}
+
+# floor: hyperfine of one_request against the timestamp URL, and notary lookup's
+# mean (from the verify bench) over it.
+floor() {
+	local url=$TRUST_TEST_SERVER/v2/$GUN/_trust/tuf/timestamp.json f o
+	"$FLOOR_BIN" "$url" "$TRUST_TEST_CA" | grep -q ' 200 ' || peers_die "one_request $url did not get 200"
+	# shellcheck disable=SC2086 # HYPERFINE_ARGS is a list of flags
+	hyperfine -N ${HYPERFINE_ARGS:---warmup 3 --min-runs 20} --export-json "$WORK/floor.json" \
+		-n "one request" "$(cmdline "$FLOOR_BIN" "$url" "$TRUST_TEST_CA")" >/dev/null 2>&1 ||
+		peers_die "hyperfine of one_request failed"
+	f=$(jq -r '.results[0].mean * 1000' "$WORK/floor.json")
+	o=$(jq -r '.results[1].mean * 1000' "$WORK/verify.json")
+	awk -v f="$f" -v o="$o" 'BEGIN {
+		printf "\nfloor: one HTTPS GET of the timestamp and nothing else (one_request) %.2f ms;\n", f
+		printf "notary lookup / floor = %.2fx: the largest lead of any client that asks the server on every run\n", o / f }'
+}
+
 main() {
+	build_floor
 	make_repo
 	check_outputs
 	bench verify "trust verify" "notary lookup" "$(cmdline "${TRUST_CMD[@]}" verify "$GUN:$TAG")" \
@@ -119,6 +157,7 @@ main() {
 	bench docker "trust inspect" "docker trust inspect" "$(cmdline "${TRUST_CMD[@]}" inspect "$GUN")" \
 		"$(cmdline "${DOCKER_CMD[@]}" inspect "$GUN")"
 	ratios verify inspect docker
+	floor
 	peers_log "$N tags, tag $TAG; results in $WORK/{verify,inspect,docker}.json"
 }
 

@@ -29,6 +29,19 @@ pub(crate) mod tls_config;
 pub(crate) mod tls_provider;
 pub mod transfer;
 
+/// `builder` answering the name `localhost` itself, with the loopback addresses
+/// (127.0.0.1, then ::1), as RFC 6761 section 6.3 asks of resolvers and as curl and
+/// Go's resolver do: no system resolver call, no `/etc/hosts`, no resolver thread
+/// for the usual name of a local trust server or registry. Other names go to the
+/// system resolver; the port is the URL's.
+pub(crate) fn localhost_is_loopback(builder: reqwest::blocking::ClientBuilder) -> reqwest::blocking::ClientBuilder {
+    const LOOPBACK: [std::net::SocketAddr; 2] = [
+        std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0),
+        std::net::SocketAddr::new(std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), 0),
+    ];
+    builder.resolve_to_addrs("localhost", &LOOPBACK)
+}
+
 /// Whether `url`'s host is `localhost` or a loopback address.
 pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
     let Some(host) = url.host_str() else {

@@ -218,7 +218,7 @@ fn build(
         None => crate::http::tls_config::unverified(),
     }
     .map_err(|reason| Error::Network { url: endpoint.domain.clone(), reason })?;
-    let mut builder = Client::builder()
+    let mut builder = crate::http::localhost_is_loopback(Client::builder())
         .use_preconfigured_tls(config)
         .timeout(settings.limits.deadline)
         .connect_timeout(settings.limits.connect_timeout())

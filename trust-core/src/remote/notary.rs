@@ -102,7 +102,7 @@ impl NotaryRemote {
         let tls = crate::http::tls::load(&self.parsed, self.opts.ca_file.as_deref(), &self.opts.docker_config)?;
         let config = crate::http::tls_config::verified(tls.roots, tls.identity)
             .map_err(|reason| Error::Network { url: self.url.clone(), reason })?;
-        let builder = Client::builder()
+        let builder = crate::http::localhost_is_loopback(Client::builder())
             .use_preconfigured_tls(config)
             .timeout(self.opts.limits.deadline)
             .connect_timeout(self.opts.limits.connect_timeout())

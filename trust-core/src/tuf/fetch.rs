@@ -84,7 +84,7 @@ impl Fetcher {
         let tls = crate::http::tls::load(base, self.ca_file.as_deref(), &self.docker_config)?;
         let config = crate::http::tls_config::verified(tls.roots, tls.identity)
             .map_err(|reason| Error::Network { url: base.to_string(), reason })?;
-        let client = Client::builder()
+        let client = crate::http::localhost_is_loopback(Client::builder())
             .use_preconfigured_tls(config)
             .timeout(self.limits.deadline)
             .connect_timeout(self.limits.connect_timeout())

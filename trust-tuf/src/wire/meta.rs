@@ -115,6 +115,22 @@ impl FileMeta {
         self.hashes.sha256.map(hex::encode)
     }
 
+    /// Whether `bytes` looks like the file this metadata pins: its exact length and,
+    /// when listed, its SHA-256 (every known hash when no SHA-256 is listed). A cheap
+    /// choice between copies (a cached file or a download), not a verification:
+    /// [`Self::check`], which the trusted set runs on every file it accepts, is.
+    pub fn pins(&self, bytes: &[u8]) -> bool {
+        if bytes.len() as u64 != self.length {
+            return false;
+        }
+        match &self.hashes.sha256 {
+            Some(h) => {
+                crate::crypto::backend::digest::digest(&crate::crypto::backend::digest::SHA256, bytes).as_ref() == h
+            }
+            None => self.check(bytes).is_ok(),
+        }
+    }
+
     /// Checks `bytes` against this metadata: exact length and every known hash.
     /// Returns a description of the first mismatch.
     pub fn check(&self, bytes: &[u8]) -> Result<(), String> {
@@ -156,6 +172,7 @@ mod tests {
         assert!(meta.check(b"hello").is_ok());
         assert!(meta.check(b"hellO").unwrap_err().contains("sha256"));
         assert!(meta.check(b"hello!").unwrap_err().contains("length"));
+        assert!(meta.pins(b"hello") && !meta.pins(b"hellO") && !meta.pins(b"hello!"));
     }
 
     #[test]

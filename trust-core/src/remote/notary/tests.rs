@@ -357,3 +357,21 @@ fn path_encoding() {
     assert_eq!(encode_path("localhost:5000/a/b"), "localhost:5000/a/b");
     assert_eq!(encode_path("[::1]:5000/a b?#%"), "%5B::1%5D:5000/a%20b%3F%23%25");
 }
+
+#[test]
+fn a_trust_server_named_localhost_is_reached_on_loopback_under_that_name() -> Result<(), Error> {
+    let server = TestServer::start(|_| Reply::new(200, "root"));
+    let dir = tmp();
+    let url = server.url().replace("127.0.0.1", "localhost");
+    let r = NotaryRemote::new(&url, &opts(dir.path()))?;
+    assert_eq!(r.fetch(GUN, &RemoteFile::Current("root"), 1024)?.as_deref(), Some(&b"root"[..]));
+    let reqs = server.requests();
+    let port = url.rsplit(':').next().unwrap_or_default();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(
+        reqs[0].header("host"),
+        Some(format!("localhost:{port}").as_str()),
+        "the name, not the address, is sent"
+    );
+    Ok(())
+}
