@@ -34,7 +34,12 @@ impl TokenRecord {
 
     /// The record's file under `trust_dir`.
     pub fn path(&self, trust_dir: &Path) -> PathBuf {
-        Self::dir(trust_dir).join(format!("{}.json", self.id))
+        Self::path_of(trust_dir, &self.id)
+    }
+
+    /// The file of the record of key `id` under `trust_dir`.
+    fn path_of(trust_dir: &Path, id: &str) -> PathBuf {
+        Self::dir(trust_dir).join(format!("{id}.json"))
     }
 
     /// The parsed URI.
@@ -95,7 +100,7 @@ impl TokenRecord {
 
     /// Removes the record of `id`, if there is one; true when one was removed.
     pub fn remove(trust_dir: &Path, id: &str) -> Result<bool> {
-        let path = Self::dir(trust_dir).join(format!("{id}.json"));
+        let path = Self::path_of(trust_dir, id);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
