@@ -163,9 +163,6 @@ stop_hook() {
 	rm -f "$SOCKET" "$WORK/decisions.log" # the log of 50000 decisions is ~25 MB
 }
 
-# cpu_ticks PID: the user and system CPU time PID has used, in clock ticks (0 when unknown).
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-
 # load LABEL CONCURRENCY REQUESTS IMAGE...: one run of the load generator; its
 # JSON line gets the CPU time the hook and notary-server spent per decision
 # (a figure the other load on a shared machine changes less than latency).
@@ -175,11 +172,11 @@ load() {
 	local images=() i line server hook0 server0 tick
 	for i in "$@"; do images+=(--image "$i"); done
 	server=$(cat "${TRUST_TEST_NOTARY_PIDFILE:-$TRUST_TEST_STATE/notary-server.pid}" 2>/dev/null || echo 0)
-	hook0=$(cpu_ticks "$HOOK_PID") server0=$(cpu_ticks "$server") tick=$(getconf CLK_TCK)
+	hook0=$(peers_cpu_ticks "$HOOK_PID") server0=$(peers_cpu_ticks "$server") tick=$(getconf CLK_TCK)
 	line=$("${PIN[@]}" "$LOAD_BIN" --socket "$SOCKET" --label "$label" --concurrency "$concurrency" \
 		--requests "$requests" --max-seconds "$MAX_SECONDS" --expect allow "${images[@]}") ||
 		peers_die "$label at concurrency $concurrency had errors"
-	jq -c --argjson hook "$(($(cpu_ticks "$HOOK_PID") - hook0))" --argjson server "$(($(cpu_ticks "$server") - server0))" \
+	jq -c --argjson hook "$(($(peers_cpu_ticks "$HOOK_PID") - hook0))" --argjson server "$(($(peers_cpu_ticks "$server") - server0))" \
 		--argjson tick "$tick" '. + {hook_cpu_ms: (1000 * $hook / $tick / ([.ok, 1] | max)),
 			server_cpu_ms: (1000 * $server / $tick / ([.ok, 1] | max))}' <<<"$line" >>"$WORK/results.jsonl"
 }

@@ -13,7 +13,10 @@
 #              cargo build --release; target/debug/trust works for small N)
 #   BENCH_NOTARY=0: skip the notary side (its ×N addhash takes minutes for N=10000)
 # Prints the wall times (date +%s.%N around each side), notary/trust for both
-# trust modes, and nproc; checks that every repository lists its N tags.
+# trust modes, and nproc; checks that every repository lists its N tags. For the
+# lookups from the registry it also prints the CPU time trust and docker-registry
+# (from /proc) spent: the registry's CPU over nproc is the least any client can
+# take for those N manifest GETs on this machine.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/tests/peers/lib.sh"
@@ -32,14 +35,13 @@ DIGESTS_GUN=$TRUST_TEST_REGISTRY/bench/digests-sign-$N-$RUN # trust sign --diges
 BENCH_NOTARY=${BENCH_NOTARY:-1}
 WORK=$TRUST_TEST_STATE/bench-sign-$N
 MANIFEST_V2=application/vnd.docker.distribution.manifest.v2+json
+REGISTRY_PID=$(cat "$TRUST_TEST_STATE/registry.pid" 2>/dev/null || echo 0)
 REGISTRY=$TRUST_TEST_REGISTRY_URL/v2/$NAME
 
-trust_cmd() {
-	DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE=$TRUST_TEST_PASSPHRASE \
-		DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE=$TRUST_TEST_PASSPHRASE \
-		"$TRUST_BIN" --server "$TRUST_TEST_SERVER" --tlscacert "$TRUST_TEST_CA" \
-		--trust-dir "$WORK/trust" "$@"
-}
+TRUST_ENV=(env "DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE=$TRUST_TEST_PASSPHRASE"
+	"DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE=$TRUST_TEST_PASSPHRASE")
+TRUST_CMD=("$TRUST_BIN" --server "$TRUST_TEST_SERVER" --tlscacert "$TRUST_TEST_CA" --trust-dir "$WORK/trust")
+trust_cmd() { "${TRUST_ENV[@]}" "${TRUST_CMD[@]}" "$@"; }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
@@ -87,7 +89,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.3f", b - a}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1fx", a / b}'; }
 
 main() {
-	local i start trust_s digests_s notary_s='' images=()
+	local i start trust_s trust_cpu_s registry0 registry_s digests_s notary_s='' images=()
 	rm -rf "$WORK"
 	mkdir -p "$WORK"
 	peers_log "pushing one manifest under $((N + 1)) tags of $GUN"
@@ -105,9 +107,14 @@ main() {
 
 	for ((i = 1; i <= N; i++)); do images+=("$GUN:tag$i"); done
 	peers_log "trust sign of $N tags in one invocation (digests from the registry)"
+	registry0=$(peers_cpu_ticks "$REGISTRY_PID")
 	start=$(now)
-	trust_cmd sign "${images[@]}" >"$WORK/trust-sign.out"
+	/usr/bin/time -f '%U %S' -o "$WORK/trust-sign.cpu" "${TRUST_ENV[@]}" "${TRUST_CMD[@]}" sign "${images[@]}" \
+		>"$WORK/trust-sign.out"
 	trust_s=$(since "$start")
+	registry_s=$(awk -v t="$(($(peers_cpu_ticks "$REGISTRY_PID") - registry0))" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN {printf "%.3f", t / hz}')
+	trust_cpu_s=$(awk '{printf "%.3f", $1 + $2}' "$WORK/trust-sign.cpu")
 
 	peers_log "trust sign --digests FILE of $N tags"
 	start=$(now)
@@ -129,6 +136,10 @@ main() {
 	(($(count_tags "$DIGESTS_GUN") == N + 1)) || peers_die "notary list $DIGESTS_GUN does not show $((N + 1)) tags"
 	printf '\n%-44s %10s\n' "signing $N tags (one publish), nproc $(nproc)" "seconds"
 	printf '%-44s %10.3f\n' "trust sign IMAGE:TAG x $N (registry)" "$trust_s"
+	printf '%-44s %10.3f\n' "  its CPU: trust" "$trust_cpu_s"
+	printf '%-44s %10.3f\n' "  its CPU: docker-registry ($N manifest GETs)" "$registry_s"
+	printf '%-44s %10.3f\n' "  docker-registry CPU / nproc: the floor" \
+		"$(awk -v r="$registry_s" -v n="$(nproc)" 'BEGIN {print r / n}')"
 	printf '%-44s %10.3f\n' "trust sign --digests FILE IMAGE" "$digests_s"
 	if [[ -n $notary_s ]]; then
 		printf '%-44s %10.3f\n' "notary addhash x $N + publish" "$notary_s"

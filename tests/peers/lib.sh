@@ -70,6 +70,10 @@ peers_port_busy() {
 	(: <"/dev/tcp/$host/$port") 2>/dev/null
 }
 
+# peers_cpu_ticks PID: the user and system CPU time PID has used, in clock ticks
+# (getconf CLK_TCK a second; 0 when unknown).
+peers_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 # peers_pid_alive PIDFILE: true if PIDFILE names a running process.
 peers_pid_alive() {
 	local pid

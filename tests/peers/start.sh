@@ -69,6 +69,9 @@ write_notary_config() {
 	}' >"$2"
 }
 
+# write_registry_config: the registry on :5000, plain HTTP, configured as
+# Debian's package ships it (/etc/docker/registry/config.yml: filesystem storage
+# with the in-memory blob descriptor cache), without its htpasswd auth.
 write_registry_config() {
 	mkdir -p "$STATE/registry"
 	cat >"$STATE/registry.yml" <<-EOF
@@ -78,6 +81,8 @@ write_registry_config() {
 		  fields:
 		    service: registry
 		storage:
+		  cache:
+		    blobdescriptor: inmemory
 		  filesystem:
 		    rootdirectory: $STATE/registry
 		  delete:
@@ -102,6 +107,8 @@ write_auth_registry_config() {
 		  fields:
 		    service: registry-auth
 		storage:
+		  cache:
+		    blobdescriptor: inmemory
 		  filesystem:
 		    rootdirectory: $STATE/registry-auth
 		  delete:

@@ -10,15 +10,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
-use trust_core::Error;
-use trust_core::crypto::keyid::canonical_key_id;
-use trust_core::crypto::signer::{KeyAlgorithm, PrivateKey};
+use trust_core::crypto::signer::KeyAlgorithm;
 use trust_core::keystore::pkcs11::Pkcs11Uri;
 use trust_core::keystore::{
-    DockerPassphrases, KeyEncryption, KeyFile, KeyStore, OsKeyring, StoredKey, encode_public_key, is_public_key_file,
-    is_valid_key_name, keyring_enabled, read_key_file,
+    DockerPassphrases, KeyEncryption, KeyStore, OsKeyring, StoredKey, is_valid_key_name, keyring_enabled,
 };
 use trust_core::settings::Settings;
+use trust_core::workflow::{
+    GenerateStep, NewKeyHome, generate_key, load_key_file, public_key_file, register_token_key,
+};
+use trust_core::{Error, ErrorKind};
 
 use crate::exit::{Code, Failure};
 
@@ -117,10 +118,6 @@ pub struct LoadArgs {
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
     out.write_all(text.as_bytes()).map_err(|e| Failure::new(Code::Io, format!("cannot write output: {e}")))
-}
-
-fn key_failure(message: String) -> Failure {
-    Failure::new(Code::Key, message)
 }
 
 fn invalid_name(name: &str) -> Failure {
@@ -226,73 +223,47 @@ fn generate(
         Some(dir) => dir.clone(),
         None => std::env::current_dir().map_err(|e| Failure::new(Code::Io, format!("current directory: {e}")))?,
     };
-    if !dir.is_dir() {
-        return Err(Failure::new(Code::Usage, format!("public key path does not exist: \"{}\"", dir.display())));
-    }
-    let pub_path = go_join(&dir, &format!("{name}.pub"));
-    if pub_path.symlink_metadata().is_ok() {
-        return Err(Failure::new(Code::Usage, format!("public key file already exists: \"{}\"", pub_path.display())));
-    }
-    if let Some(uri) = &args.pkcs11 {
-        return generate_on_token(store, source, name, uri, &pub_path, out);
-    }
-    write_out(out, &format!("Generating key for {name}...\n"))?;
-    let algorithm = match args.algorithm {
-        Algorithm::Ecdsa => KeyAlgorithm::EcdsaP256,
-        Algorithm::Ed25519 => KeyAlgorithm::Ed25519,
+    let uri = args
+        .pkcs11
+        .as_deref()
+        .map(Pkcs11Uri::parse)
+        .transpose()
+        .map_err(|e| Failure::new(Code::of(e.kind()), format!("failed to generate key for {name}: {e}")))?;
+    let home = match (&uri, args.algorithm) {
+        (Some(uri), _) => NewKeyHome::Token(uri),
+        (None, Algorithm::Ecdsa) => NewKeyHome::File(KeyAlgorithm::EcdsaP256),
+        (None, Algorithm::Ed25519) => NewKeyHome::File(KeyAlgorithm::Ed25519),
     };
-    let failed = |e: Error| Failure::new(Code::of(e.kind()), format!("failed to generate key for {name}: {e}"));
-    let key = PrivateKey::generate(algorithm).map_err(Error::from).map_err(failed)?;
-    let id = store.add(&key, name, None, source).map_err(failed)?;
-    let written = encode_public_key(&key, name).and_then(|pem| {
-        trust_core::atomic_file::write(&pub_path, pem.as_bytes(), trust_core::atomic_file::Access::Private, false)
+    let mut last_step = None;
+    let mut printed = Ok(());
+    let made = generate_key(store, source, name, home, &dir, &mut |step| {
+        if step == GenerateStep::Generating {
+            let line = match &uri {
+                Some(uri) => format!("Generating key for {name} on {uri}...\n"),
+                None => format!("Generating key for {name}...\n"),
+            };
+            printed = write_out(out, &line);
+        }
+        last_step = Some(step);
     });
-    if let Err(e) = written {
-        // Leave nothing behind: the key is useless without its public half.
-        let _ = store.remove(&id);
-        return Err(Failure::new(
-            Code::of(e.kind()),
-            format!("failed to write public key to {}: {e}", pub_path.display()),
-        ));
-    }
-    write_out(
-        out,
-        &format!(
-            "Successfully generated and loaded private key. Corresponding public key available: {}\n",
-            pub_path.display()
-        ),
-    )
-}
-
-/// `trust key generate NAME --pkcs11 URI`: the key pair is made on the token, its ID
-/// recorded in the trust directory, NAME.pub written as for a file key.
-fn generate_on_token(
-    store: &KeyStore,
-    source: &DockerPassphrases,
-    name: &str,
-    uri: &str,
-    pub_path: &Path,
-    out: &mut dyn Write,
-) -> Result<(), Failure> {
-    let failed = |e: Error| Failure::new(Code::of(e.kind()), format!("failed to generate key for {name}: {e}"));
-    let uri = Pkcs11Uri::parse(uri).map_err(failed)?;
-    write_out(out, &format!("Generating key for {name} on {uri}...\n"))?;
-    let key = trust_core::keystore::pkcs11::generate(&uri, source).map_err(failed)?;
-    let pem = encode_public_key(&key, name).map_err(failed)?;
-    trust_core::atomic_file::write(pub_path, pem.as_bytes(), trust_core::atomic_file::Access::Private, false).map_err(
-        |e| Failure::new(Code::of(e.kind()), format!("failed to write public key to {}: {e}", pub_path.display())),
-    )?;
-    if let Err(e) = store.add_token(&key, &uri, name) {
-        let _ = std::fs::remove_file(pub_path);
-        return Err(failed(e));
-    }
-    write_out(
-        out,
-        &format!(
-            "Successfully generated the key on the token and registered it. Corresponding public key available: {}\n",
-            pub_path.display()
-        ),
-    )
+    printed?;
+    let made = made.map_err(|e| {
+        let code = Code::of(e.kind());
+        match last_step {
+            None => Failure::new(code, e.to_string()),
+            Some(GenerateStep::WritingPublicKey) => Failure::new(
+                code,
+                format!("failed to write public key to {}: {e}", public_key_file(&dir, name).display()),
+            ),
+            Some(_) => Failure::new(code, format!("failed to generate key for {name}: {e}")),
+        }
+    })?;
+    let what = if uri.is_some() {
+        "Successfully generated the key on the token and registered it."
+    } else {
+        "Successfully generated and loaded private key."
+    };
+    write_out(out, &format!("{what} Corresponding public key available: {}\n", made.public_key_file.display()))
 }
 
 /// `trust key load --pkcs11 URI --name NAME`: registers a key already on a token.
@@ -306,59 +277,8 @@ fn load_from_token(
     let failed = |e: Error| Failure::new(Code::of(e.kind()), format!("error registering the token key: {e}"));
     let uri = Pkcs11Uri::parse(uri).map_err(failed)?;
     write_out(out, &format!("Loading key from {uri}...\n"))?;
-    let key = trust_core::keystore::pkcs11::open(&uri, source).map_err(failed)?;
-    let id = canonical_key_id(&key.public_key()).map_err(Error::from).map_err(failed)?;
-    if let Some(existing) = store.list()?.into_iter().find(|k| k.id == id) {
-        return Err(key_failure(format!(
-            "error registering the token key: key {id} is already stored in a file ({})",
-            existing.path.display()
-        )));
-    }
-    store.add_token(&key, &uri, name).map_err(failed)?;
+    let id = register_token_key(store, source, name, &uri).map_err(failed)?;
     write_out(out, &format!("Successfully registered key {id} ({name}) on {uri}\n"))
-}
-
-/// `dir/file` cleaned as Go's `filepath.Join` does (`./x` → `x`, `a//b/../c` → `a/c`),
-/// so paths print as docker prints them.
-fn go_join(dir: &Path, file: &str) -> PathBuf {
-    use std::path::Component;
-    let mut parts: Vec<Component<'_>> = Vec::new();
-    for c in dir.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => match parts.last() {
-                Some(Component::Normal(_)) => {
-                    parts.pop();
-                }
-                Some(Component::RootDir) => {}
-                _ => parts.push(c),
-            },
-            other => parts.push(other),
-        }
-    }
-    let mut out: PathBuf = parts.iter().collect();
-    out.push(file);
-    out
-}
-
-/// Refuses key files that others can read or write, as docker does.
-#[cfg(unix)]
-fn check_private(path: &Path) -> Result<(), Failure> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let shown = path.display();
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Failure::new(Code::Io, format!("refusing to load key from {shown}: {e}")))?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        return Err(key_failure(format!(
-            "refusing to load key from {shown}: private key file {shown} must not be readable or writable by others (chmod 600 {shown})"
-        )));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_path: &Path) -> Result<(), Failure> {
-    Ok(())
 }
 
 fn load(store: &KeyStore, source: &DockerPassphrases, args: &LoadArgs, out: &mut dyn Write) -> Result<(), Failure> {
@@ -372,32 +292,11 @@ fn load(store: &KeyStore, source: &DockerPassphrases, args: &LoadArgs, out: &mut
     };
     let shown = file.display().to_string();
     write_out(out, &format!("Loading key from \"{shown}\"...\n"))?;
-    check_private(file)?;
-    let bytes = read_key_file(file).map_err(|e| match e {
-        Error::Key(_) => key_failure(format!("error importing key from {shown}: not a key file (larger than 1 MiB)")),
-        e => Failure::new(Code::of(e.kind()), format!("refusing to load key from {e}")),
+    load_key_file(store, source, &args.name, file).map_err(|e| match e.kind() {
+        // docker's words: the core's messages for key problems, "refusing" for a file it cannot read.
+        ErrorKind::Key | ErrorKind::InvalidInput => Failure::new(Code::of(e.kind()), e.to_string()),
+        kind => Failure::new(Code::of(kind), format!("refusing to load key from {e}")),
     })?;
-    let failed = |e: Error| key_failure(format!("error importing key from {shown}: {e}"));
-    if is_public_key_file(&bytes) {
-        return Err(key_failure(format!(
-            "error importing key from {shown}: provided file {shown} is not a supported private key - to add a signer's public key use trust signer add"
-        )));
-    }
-    let file = KeyFile::parse(&bytes).map_err(failed)?;
-    let key = file.unlock("encrypted", "", source).map_err(|e| {
-        key_failure(format!("error importing key from {shown}: cannot load key from provided file {shown}: {e}"))
-    })?;
-    // Docker would silently rewrite the role of a key already stored (a root key
-    // loaded as "signer" would stop being found as the root key): refuse instead.
-    let id = canonical_key_id(&key.public_key()).map_err(Error::from).map_err(failed)?;
-    if let Some(existing) = store.list()?.into_iter().find(|k| k.id == id && k.role != args.name) {
-        return Err(key_failure(format!(
-            "error importing key from {shown}: key {id} is already stored with role {:?} ({})",
-            existing.role,
-            existing.path.display()
-        )));
-    }
-    store.add(&key, &args.name, None, source).map_err(failed)?;
     write_out(out, &format!("Successfully imported key from {shown}\n"))
 }
 
@@ -451,7 +350,7 @@ mod tests {
 
     use std::os::unix::fs::PermissionsExt as _;
 
-    use trust_core::keystore::{Prompter, Zeroizing};
+    use trust_core::keystore::{Prompter, Zeroizing, encode_public_key};
 
     use super::*;
 
@@ -613,19 +512,5 @@ mod tests {
         let mut listed = Vec::new();
         list(&store, &mut listed).unwrap();
         assert!(String::from_utf8(listed).unwrap().starts_with("No signing keys found in "));
-    }
-
-    #[test]
-    fn joins_like_go() {
-        for (dir, want) in [
-            (".", "alice.pub"),
-            ("./keys/", "keys/alice.pub"),
-            ("keys//x/../", "keys/alice.pub"),
-            ("/tmp/./k", "/tmp/k/alice.pub"),
-            ("/..", "/alice.pub"),
-            ("../k", "../k/alice.pub"),
-        ] {
-            assert_eq!(go_join(Path::new(dir), "alice.pub"), PathBuf::from(want), "{dir}");
-        }
     }
 }

@@ -25,6 +25,7 @@ use trust_tuf::reference::Reference;
 use trust_tuf::resolve::TrustInfo;
 use trust_tuf::wire::PublicKey;
 
+mod add_key;
 mod copy;
 mod cosign;
 mod local;
@@ -34,6 +35,9 @@ mod signer;
 mod timestamp;
 
 pub use crate::publish::Refreshed;
+pub use add_key::{
+    GenerateStep, GeneratedKey, NewKeyHome, generate_key, load_key_file, public_key_file, register_token_key,
+};
 pub use copy::{CopiedRepository, CopyRoute, copy_repositories, copy_repository};
 pub use cosign::{RequestSummary, add_signature, publish_request, sign_partial};
 pub use local::{Deleted, Discard, StagedChanges, delete, reset, status};
