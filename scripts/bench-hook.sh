@@ -35,7 +35,12 @@
 # The hook's trust dirs are in WORK, under TMPDIR (default /tmp): a first contact
 # writes a repository's four metadata files and its fetch record there (each a new
 # file, renamed into place), so the file system under TMPDIR is part of the figure
-# and the table names it. TMPDIR=/dev/shm puts them on tmpfs.
+# and the table names it. TMPDIR=/dev/shm puts them on tmpfs. The repositories are
+# signed beforehand from a trust dir under BENCH_SETUP_DIR (default /dev/shm), so
+# that the signing's own files do not change that file system. Run it on a file
+# system that has not just deleted many files (a previous run's cleanup included):
+# ext4 without a journal skips inodes deleted in the last 5 minutes or so when it
+# allocates, and the first contacts pay for that.
 # CI-sized: BENCH_PROFILE=debug BENCH_BUILD=0 BENCH_NEW_REPOS=20
 #   BENCH_COLD_REQUESTS=100 BENCH_WARM_REQUESTS=2000 scripts/bench-hook.sh STATE
 set -euo pipefail
@@ -66,6 +71,14 @@ SERVER_CPUS=${BENCH_SERVER_CPUS:-0}
 PIN=() # the taskset prefix of the hook and the load generator
 SERVER_PID= SERVER_AFFINITY=
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-hook.XXXXXX")
+# The repositories are signed from a trust dir elsewhere (tmpfs when there is one):
+# signing 300 repositories creates and deletes thousands of files, and ext4 without
+# a journal passes over inodes deleted in the last minutes when it allocates new
+# ones (fs/ext4/ialloc.c, recently_deleted), a cost the hook's first contacts would
+# then pay on the file system measured.
+SETUP_BASE=${BENCH_SETUP_DIR:-/dev/shm}
+[[ -d $SETUP_BASE && -w $SETUP_BASE ]] || SETUP_BASE=$WORK
+SETUP=$(mktemp -d "$SETUP_BASE/bench-hook-setup.XXXXXX")
 SOCKET=$WORK/hook.sock
 RUN=$(date +%s)-$$
 GUN_PREFIX=$TRUST_TEST_REGISTRY/bench-hook/$RUN
@@ -74,7 +87,7 @@ HOOK_PID=
 cleanup() {
 	stop_hook
 	unpin_server
-	if [[ ${BENCH_KEEP:-} == 1 ]]; then peers_log "kept $WORK"; else rm -rf "$WORK"; fi
+	if [[ ${BENCH_KEEP:-} == 1 ]]; then peers_log "kept $WORK and $SETUP"; else rm -rf "$WORK" "$SETUP"; fi
 }
 trap cleanup EXIT
 
@@ -123,7 +136,7 @@ trust_cmd() {
 	DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE=$TRUST_TEST_PASSPHRASE \
 		DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE=$TRUST_TEST_PASSPHRASE \
 		"$TRUST_BIN" --server "$TRUST_TEST_SERVER" --tlscacert "$TRUST_TEST_CA" \
-		--trust-dir "$WORK/signer" "$@"
+		--trust-dir "$SETUP/signer" "$@"
 }
 
 # sign_repos: GUN_PREFIX/app:v1 and GUN_PREFIX/new-1..NEW_REPOS:v1, each a new
