@@ -136,9 +136,9 @@ main() {
 	(($(count_tags "$DIGESTS_GUN") == N + 1)) || peers_die "notary list $DIGESTS_GUN does not show $((N + 1)) tags"
 	printf '\n%-44s %10s\n' "signing $N tags (one publish), nproc $(nproc)" "seconds"
 	printf '%-44s %10.3f\n' "trust sign IMAGE:TAG x $N (registry)" "$trust_s"
-	printf '%-44s %10.3f\n' "  its CPU: trust" "$trust_cpu_s"
-	printf '%-44s %10.3f\n' "  its CPU: docker-registry ($N manifest GETs)" "$registry_s"
-	printf '%-44s %10.3f\n' "  docker-registry CPU / nproc: the floor" \
+	printf '%-44s %10.3f\n' "  CPU: trust" "$trust_cpu_s"
+	printf '%-44s %10.3f\n' "  CPU: docker-registry ($N manifest GETs)" "$registry_s"
+	printf '%-44s %10.3f\n' "  the floor: docker-registry CPU / nproc" \
 		"$(awk -v r="$registry_s" -v n="$(nproc)" 'BEGIN {print r / n}')"
 	printf '%-44s %10.3f\n' "trust sign --digests FILE IMAGE" "$digests_s"
 	if [[ -n $notary_s ]]; then

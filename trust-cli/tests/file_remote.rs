@@ -258,3 +258,58 @@ fn copying_several_repositories_shows_progress_on_a_terminal_and_none_when_piped
     assert_eq!(quiet.code, 0, "{quiet:?}");
     assert!(!quiet.stdout.contains("Copying") && !quiet.stdout.contains("Copied 5 of 5"), "{}", quiet.stdout);
 }
+
+#[test]
+fn a_release_short_of_its_threshold_is_refused_before_anything_is_published() {
+    // A file store has no server to check thresholds: trust must, or alice's
+    // targets/releases signed by her key alone would replace the valid one and take
+    // every release (v1 included) away from every reader.
+    let tmp = tempdir();
+    let (alice_dir, alice) = with_alice(tmp.path());
+    let store = url(&tmp.path().join("store"));
+    let bob_dir = tmp.path().join("bob");
+    std::fs::create_dir(&bob_dir).unwrap();
+    ok(
+        "bob's key generate",
+        run(trust_cmd(&store, &bob_dir.join("trust"), &["key", "generate", "bob"]).current_dir(&bob_dir)),
+    );
+    let bob = bob_dir.join("bob.pub");
+    let alice_arg = alice.to_str().unwrap();
+    ok(
+        "signer add alice",
+        run(&mut with_server_pass(&store, &alice_dir, &["signer", "add", "--key", alice_arg, "alice", GUN])),
+    );
+    ok(
+        "sign v1",
+        run(&mut with_server_pass(
+            &store,
+            &alice_dir,
+            &["sign", "--digest", DIGEST, "--size", "3", &format!("{GUN}:v1")],
+        )),
+    );
+    // bob becomes a second key of targets/releases, which then needs both.
+    let add = ["signer", "add", "--threshold", "2", "--key", bob.to_str().unwrap(), "bob", GUN];
+    ok("signer add bob --threshold 2", run(&mut with_server_pass(&store, &alice_dir, &add)));
+    let releases = tmp.path().join("store/v2").join(GUN).join("_trust/tuf/targets/releases.json");
+    let before = std::fs::read(&releases).unwrap();
+    let files_before = tree(&tmp.path().join("store"));
+
+    let refused = run(&mut with_server_pass(
+        &store,
+        &alice_dir,
+        &["sign", "--digest", DIGEST, "--size", "3", &format!("{GUN}:v2")],
+    ));
+    assert_eq!(refused.code, 5, "{refused:?}");
+    assert!(
+        refused.stderr.contains(&format!(
+            "targets/releases of {GUN} needs signatures from 2 distinct keys and this trust directory holds 1 of them"
+        )),
+        "{refused:?}"
+    );
+    assert!(refused.stderr.contains("trust sign --partial"), "{refused:?}");
+    assert!(refused.stderr.contains("nothing was published and this operation's changes were not kept"), "{refused:?}");
+    assert_eq!(std::fs::read(&releases).unwrap(), before, "targets/releases left as it was");
+    assert_eq!(tree(&tmp.path().join("store")), files_before, "nothing written to the store");
+    let status = ok("status", run(&mut trust_cmd(&store, &alice_dir, &["status", GUN])));
+    assert!(status.stdout.starts_with("No staged changes"), "{status:?}");
+}

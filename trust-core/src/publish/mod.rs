@@ -30,6 +30,7 @@ mod test_keys;
 mod timestamp;
 pub mod upload;
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -278,6 +279,12 @@ fn publish_once(client: &Client, keys: &dyn KeySource, staged: &[Staged]) -> Res
                 }
             )));
         }
+        let threshold = if role == "targets" {
+            root["roles"]["targets"]["threshold"].as_u64()
+        } else {
+            draft.delegation_entry(&role).and_then(|entry| entry["threshold"].as_u64())
+        };
+        check_threshold(client.gun(), &role, threshold.unwrap_or(1), &role_keys, &signers)?;
         let signed = draft.finish(&role, &targets_expiry)?;
         uploads.push((role.clone(), sign(&role, &signed, &signers)?));
     }
@@ -285,6 +292,39 @@ fn publish_once(client: &Client, keys: &dyn KeySource, staged: &[Staged]) -> Res
     upload_with_snapshot(client, keys, &root, previous_snapshot.as_ref(), previous_timestamp, &mut uploads, &deleted)?;
     outcome.roles = uploads.iter().map(|(r, _)| r.clone()).collect();
     Ok(outcome)
+}
+
+/// Refuses to publish `role` signed by fewer distinct keys (`signers`, each key counted
+/// once however many IDs it is listed under) than its `threshold`: no reader would
+/// accept the file, and a store with no server to check it (a file or `oci://` store)
+/// would take it, so that the role's tags, the ones signed before included, would
+/// stop verifying. Names the keys of `role_keys` that are not held.
+fn check_threshold(
+    gun: &str,
+    role: &str,
+    threshold: u64,
+    role_keys: &[(String, PublicKey)],
+    signers: &[(String, PrivateKey)],
+) -> Result<()> {
+    let held =
+        signers.iter().map(|(_, key)| canonical_key_id(&key.public_key())).collect::<Result<BTreeSet<_>, _>>()?;
+    if held.len() as u64 >= threshold {
+        return Ok(());
+    }
+    let mut missing = BTreeSet::new();
+    for (_, public) in role_keys {
+        let id = canonical_key_id(public)?;
+        if !held.contains(&id) {
+            missing.insert(id);
+        }
+    }
+    Err(Error::Key(format!(
+        "{role} of {gun} needs signatures from {threshold} distinct keys and this trust directory holds {} of them \
+         (not held: {}); load the other signers' keys (`trust key load`), or collect their signatures with \
+         `trust sign --partial` (then `trust sign --add-signature` by each of them, and `trust publish`)",
+        held.len(),
+        missing.into_iter().collect::<Vec<_>>().join(", ")
+    )))
 }
 
 /// Adds to `uploads` the snapshot the client signs (when it holds the key) and, on a
