@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use trust_core::keystore::{DockerPassphrases, KeyStore, NewPassphrase};
+use trust_core::keystore::{DockerPassphrases, KeyStore, NewPassphrase, RemovableKey};
 
 use crate::exit::{Code, Failure};
 use crate::publishing::confirm;
@@ -56,21 +56,32 @@ pub fn passwd(
 
 /// `trust key remove`: asks first unless `--yes`; answering no removes nothing (exit 0).
 pub fn remove(store: &KeyStore, args: &RemoveArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    let stored = store.lookup(&args.id)?;
+    let found = store.find_removable(&args.id)?;
     if !args.yes {
-        let question = format!(
-            "Are you sure you want to remove {} (role {}) from {}?",
-            stored.id,
-            stored.role,
-            store.private_dir().display()
-        );
+        let from = match &found {
+            RemovableKey::File(_) => store.private_dir().display().to_string(),
+            RemovableKey::Token(record) => format!("this trust directory (the key stays on the token {})", record.uri),
+        };
+        let question = format!("Are you sure you want to remove {} (role {}) from {from}?", found.id(), found.role());
         if !confirm(&question, "--yes", out)? {
             let _ = writeln!(out, "\nAborting action.");
             return Ok(());
         }
     }
-    let removed = store.delete(&stored.id)?;
-    let _ = writeln!(out, "Deleted {} (role {}) from {}.", removed.id, removed.role, removed.path.display());
+    store.remove_key(&found)?;
+    let line = match &found {
+        RemovableKey::File(stored) => {
+            format!("Deleted {} (role {}) from {}.", stored.id, stored.role, stored.path.display())
+        }
+        RemovableKey::Token(record) => format!(
+            "Deleted the record of {} (role {}) from {}; the key itself stays on {}.",
+            record.id,
+            record.role,
+            record.path(store.trust_dir()).display(),
+            record.uri
+        ),
+    };
+    let _ = writeln!(out, "{line}");
     Ok(())
 }
 

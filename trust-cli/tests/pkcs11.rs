@@ -132,6 +132,30 @@ fn token_keys_sign_a_repository_root_and_tag_and_stay_on_the_token() {
             );
         }
     }
+
+    // `trust key export`, `passwd` and `migrate` work on key files: a token key is
+    // refused, saying where it is. `trust key remove` takes its record away and
+    // leaves the key on the token, from where `key load --pkcs11` registers it again.
+    let alice_id = tokens
+        .iter()
+        .find(|id| {
+            std::fs::read_to_string(trust_dir.join("pkcs11").join(format!("{id}.json"))).unwrap().contains("alice")
+        })
+        .unwrap()
+        .clone();
+    let out = tmp.path().join("export.pem");
+    let export = run(&mut trust(&conf, &trust_dir, None, &["key", "export", &alice_id, "-o", out.to_str().unwrap()]));
+    key_error("key export of a token key", &export);
+    assert!(export.stderr.contains("is on the PKCS#11 token") && !out.exists(), "{export:?}");
+    let removed =
+        ok("key remove", run(&mut trust(&conf, &trust_dir, None, &["key", "remove", "--yes", &alice_id[..12]])));
+    assert!(removed.stdout.contains("the key itself stays on"), "{removed:?}");
+    assert!(!trust_dir.join("pkcs11").join(format!("{alice_id}.json")).exists());
+    let listed = ok("key list", run(&mut trust(&conf, &trust_dir, None, &["key", "list"]))).stdout;
+    assert!(!listed.contains(&alice_id), "{listed}");
+    let load = ["key", "load", "--name", "alice", "--pkcs11", &uri("trust-test", "alice")];
+    let loaded = ok("key load --pkcs11", run(&mut trust(&conf, &trust_dir, Some(PIN), &load)));
+    assert!(loaded.stdout.contains(&format!("Successfully registered key {alice_id} (alice)")), "{loaded:?}");
 }
 
 #[test]

@@ -8,9 +8,37 @@ use super::encryption::KeyEncryption;
 use super::keyfile::{KeyFile, encode_private_key_with};
 use super::passphrase::{MIN_PASSPHRASE_LEN, PassphraseSource};
 use super::pem;
+use super::pkcs11::TokenRecord;
 use super::store::{KeyStore, StoredKey, read_key_file};
 use crate::atomic_file::Access;
 use crate::{Error, Result};
+
+/// A key [`KeyStore::find_removable`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemovableKey {
+    /// A key file (the private key goes with it).
+    File(StoredKey),
+    /// The record of a key on a PKCS#11 token.
+    Token(TokenRecord),
+}
+
+impl RemovableKey {
+    /// The key's canonical ID.
+    pub fn id(&self) -> &str {
+        match self {
+            RemovableKey::File(k) => &k.id,
+            RemovableKey::Token(r) => &r.id,
+        }
+    }
+
+    /// The key's role.
+    pub fn role(&self) -> &str {
+        match self {
+            RemovableKey::File(k) => &k.role,
+            RemovableKey::Token(r) => &r.role,
+        }
+    }
+}
 
 impl KeyStore {
     /// Re-encrypts the key `id` (a full ID or a unique prefix) under a new passphrase:
@@ -41,6 +69,46 @@ impl KeyStore {
         crate::atomic_file::write(&stored.path, text.as_bytes(), Access::Private, true)?;
         old.remember(&stored.role, &stored.id, &passphrase);
         Ok(stored)
+    }
+
+    /// The key `id` (a full ID, or a prefix naming one key: an ambiguous prefix is
+    /// refused) among the key files and the records of keys on PKCS#11 tokens, for
+    /// [`KeyStore::remove_key`].
+    pub fn find_removable(&self, id: &str) -> Result<RemovableKey> {
+        if id.is_empty() {
+            return Err(Error::InvalidInput("no key ID given".into()));
+        }
+        let mut found: Vec<RemovableKey> = self
+            .list()?
+            .into_iter()
+            .map(RemovableKey::File)
+            .chain(self.tokens()?.into_iter().map(RemovableKey::Token))
+            .filter(|k| k.id().starts_with(id))
+            .collect();
+        if let Some(exact) = found.iter().position(|k| k.id() == id) {
+            return Ok(found.swap_remove(exact));
+        }
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => Err(Error::Key(format!(
+                "no key {id} in {} (key files) or {} (keys on tokens)",
+                self.private_dir().display(),
+                TokenRecord::dir(self.trust_dir()).display()
+            ))),
+            n => Err(Error::Key(format!("{n} keys start with {id}; give more of the ID"))),
+        }
+    }
+
+    /// Removes what [`KeyStore::find_removable`] found: the key file, or the token
+    /// record (the key on the token is left alone: remove it with the token's tools).
+    pub fn remove_key(&self, key: &RemovableKey) -> Result<()> {
+        match key {
+            RemovableKey::File(stored) => std::fs::remove_file(&stored.path).map_err(|e| Error::io(&stored.path, e)),
+            RemovableKey::Token(record) => match TokenRecord::remove(self.trust_dir(), &record.id)? {
+                true => Ok(()),
+                false => Err(Error::Key(format!("the record of token key {} is already gone", record.id))),
+            },
+        }
     }
 
     /// Removes the key `id` (a full ID, or a prefix naming one key: an ambiguous prefix

@@ -52,6 +52,7 @@ pub use encryption::KeyEncryption;
 pub use inspect::{KeyProtection, Prf};
 pub use keyfile::{KeyFile, encode_private_key, encode_private_key_with, encode_public_key, is_public_key_file};
 pub use keyring::{MemoryKeyring, OsKeyring, SecretStore, keyring_enabled};
+pub use manage::RemovableKey;
 pub use new_passphrase::{NEW_PASSPHRASE_VAR, NewPassphrase};
 pub use passphrase::{
     ConstantPassphrase, DockerPassphrases, MIN_PASSPHRASE_LEN, PASSPHRASE_VARS, PassphraseSource, Prompter,

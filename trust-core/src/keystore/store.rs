@@ -193,7 +193,14 @@ impl KeyStore {
         }
         match matches.len() {
             1 => Ok(matches.remove(0)),
-            0 => Err(Error::Key(format!("no private key {id} in {}", self.private_dir.display()))),
+            0 => match self.tokens()?.into_iter().find(|r| r.id.starts_with(id)) {
+                Some(record) => Err(Error::Key(format!(
+                    "key {} is on the PKCS#11 token {}, not in a file: its private key never leaves the token, so \
+                     it cannot be exported, re-encrypted or migrated (`trust key remove` takes its record away)",
+                    record.id, record.uri
+                ))),
+                None => Err(Error::Key(format!("no private key {id} in {}", self.private_dir.display()))),
+            },
             n => Err(Error::Key(format!(
                 "{n} private keys in {} start with {id}; give more of the ID",
                 self.private_dir.display()
