@@ -323,7 +323,7 @@ impl KeyStore {
     /// or None when no token key has that ID. A token whose key is not the recorded one
     /// is refused.
     pub fn get_token(&self, id: &str, source: &dyn PassphraseSource) -> Result<Option<(PrivateKey, TokenRecord)>> {
-        let Some(record) = self.tokens()?.into_iter().find(|r| r.id == id) else { return Ok(None) };
+        let Some(record) = TokenRecord::load(self.trust_dir(), id)? else { return Ok(None) };
         let uri = record.uri()?;
         let key = super::pkcs11::open(&uri, source)?;
         if key.public_key() != record.public()? {

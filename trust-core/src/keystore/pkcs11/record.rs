@@ -98,6 +98,24 @@ impl TokenRecord {
         Ok(out)
     }
 
+    /// The record of key `id` (a full ID), when `trust_dir` holds one that parses (as
+    /// [`TokenRecord::list`] would list it), reading only that file.
+    pub fn load(trust_dir: &Path, id: &str) -> Result<Option<TokenRecord>> {
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let path = Self::path_of(trust_dir, id);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        Ok(serde_json::from_slice::<TokenRecord>(&bytes).ok().map(|mut record| {
+            record.id = id.to_owned();
+            record
+        }))
+    }
+
     /// Removes the record of `id`, if there is one; true when one was removed.
     pub fn remove(trust_dir: &Path, id: &str) -> Result<bool> {
         let path = Self::path_of(trust_dir, id);
@@ -106,5 +124,32 @@ impl TokenRecord {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(Error::io(&path, e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::crypto::keyid::canonical_key_id;
+    use crate::crypto::signer::{KeyAlgorithm, PrivateKey};
+
+    #[test]
+    fn one_record_is_read_by_its_id_as_the_listing_reads_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let public = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap().public_key();
+        let id = canonical_key_id(&public).unwrap();
+        let uri = Pkcs11Uri::parse("pkcs11:token=ci;object=alice?module-path=/usr/lib/softhsm/libsofthsm2.so").unwrap();
+        assert_eq!(TokenRecord::load(tmp.path(), &id).unwrap(), None, "no record yet");
+        TokenRecord::new(&id, "alice", &uri, &public).write(tmp.path()).unwrap();
+        let loaded = TokenRecord::load(tmp.path(), &id).unwrap().unwrap();
+        assert_eq!(vec![loaded.clone()], TokenRecord::list(tmp.path()).unwrap());
+        assert_eq!((loaded.role.as_str(), loaded.public().unwrap()), ("alice", public));
+        // Not an ID (no path outside pkcs11/), and a damaged record: none, as listing skips it.
+        assert_eq!(TokenRecord::load(tmp.path(), "../pkcs11/x").unwrap(), None);
+        std::fs::write(TokenRecord::path_of(tmp.path(), &id), b"{").unwrap();
+        assert_eq!(TokenRecord::load(tmp.path(), &id).unwrap(), None);
+        assert!(TokenRecord::list(tmp.path()).unwrap().is_empty());
     }
 }
