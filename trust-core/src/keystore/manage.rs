@@ -9,7 +9,7 @@ use super::keyfile::{KeyFile, encode_private_key_with};
 use super::passphrase::{MIN_PASSPHRASE_LEN, PassphraseSource};
 use super::pem;
 use super::pkcs11::TokenRecord;
-use super::store::{KeyStore, StoredKey, read_key_file};
+use super::store::{KeyStore, StoredKey, one_by_prefix, read_key_file};
 use crate::atomic_file::Access;
 use crate::{Error, Result};
 
@@ -78,24 +78,20 @@ impl KeyStore {
         if id.is_empty() {
             return Err(Error::InvalidInput("no key ID given".into()));
         }
-        let mut found: Vec<RemovableKey> = self
+        let keys: Vec<RemovableKey> = self
             .list()?
             .into_iter()
             .map(RemovableKey::File)
             .chain(self.tokens()?.into_iter().map(RemovableKey::Token))
-            .filter(|k| k.id().starts_with(id))
             .collect();
-        if let Some(exact) = found.iter().position(|k| k.id() == id) {
-            return Ok(found.swap_remove(exact));
-        }
-        match found.len() {
-            1 => Ok(found.remove(0)),
-            0 => Err(Error::Key(format!(
+        match one_by_prefix(keys, id, RemovableKey::id) {
+            Ok(key) => Ok(key),
+            Err(0) => Err(Error::Key(format!(
                 "no key {id} in {} (key files) or {} (keys on tokens)",
                 self.private_dir().display(),
                 TokenRecord::dir(self.trust_dir()).display()
             ))),
-            n => Err(Error::Key(format!("{n} keys start with {id}; give more of the ID"))),
+            Err(n) => Err(Error::Key(format!("{n} keys start with {id}; give more of the ID"))),
         }
     }
 

@@ -187,13 +187,9 @@ impl KeyStore {
         if id.is_empty() {
             return Err(Error::InvalidInput("no key ID given".into()));
         }
-        let mut matches: Vec<StoredKey> = self.list()?.into_iter().filter(|k| k.id.starts_with(id)).collect();
-        if let Some(exact) = matches.iter().position(|k| k.id == id) {
-            return Ok(matches.swap_remove(exact));
-        }
-        match matches.len() {
-            1 => Ok(matches.remove(0)),
-            0 => match self.tokens()?.into_iter().find(|r| r.id.starts_with(id)) {
+        match one_by_prefix(self.list()?, id, |k| &k.id) {
+            Ok(key) => Ok(key),
+            Err(0) => match self.tokens()?.into_iter().find(|r| r.id.starts_with(id)) {
                 Some(record) => Err(Error::Key(format!(
                     "key {} is on the PKCS#11 token {}, not in a file: its private key never leaves the token, so \
                      it cannot be exported, re-encrypted or migrated (`trust key remove` takes its record away)",
@@ -201,7 +197,7 @@ impl KeyStore {
                 ))),
                 None => Err(Error::Key(format!("no private key {id} in {}", self.private_dir.display()))),
             },
-            n => Err(Error::Key(format!(
+            Err(n) => Err(Error::Key(format!(
                 "{n} private keys in {} start with {id}; give more of the ID",
                 self.private_dir.display()
             ))),
@@ -345,6 +341,19 @@ impl KeyStore {
         }
         let path = self.private_dir.join(format!("{id}.key"));
         fs::remove_file(&path).map_err(|e| Error::io(&path, e))
+    }
+}
+
+/// The item of `items` whose ID (`id_of`) is `id`, else the only one whose ID starts
+/// with `id`; otherwise how many start with it (0, or more than one).
+pub(super) fn one_by_prefix<T>(items: Vec<T>, id: &str, id_of: impl Fn(&T) -> &str) -> Result<T, usize> {
+    let mut matches: Vec<T> = items.into_iter().filter(|k| id_of(k).starts_with(id)).collect();
+    if let Some(exact) = matches.iter().position(|k| id_of(k) == id) {
+        return Ok(matches.swap_remove(exact));
+    }
+    match matches.len() {
+        1 => Ok(matches.remove(0)),
+        n => Err(n),
     }
 }
 

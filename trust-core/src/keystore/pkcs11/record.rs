@@ -89,10 +89,7 @@ impl TokenRecord {
                 continue;
             };
             let Ok(bytes) = std::fs::read(&path) else { continue };
-            if let Ok(mut record) = serde_json::from_slice::<TokenRecord>(&bytes) {
-                record.id = id.to_owned();
-                out.push(record);
-            }
+            out.extend(Self::parse(id, &bytes));
         }
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
@@ -110,10 +107,14 @@ impl TokenRecord {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(&path, e)),
         };
-        Ok(serde_json::from_slice::<TokenRecord>(&bytes).ok().map(|mut record| {
-            record.id = id.to_owned();
-            record
-        }))
+        Ok(Self::parse(id, &bytes))
+    }
+
+    /// The record of key `id` in the file bytes `bytes`; none when they do not parse.
+    fn parse(id: &str, bytes: &[u8]) -> Option<TokenRecord> {
+        let mut record = serde_json::from_slice::<TokenRecord>(bytes).ok()?;
+        record.id = id.to_owned();
+        Some(record)
     }
 
     /// Removes the record of `id`, if there is one; true when one was removed.
