@@ -6,9 +6,9 @@
 use std::ffi::OsString;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{CommandFactory, FromArgMatches};
+use clap::{Args, CommandFactory, FromArgMatches};
 
-use crate::args::Cli;
+use crate::args::{Cli, Global, VerifyArgs};
 
 /// What to do instead of a flag that docker or notary take and `trust` does not.
 const INSTEAD: &[(&[&str], &str)] = &[
@@ -39,11 +39,10 @@ const INSTEAD: &[(&[&str], &str)] = &[
 
 /// The parsed command line, or the process ends with a usage error (exit 2), help or
 /// the version, as clap does.
-pub fn parse<I, T>(args: I) -> Cli
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
+pub fn parse(args: Vec<OsString>) -> Cli {
+    if let Some(cli) = parse_verify(&args) {
+        return cli;
+    }
     let mut command = Cli::command();
     let parsed = command.try_get_matches_from_mut(args).and_then(|mut m| Cli::from_arg_matches_mut(&mut m));
     match parsed {
@@ -57,6 +56,25 @@ where
             std::process::exit(crate::exit::Code::Usage.code().into());
         }
     }
+}
+
+/// `trust … verify …` parsed by a command that holds only `verify` and the global
+/// options: building every verb's arguments is most of what clap spends, and a one-tag
+/// lookup is the command a pipeline runs most. Only a line this command parses as
+/// `verify` is taken, and it has the same options and `verify` arguments as the whole
+/// command, so it parses the same; anything else (help, the version, a usage error,
+/// another verb) is left to the whole command, so what a user sees is unchanged.
+fn parse_verify(args: &[OsString]) -> Option<Cli> {
+    if !args.iter().skip(1).any(|arg| arg == "verify") {
+        return None;
+    }
+    let verify = VerifyArgs::augment_args(clap::Command::new("verify"));
+    let command = Global::augment_args(clap::Command::new("trust")).subcommand(verify);
+    let mut matches = command.try_get_matches_from(args).ok()?;
+    if matches.subcommand_name() != Some("verify") {
+        return None;
+    }
+    Cli::from_arg_matches_mut(&mut matches).ok()
 }
 
 /// The message for an unknown argument: what to do instead for a known foreign flag,
@@ -85,6 +103,54 @@ fn unknown_argument(error: &clap::Error) -> String {
                 kept.push(line);
             }
             kept.join("\n") + "\n"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn whole(args: &[&str]) -> Result<String, clap::error::ErrorKind> {
+        let mut command = Cli::command();
+        command
+            .try_get_matches_from_mut(args)
+            .and_then(|mut m| Cli::from_arg_matches_mut(&mut m))
+            .map(|cli| format!("{cli:?}"))
+            .map_err(|e| e.kind())
+    }
+
+    fn pruned(args: &[&str]) -> Option<String> {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        parse_verify(&args).map(|cli| format!("{cli:?}"))
+    }
+
+    #[test]
+    fn verify_parses_as_the_whole_command_parses_it() {
+        for args in [
+            &["trust", "verify", "example.com/app:v1"][..],
+            &["trust", "--server", "https://notary.example", "verify", "-o", "json", "example.com/app"],
+            &["trust", "verify", "--trust-dir", "/tmp/t", "--max-age", "30", "example.com/app@sha256:00"],
+            &["trust", "-q", "--tlscacert", "ca.crt", "verify", "--bundle", "b.tar.gz", "app:v1"],
+            &["trust", "--server", "verify", "verify", "app"],
+            &["trust", "verify", "verify"],
+        ] {
+            assert_eq!(pruned(args), Some(whole(args).unwrap()), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn anything_but_a_verify_line_is_left_to_the_whole_command() {
+        for args in [
+            &["trust", "inspect", "verify"][..],
+            &["trust", "verify", "--help"],
+            &["trust", "--version", "verify"],
+            &["trust", "verify"],
+            &["trust", "verify", "--no-such-flag", "app"],
+            &["trust", "verify", "a", "b"],
+            &["trust", "--server", "inspect", "inspect", "verify"],
+        ] {
+            assert_eq!(pruned(args), None, "{args:?}");
         }
     }
 }
