@@ -4,8 +4,11 @@
 #   tarball  trust-<version>-x86_64-linux-musl.tar.gz: static musl binaries,
 #            completions, manual pages, the hook's unit and example policy
 #   all      both (the default)
-# The binaries are release builds (`cargo build --release`, for the tarball with
-# --target x86_64-unknown-linux-musl and musl-gcc from Debian's musl-tools);
+# The binaries are release builds (`cargo build --profile dist`: the release
+# profile without the debug info that `install -s` strips; for the tarball with
+# --target x86_64-unknown-linux-musl and musl-gcc from Debian's musl-tools; `all`
+# builds both targets in one cargo run, which compiles the build scripts and
+# procedural macros they share once);
 # completions and manual pages come from the binaries themselves (`trust
 # completion`, `trust man`). Nothing is left half-made in OUT: each package is
 # assembled in a temporary directory and moved into OUT whole.
@@ -19,6 +22,7 @@ out=${2:-target/packages}
 target_dir=${CARGO_TARGET_DIR:-target}
 version=$(cargo metadata --no-deps --format-version 1 | jq -r '.packages[] | select(.name == "trust-cli") | .version')
 musl=x86_64-unknown-linux-musl
+host=$(rustc -vV | sed -n 's/^host: //p')
 maintainer="trust maintainers <trust@example.invalid>"
 homepage=$(cargo metadata --no-deps --format-version 1 | jq -r '.packages[] | select(.name == "trust-cli") | .repository // empty')
 # Reproducible timestamps: the last commit's time.
@@ -109,9 +113,18 @@ control() {
 	EOF
 }
 
+# build TARGET...: the two binaries for each target triple, in one cargo run, to
+# $target_dir/TARGET/dist/.
+build() {
+	local targets=() t
+	for t in "$@"; do targets+=(--target "$t"); done
+	CC_x86_64_unknown_linux_musl=${CC_x86_64_unknown_linux_musl:-musl-gcc} \
+		cargo build --profile dist --locked "${targets[@]}" -p trust-cli -p engine-hook
+}
+
 deb() {
-	local bin=$target_dir/release root dir
-	cargo build --release --locked -p trust-cli -p engine-hook
+	local bin=$target_dir/$host/dist root dir
+	[[ -n ${BUILT:-} ]] || build "$host"
 	docs "$bin" "$work/docs"
 
 	# trust: the CLI, its docker CLI plugin link, completions, manual pages.
@@ -160,9 +173,8 @@ deb() {
 }
 
 tarball() {
-	local bin=$target_dir/$musl/release name=trust-$version-x86_64-linux-musl root f
-	CC_x86_64_unknown_linux_musl=${CC_x86_64_unknown_linux_musl:-musl-gcc} \
-		cargo build --release --locked --target "$musl" -p trust-cli -p engine-hook
+	local bin=$target_dir/$musl/dist name=trust-$version-x86_64-linux-musl root f
+	[[ -n ${BUILT:-} ]] || build "$musl"
 	for f in "$bin/trust" "$bin/trust-engine-hook"; do
 		if ! file -L "$f" | grep -qE 'static(-pie)? linked|statically linked'; then
 			echo "package.sh: $f is not statically linked: $(file -L "$f")" >&2
@@ -185,7 +197,7 @@ tarball() {
 case $what in
 deb) deb ;;
 tarball) tarball ;;
-all) deb && tarball ;;
+all) build "$host" "$musl" && BUILT=1 && deb && tarball ;;
 *)
 	echo "usage: $0 [deb|tarball|all] [OUT]" >&2
 	exit 2
