@@ -114,7 +114,7 @@ control() {
 }
 
 # build TARGET...: the two binaries for each target triple, in one cargo run, to
-# $target_dir/TARGET/dist/.
+# $target_dir/TARGET/dist/, where deb and tarball take them.
 build() {
 	local targets=() t
 	for t in "$@"; do targets+=(--target "$t"); done
@@ -124,7 +124,6 @@ build() {
 
 deb() {
 	local bin=$target_dir/$host/dist root dir
-	[[ -n ${BUILT:-} ]] || build "$host"
 	docs "$bin" "$work/docs"
 
 	# trust: the CLI, its docker CLI plugin link, completions, manual pages.
@@ -174,7 +173,6 @@ deb() {
 
 tarball() {
 	local bin=$target_dir/$musl/dist name=trust-$version-x86_64-linux-musl root f
-	[[ -n ${BUILT:-} ]] || build "$musl"
 	for f in "$bin/trust" "$bin/trust-engine-hook"; do
 		if ! file -L "$f" | grep -qE 'static(-pie)? linked|statically linked'; then
 			echo "package.sh: $f is not statically linked: $(file -L "$f")" >&2
@@ -195,9 +193,9 @@ tarball() {
 }
 
 case $what in
-deb) deb ;;
-tarball) tarball ;;
-all) build "$host" "$musl" && BUILT=1 && deb && tarball ;;
+deb) build "$host" && deb ;;
+tarball) build "$musl" && tarball ;;
+all) build "$host" "$musl" && deb && tarball ;;
 *)
 	echo "usage: $0 [deb|tarball|all] [OUT]" >&2
 	exit 2
