@@ -47,7 +47,9 @@ smoke bench-sign.sh -- 20
 smoke bench-registry-store.sh "HYPERFINE_ARGS=$QUICK" SIGN_RUNS=1 -- 20
 smoke bench-export.sh -- 4 5
 # The load generator is an example: `cargo test --examples` builds it only as a test.
-(cd "$ROOT" && cargo build --quiet -p engine-hook --bin trust-engine-hook --example authz_load) ||
+# --workspace: the features `cargo test --workspace` resolved (an example brings in
+# the dev-dependencies'), so only the example itself is compiled.
+(cd "$ROOT" && cargo build --quiet --workspace --bin trust-engine-hook --example authz_load) ||
 	FAILED+=("cargo build of the hook's load generator")
 smoke bench-hook.sh BENCH_PROFILE=debug BENCH_BUILD=0 BENCH_NEW_REPOS=20 BENCH_COLD_REQUESTS=100 \
 	BENCH_WARM_REQUESTS=2000 --

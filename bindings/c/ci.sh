@@ -2,8 +2,8 @@
 # bindings/c/ci.sh STATE: the C bindings end to end, against the peers that
 # tests/peers/start.sh runs for STATE (and make-repos.sh's STATE/repos.json).
 #
-#  1. cargo build -p trust-c (debug): target/debug/libtrust.{so,a}, and the trust
-#     CLI (target/debug/trust), which signs the registry store's cases
+#  1. cargo build (debug, the workspace's features): target/debug/libtrust.{so,a},
+#     and the trust CLI (target/debug/trust), which signs the registry store's cases
 #  2. checks that the committed include/trust.h is what the pinned cbindgen
 #     generates now (installs that cbindgen under the target dir if needed)
 #  3. writes trust.pc for the build tree from trust.pc.in
@@ -40,9 +40,14 @@ libdir=$target/debug
 out=$libdir/trust-c
 mkdir -p "$out/pkgconfig"
 
-step "cargo build -p trust-c, cargo build -p trust-cli --bin trust"
-cargo build -p trust-c
-cargo build -p trust-cli --bin trust
+# Every member's libraries and binaries with the features `cargo test --workspace`
+# resolves (the --tests in the line brings in the dev-dependencies' features): after
+# the workspace's tests (CI) only the C library itself is compiled and linked, and
+# target/debug/trust stays the binary those tests ran. `cargo build -p trust-c`
+# resolves the features of trust-c's dependencies alone and compiles a second copy
+# of a third of the workspace's dependencies.
+step "cargo build --workspace --lib --bins --tests (libtrust.so, libtrust.a, the trust CLI)"
+cargo build --workspace --lib --bins --tests
 ls -l "$libdir/libtrust.so" "$libdir/libtrust.a" "$libdir/trust"
 
 step "include/trust.h is what cbindgen $CBINDGEN_VERSION generates"

@@ -44,8 +44,15 @@ PY=$WORK/venv/bin/python
 step "pip install ./bindings/python (cargo profile $PROFILE)"
 "$PY" -m pip install ./bindings/python
 
-step "cargo build -p trust-cli --bin trust (profile $PROFILE): the registry store tests check trustkit against it"
-cargo build -p trust-cli --bin trust --profile "$PROFILE"
+step "cargo build of the trust CLI (profile $PROFILE): the registry store tests check trustkit against it"
+if [[ $PROFILE == dev ]]; then
+	# With the features `cargo test --workspace` resolves (every member, the
+	# dev-dependencies' included): the binary the workspace's tests built, not a
+	# second one with trust-cli's features alone.
+	cargo build --workspace --bin trust --tests
+else
+	cargo build -p trust-cli --bin trust --profile release
+fi
 if [[ $PROFILE == dev ]]; then TRUST_BIN=$CARGO_TARGET_DIR/debug/trust; else TRUST_BIN=$CARGO_TARGET_DIR/release/trust; fi
 export TRUST_BIN
 ls -l "$TRUST_BIN"
