@@ -50,10 +50,11 @@ if [[ $PROFILE == dev ]]; then
 	# dev-dependencies' included): the binary the workspace's tests built, not a
 	# second one with trust-cli's features alone.
 	cargo build --workspace --bin trust --tests
+	TRUST_BIN=$CARGO_TARGET_DIR/debug/trust
 else
 	cargo build -p trust-cli --bin trust --profile release
+	TRUST_BIN=$CARGO_TARGET_DIR/release/trust
 fi
-if [[ $PROFILE == dev ]]; then TRUST_BIN=$CARGO_TARGET_DIR/debug/trust; else TRUST_BIN=$CARGO_TARGET_DIR/release/trust; fi
 export TRUST_BIN
 ls -l "$TRUST_BIN"
 
