@@ -3,6 +3,12 @@
 #
 #   scripts/fips-build.sh            # release build: target/release/trust
 #   scripts/fips-build.sh --dev      # dev profile (what CI tests): target/debug/trust
+#   scripts/fips-build.sh --dev -- ARGS...   # ARGS added to the cargo build
+#
+# CI adds the FIPS tests' selection (`-p trust-core --tests …`), so that the binary
+# checked here is the one the FIPS tests then run, built once with the tests'
+# feature resolution (which `cargo build -p trust-cli` alone would not share: the
+# dependencies, AWS-LC FIPS among them, would be compiled a second time).
 #
 # Checks, each failing the script:
 #   1. `cargo tree` of the build has no ring, ed25519-dalek, p256, RustCrypto aes,
@@ -19,14 +25,22 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 profile=release
-case ${1:-} in
---dev) profile=dev ;;
-"") ;;
-*)
-	echo "usage: $0 [--dev]" >&2
-	exit 2
-	;;
-esac
+extra=()
+while (($#)); do
+	case $1 in
+	--dev) profile=dev ;;
+	--)
+		shift
+		extra=("$@")
+		break
+		;;
+	*)
+		echo "usage: $0 [--dev] [-- CARGO_BUILD_ARGS...]" >&2
+		exit 2
+		;;
+	esac
+	shift
+done
 for tool in cmake go nm; do
 	command -v "$tool" >/dev/null || {
 		echo "$tool is needed to build the FIPS module (Debian: apt-get install cmake golang-go binutils)" >&2
@@ -42,9 +56,9 @@ fail() {
 	exit 1
 }
 
-echo "== cargo build ${FEATURES[*]} --profile $profile"
+echo "== cargo build ${FEATURES[*]} --profile $profile ${extra[*]}"
 start=$SECONDS
-cargo build "${FEATURES[@]}" --profile "$profile"
+cargo build "${FEATURES[@]}" --profile "$profile" "${extra[@]}"
 echo "== built in $((SECONDS - start)) s: $bin"
 
 echo "== cargo tree: crypto crates in the build"
