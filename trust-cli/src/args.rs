@@ -97,6 +97,7 @@ impl Global {
             },
             // The environment's FIPS mode was read once, above; `--fips` overrides it.
             fips: if self.fips { FipsMode::from_environment(Some(true)) } else { environment.fips },
+            short_lived: true,
             ..environment
         }
     }

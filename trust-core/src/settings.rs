@@ -48,6 +48,9 @@ pub struct Settings {
     pub file_server_passphrase: Option<zeroize::Zeroizing<String>>,
     /// FIPS mode and what decided it; it overrides `client.fips` for every client.
     pub fips: FipsMode,
+    /// The process asks a few questions and exits (the CLI); see
+    /// [`RemoteOptions::short_lived`].
+    pub short_lived: bool,
     /// `--bundle`: read trust data from this bundle (directory or archive) instead of
     /// a trust server ([`Settings::reader_for`]).
     pub bundle: Option<PathBuf>,
@@ -170,6 +173,7 @@ impl Settings {
         opts.limits = self.limits();
         opts.file_server_passphrase = self.file_server_passphrase.clone();
         opts.fips = self.fips.enabled;
+        opts.short_lived = self.short_lived;
         self.log_resolved(server);
         remote::open(server, &opts)
     }

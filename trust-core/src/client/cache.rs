@@ -54,7 +54,9 @@ impl Cache {
         if len > MAX_CACHED_FILE {
             return Err(too_big());
         }
-        let mut bytes = Vec::new();
+        // Sized by the file (one read, not a series of growing ones); the limit still
+        // holds if it grows meanwhile.
+        let mut bytes = Vec::with_capacity(len as usize + 1);
         file.take(MAX_CACHED_FILE + 1).read_to_end(&mut bytes).map_err(|e| Error::io(&path, e))?;
         if bytes.len() as u64 > MAX_CACHED_FILE {
             return Err(too_big());

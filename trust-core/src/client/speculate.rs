@@ -77,6 +77,11 @@ impl Client {
         }
         std::thread::scope(|scope| {
             let request = scope.spawn(|| self.fetch_timestamp());
+            // A new thread starts on this one's CPU, and a busy thread is not preempted
+            // for it for a millisecond or two, while the other core idles: the request
+            // would then start only when the speculation ends. Yielding lets it run up
+            // to its first wait on the network; its wake-ups then find the idle core.
+            std::thread::yield_now();
             let speculation = self.update_from(freshen, &mut TimestampSource::Speculative);
             let answer = request.join().unwrap_or_else(|_| {
                 Err(Error::Network { url: self.remote.url().to_owned(), reason: "the timestamp request failed".into() })

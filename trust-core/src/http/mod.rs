@@ -9,6 +9,8 @@
 //!   rules; the rustls configuration every client uses (the system's roots read only
 //!   when the extra CAs do not verify a server, and once per process); the TLS crypto
 //!   provider of the build (FIPS or not) in place before a client is made.
+//! - `direct_get`: one GET on a connection of its own, without the pooled client, for
+//!   the first request of a short-lived command (the timestamp of a lookup).
 //! - `auth`, `credentials`: `WWW-Authenticate` challenges, bearer tokens, and
 //!   credentials from docker's `config.json` and credential helpers.
 //! - [`redact`]: URLs as debug output shows them (no userinfo, no secret query values).
@@ -19,6 +21,7 @@ pub(crate) mod auth;
 pub(crate) mod credentials;
 #[cfg(test)]
 pub(crate) mod debug_capture;
+pub(crate) mod direct_get;
 pub(crate) mod error_body;
 pub mod redact;
 pub(crate) mod size_limit;

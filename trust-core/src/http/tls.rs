@@ -133,7 +133,9 @@ pub(crate) fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Error> {
 
 fn read_pem(path: &Path) -> Result<Vec<u8>, Error> {
     let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut bytes = Vec::new();
+    // Sized by the file, within the limit: one read rather than a series of growing ones.
+    let len = file.metadata().map_or(0, |m| m.len()).min(MAX_PEM_FILE);
+    let mut bytes = Vec::with_capacity(len as usize + 1);
     file.take(MAX_PEM_FILE).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
     Ok(bytes)
 }

@@ -217,6 +217,11 @@ impl Drop for Transfer {
     }
 }
 
+/// Whether `e` is a body that arrived under the floor.
+pub(crate) fn is_too_slow(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<TooSlow>())
+}
+
 /// A body that arrived under the floor.
 #[derive(Debug)]
 struct TooSlow {

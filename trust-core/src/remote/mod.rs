@@ -165,6 +165,12 @@ pub struct RemoteOptions {
     pub file_server_passphrase: Option<zeroize::Zeroizing<String>>,
     /// FIPS mode: a file remote makes ECDSA server keys (see [`FileRemote::with_fips`]).
     pub fips: bool,
+    /// The process asks a few questions and exits (the CLI): a notary-server remote then
+    /// sends its first timestamp request on a connection of its own, without building
+    /// the pooled HTTP client, whose runtime and pool cost more than that request to a
+    /// nearby server. Long-lived users (the engine hook, the bindings) leave it off and
+    /// keep their connections alive. Every check and limit is the same either way.
+    pub short_lived: bool,
 }
 
 impl RemoteOptions {
@@ -179,6 +185,7 @@ impl RemoteOptions {
             user_agent: format!("trust/{}", env!("CARGO_PKG_VERSION")),
             file_server_passphrase: None,
             fips: false,
+            short_lived: false,
         }
     }
 }

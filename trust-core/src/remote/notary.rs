@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -51,6 +51,8 @@ pub struct NotaryRemote {
     parsed: reqwest::Url,
     opts: RemoteOptions,
     client: OnceLock<Client>,
+    /// The TLS configuration every connection to the server uses, made on first use.
+    tls: OnceLock<Arc<rustls::ClientConfig>>,
     /// Held while the client is built, so that requests racing to a new remote (a
     /// shared one, e.g. the engine hook's) build it once, not once each.
     building: Mutex<()>,
@@ -80,6 +82,7 @@ impl NotaryRemote {
             parsed,
             opts: opts.clone(),
             client: OnceLock::new(),
+            tls: OnceLock::new(),
             building: Mutex::new(()),
             certs_dir: OnceLock::new(),
             docker_config: opts.docker_config.clone(),
@@ -99,9 +102,7 @@ impl NotaryRemote {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
-        let tls = crate::http::tls::load(&self.parsed, self.opts.ca_file.as_deref(), &self.opts.docker_config)?;
-        let config = crate::http::tls_config::verified(tls.roots, tls.identity)
-            .map_err(|reason| Error::Network { url: self.url.clone(), reason })?;
+        let config = rustls::ClientConfig::clone(self.tls_config()?);
         let builder = crate::http::localhost_is_loopback(Client::builder())
             .use_preconfigured_tls(config)
             .timeout(self.opts.limits.deadline)
@@ -110,8 +111,74 @@ impl NotaryRemote {
             .https_only(self.parsed.scheme() == "https")
             .redirect(reqwest::redirect::Policy::limited(5));
         let client = builder.build().map_err(|e| Error::Network { url: self.url.clone(), reason: describe(&e) })?;
-        let _ = self.certs_dir.set(tls.certs_dir);
         Ok(self.client.get_or_init(|| client))
+    }
+
+    /// The TLS configuration of the server's connections (docker's roots and client
+    /// certificate for it, the system's roots), loaded on first use.
+    fn tls_config(&self) -> Result<&Arc<rustls::ClientConfig>, Error> {
+        if let Some(config) = self.tls.get() {
+            return Ok(config);
+        }
+        let tls = crate::http::tls::load(&self.parsed, self.opts.ca_file.as_deref(), &self.opts.docker_config)?;
+        let config = crate::http::tls_config::verified(tls.roots, tls.identity)
+            .map_err(|reason| Error::Network { url: self.url.clone(), reason })?;
+        let _ = self.certs_dir.set(tls.certs_dir);
+        Ok(self.tls.get_or_init(|| Arc::new(config)))
+    }
+
+    /// `url` asked on a connection of its own ([`crate::http::direct_get`]), for the
+    /// first timestamp request of a short-lived process; one auth challenge is
+    /// answered on the same connection. `None` when the pooled client should ask
+    /// instead (a token it needs is then already cached).
+    fn fetch_direct(&self, gun: &str, url: &str, role: &str, max_len: u64) -> Result<Option<Option<Fetched>>, Error> {
+        use crate::http::direct_get::{self, Direct};
+        let parsed = reqwest::Url::parse(url).map_err(|e| Error::InvalidInput(format!("invalid URL {url}: {e}")))?;
+        let tls = if parsed.scheme() == "https" { Some(Arc::clone(self.tls_config()?)) } else { None };
+        let started = std::time::Instant::now();
+        let mut request = direct_get::Request {
+            url: &parsed,
+            tls,
+            user_agent: &self.opts.user_agent,
+            authorization: None,
+            limits: self.opts.limits,
+            max_len,
+            role,
+        };
+        let mut answer = direct_get::get(&request, None)?;
+        let authorization;
+        if let Direct::Answered(first) = &mut answer
+            && first.status == StatusCode::UNAUTHORIZED.as_u16()
+        {
+            let Some(header) = self.authorize(gun, Access::Pull, &auth::challenges(&first.headers))? else {
+                return Ok(None);
+            };
+            self.lock_authorization().insert(format!("{}|{gun}", Access::Pull.scope()), header.clone());
+            let Some(connection) = first.connection.take() else { return Ok(None) };
+            authorization = header;
+            request.authorization = Some(authorization.as_str());
+            answer = direct_get::get(&request, Some(connection))?;
+        }
+        let answer = match answer {
+            Direct::Answered(answer) => answer,
+            Direct::Unsupported(why) => {
+                log::debug!("GET {} -> asked again through the pooled client: {why}", crate::http::redact::url(url));
+                return Ok(None);
+            }
+        };
+        log::debug!(
+            "GET {} -> {}, {} bytes, {} ms",
+            crate::http::redact::url(url),
+            answer.status,
+            answer.body.len(),
+            started.elapsed().as_millis()
+        );
+        match answer.status {
+            200 => Ok(Some(Some((answer.body, max_age(&answer.headers))))),
+            404 => Ok(Some(None)),
+            // Errors, redirects, challenges not met: the pooled client handles them.
+            _ => Ok(None),
+        }
     }
 
     /// GETs `url`, answering one auth challenge and retrying once.
@@ -226,6 +293,13 @@ impl NotaryRemote {
         check_gun(gun)?;
         let role = file.role();
         let url = self.tuf_url(gun, &file.name()?);
+        if self.opts.short_lived
+            && matches!(file, RemoteFile::Current("timestamp"))
+            && self.client.get().is_none()
+            && let Some(found) = self.fetch_direct(gun, &url, role, max_len)?
+        {
+            return Ok(found);
+        }
         let (response, transfer) = self.get(gun, &url)?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {

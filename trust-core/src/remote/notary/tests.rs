@@ -375,3 +375,109 @@ fn a_trust_server_named_localhost_is_reached_on_loopback_under_that_name() -> Re
     );
     Ok(())
 }
+
+/// What fetching the timestamp from `server` gives, for a short-lived process (the
+/// direct first request) or not (the pooled client), with `limits`: the body, or the
+/// error's kind and message.
+fn timestamp_outcome(
+    server: &TestServer,
+    short_lived: bool,
+    limits: crate::http::transfer::TransferLimits,
+    max_len: u64,
+) -> Result<Option<Fetched>, (ErrorKind, String)> {
+    let dir = tmp();
+    let o = RemoteOptions { short_lived, limits, ..opts(dir.path()) };
+    remote(server, &o)
+        .fetch_with_max_age(GUN, &RemoteFile::Current("timestamp"), max_len)
+        .map_err(|e| (e.kind(), e.to_string()))
+}
+
+#[test]
+fn a_short_lived_process_gets_what_the_pooled_client_gets_for_the_timestamp() {
+    let generous = limits(10_000, 0, 0);
+    let servers: Vec<(&str, TestServer, crate::http::transfer::TransferLimits, u64)> = vec![
+        (
+            "200",
+            TestServer::start(|_| Reply::new(200, "{\"signed\":{}}").header("Cache-Control", "max-age=30")),
+            generous,
+            100,
+        ),
+        (
+            "no-cache",
+            TestServer::start(|_| Reply::new(200, "{}").header("Cache-Control", "no-cache, max-age=30")),
+            generous,
+            100,
+        ),
+        ("404", TestServer::start(|_| Reply::new(404, "{}")), generous, 100),
+        (
+            "500",
+            TestServer::start(|_| Reply::new(500, r#"{"errors":[{"code":"UNKNOWN","message":"unknown error"}]}"#)),
+            generous,
+            100,
+        ),
+        ("too large", TestServer::start(|_| Reply::new(200, vec![b' '; 101])), generous, 100),
+        (
+            "too large, no length",
+            TestServer::start(|_| Reply { close_delimited: true, ..Reply::new(200, vec![b' '; 101]) }),
+            generous,
+            100,
+        ),
+        ("drip", dripping(), limits(30_000, 1024, 300), 1000),
+        ("deadline", dripping(), limits(700, 0, 0), 1000),
+    ];
+    for (name, server, limits, max_len) in &servers {
+        let pooled = timestamp_outcome(server, false, *limits, *max_len);
+        let direct = timestamp_outcome(server, true, *limits, *max_len);
+        assert_eq!(direct, pooled, "{name}");
+    }
+    // What each case gave, so that the comparison above compared something.
+    let [ok, no_cache, missing, failed, large, ..] = &servers[..] else { unreachable!() };
+    assert_eq!(
+        timestamp_outcome(&ok.1, true, generous, 100),
+        Ok(Some((b"{\"signed\":{}}".to_vec(), Some(Duration::from_secs(30)))))
+    );
+    assert_eq!(timestamp_outcome(&no_cache.1, true, generous, 100), Ok(Some((b"{}".to_vec(), None))));
+    assert_eq!(timestamp_outcome(&missing.1, true, generous, 100), Ok(None));
+    let url = format!("{}{TUF}/timestamp.json", failed.1.url());
+    assert_eq!(
+        timestamp_outcome(&failed.1, true, generous, 100),
+        Err((ErrorKind::Network, format!("{url}: HTTP 500 Internal Server Error: unknown error")))
+    );
+    assert_eq!(
+        timestamp_outcome(&large.1, true, generous, 100).map_err(|(_, m)| m),
+        Err("timestamp: download exceeds the 100-byte size limit".into())
+    );
+    // Each request of the direct path identifies itself as every other one does.
+    assert!(ok.1.requests().iter().all(|q| q.header("user-agent") == Some("trust-test/1")));
+    // A 200 and a 404 are answered without building the pooled client.
+    let dir = tmp();
+    for server in [&ok.1, &missing.1] {
+        let r = remote(server, &RemoteOptions { short_lived: true, ..opts(dir.path()) });
+        assert!(r.fetch(GUN, &RemoteFile::Current("timestamp"), 100).is_ok());
+        assert!(r.client.get().is_none(), "the pooled client was built");
+    }
+}
+
+#[test]
+fn a_short_lived_process_answers_the_challenge_of_its_direct_request_once() -> Result<(), Error> {
+    let server = token_server();
+    let cfg = config_with_password();
+    let o = RemoteOptions { registry: Some("localhost:5000".into()), short_lived: true, ..opts(cfg.path()) };
+    let r = remote(&server, &o);
+    assert_eq!(r.fetch(GUN, &RemoteFile::Current("timestamp"), 100)?.as_deref(), Some(&b"meta"[..]));
+    assert_eq!(r.fetch(GUN, &RemoteFile::Current("targets"), 100)?.as_deref(), Some(&b"meta"[..]));
+    let reqs = server.requests();
+    let summary: Vec<(&str, Option<&str>)> = reqs.iter().map(|q| (q.path(), q.header("authorization"))).collect();
+    assert_eq!(
+        summary,
+        [
+            (format!("{TUF}/timestamp.json").as_str(), None),
+            ("/token", Some("Basic YWxpY2U6cHc=")),
+            (format!("{TUF}/timestamp.json").as_str(), Some("Bearer tok-1")),
+            (format!("{TUF}/targets.json").as_str(), Some("Bearer tok-1")),
+        ],
+        "one token request, reused by the pooled client"
+    );
+    assert!(r.client.get().is_some(), "the retry after the token went through the pooled client");
+    Ok(())
+}
