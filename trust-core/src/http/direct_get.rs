@@ -21,7 +21,7 @@
 //! double.
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -188,9 +188,7 @@ pub(crate) fn get(request: &Request<'_>, reuse: Option<Connection>) -> Result<Di
             Ok(Direct::Answered(Answer { status, headers, body, connection: keep.then_some(connection) }))
         }
         Ok(Exchanged::Unsupported(why)) => Ok(Direct::Unsupported(why)),
-        Err(e) if e.get_ref().is_some_and(|inner| inner.is::<TooLarge>()) => {
-            Err(super::size_limit::too_large(request.role, request.max_len))
-        }
+        Ok(Exchanged::TooLarge) => Err(super::size_limit::too_large(request.role, request.max_len)),
         Err(e) if e.kind() == std::io::ErrorKind::TimedOut || super::transfer::is_too_slow(&e) => {
             Err(request.limits.start().read_error(&e, request.url.as_str(), "the body"))
         }
@@ -215,10 +213,7 @@ fn connect(request: &Request<'_>, clock: &Clock) -> Result<Result<Connection, St
     let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
     let Some(port) = url.port_or_known_default() else { return Ok(Err("the URL has no port".into())) };
     let addresses: Vec<SocketAddr> = if host.eq_ignore_ascii_case("localhost") {
-        vec![
-            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
-            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port),
-        ]
+        super::localhost_addrs(port).to_vec()
     } else if let Ok(ip) = host.parse::<IpAddr>() {
         vec![SocketAddr::new(ip, port)]
     } else {
@@ -243,11 +238,7 @@ fn connect(request: &Request<'_>, clock: &Clock) -> Result<Result<Connection, St
         }
     }
     if timed_out {
-        let wait = request.limits.connect_timeout().as_secs_f64();
-        return Err(Error::Network {
-            url: url.as_str().to_owned(),
-            reason: format!("could not connect within {wait} s"),
-        });
+        return Err(Error::Network { url: url.as_str().to_owned(), reason: request.limits.connect_reason() });
     }
     Ok(Err(last))
 }
@@ -268,8 +259,15 @@ fn wrap(request: &Request<'_>, host: &str, socket: TcpStream) -> Result<Connecti
 
 /// What one request on a connection came back with.
 enum Exchanged {
-    Answer { status: u16, headers: HeaderMap, body: Vec<u8>, keep: bool },
+    Answer {
+        status: u16,
+        headers: HeaderMap,
+        body: Vec<u8>,
+        keep: bool,
+    },
     Unsupported(String),
+    /// A `200` whose declared length is over the size limit (its body is not read).
+    TooLarge,
 }
 
 /// Writes the GET and reads the answer; a body only for a `200` (others are read and
@@ -336,7 +334,7 @@ fn exchange(request: &Request<'_>, connection: &mut Connection, clock: &Clock) -
         return Ok(Exchanged::Unsupported("the body has no Content-Length".into()));
     };
     if length > request.max_len {
-        return Err(std::io::Error::other(TooLarge));
+        return Ok(Exchanged::TooLarge);
     }
     let transfer = request.limits.start();
     let body = {
@@ -350,18 +348,6 @@ fn exchange(request: &Request<'_>, connection: &mut Connection, clock: &Clock) -
     }
     Ok(Exchanged::Answer { status, headers, body, keep: !closes })
 }
-
-/// A declared body over the size limit (turned into the size-limit error by the caller).
-#[derive(Debug)]
-pub(crate) struct TooLarge;
-
-impl std::fmt::Display for TooLarge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the declared body exceeds the size limit")
-    }
-}
-
-impl std::error::Error for TooLarge {}
 
 /// The status, whether the answer is HTTP/1.0, the headers, and what was read past
 /// them.

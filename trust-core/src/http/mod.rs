@@ -38,11 +38,15 @@ pub mod transfer;
 /// for the usual name of a local trust server or registry. Other names go to the
 /// system resolver; the port is the URL's.
 pub(crate) fn localhost_is_loopback(builder: reqwest::blocking::ClientBuilder) -> reqwest::blocking::ClientBuilder {
-    const LOOPBACK: [std::net::SocketAddr; 2] = [
-        std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0),
-        std::net::SocketAddr::new(std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), 0),
-    ];
-    builder.resolve_to_addrs("localhost", &LOOPBACK)
+    builder.resolve_to_addrs("localhost", &localhost_addrs(0))
+}
+
+/// The addresses `localhost` means on `port`, in the order tried: 127.0.0.1, then ::1.
+pub(crate) fn localhost_addrs(port: u16) -> [std::net::SocketAddr; 2] {
+    [
+        std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), port),
+        std::net::SocketAddr::new(std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), port),
+    ]
 }
 
 /// Whether `url`'s host is `localhost` or a loopback address.

@@ -78,6 +78,11 @@ impl TransferLimits {
         Transfer { limits: *self, started: Instant::now(), exchange: None }
     }
 
+    /// Why a request whose connection was not made within the connect timeout failed.
+    pub(crate) fn connect_reason(&self) -> String {
+        format!("could not connect within {}", seconds(self.connect_timeout()))
+    }
+
     /// Why a request that timed out failed.
     pub(crate) fn deadline_reason(&self) -> String {
         format!(
@@ -151,7 +156,7 @@ impl Transfer {
         }
         if e.is_timeout() {
             // Before the deadline, only the connect timeout fires.
-            return format!("could not connect within {}", seconds(self.limits.connect_timeout()));
+            return self.limits.connect_reason();
         }
         super::error_body::describe(e)
     }

@@ -153,7 +153,7 @@ impl NotaryRemote {
             let Some(header) = self.authorize(gun, Access::Pull, &auth::challenges(&first.headers))? else {
                 return Ok(None);
             };
-            self.lock_authorization().insert(format!("{}|{gun}", Access::Pull.scope()), header.clone());
+            self.lock_authorization().insert(authorization_key(gun, Access::Pull), header.clone());
             let Some(connection) = first.connection.take() else { return Ok(None) };
             authorization = header;
             request.authorization = Some(authorization.as_str());
@@ -196,7 +196,7 @@ impl NotaryRemote {
         url: &str,
         make: impl Fn(&Client) -> RequestBuilder,
     ) -> Result<(Response, Transfer), Error> {
-        let key = format!("{}|{gun}", access.scope());
+        let key = authorization_key(gun, access);
         let cached = self.cached_authorization(&key);
         let (response, transfer) = self.send(url, &make, cached.as_deref().map(String::as_str))?;
         if response.status() != StatusCode::UNAUTHORIZED {
@@ -332,6 +332,11 @@ impl Remote for NotaryRemote {
     fn store(&self) -> Store<'_> {
         Store::Notary(self)
     }
+}
+
+/// Where the `Authorization` value for `access` to `gun` is kept.
+fn authorization_key(gun: &str, access: Access) -> String {
+    format!("{}|{gun}", access.scope())
 }
 
 /// The freshness lifetime a response declares: `Cache-Control: max-age=N`, unless
