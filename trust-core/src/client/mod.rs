@@ -37,6 +37,7 @@ pub use verify::{Release, Verified};
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -91,7 +92,9 @@ impl Default for ClientOptions {
 /// A client for one repository (GUN) on one remote.
 pub struct Client {
     gun: String,
-    remote: Box<dyn Remote>,
+    /// Shared with the thread that asks for the timestamp ahead ([`speculate`]), which
+    /// may outlive the update by the time its connection takes to close.
+    remote: Arc<dyn Remote>,
     trust_dir: std::path::PathBuf,
     cache: Cache,
     freshness: Freshness,
@@ -126,7 +129,7 @@ impl Client {
         let freshness = Freshness::at(cache.dir().with_file_name("timestamp-freshness.json"));
         Ok(Client {
             gun: gun.to_owned(),
-            remote,
+            remote: Arc::from(remote),
             trust_dir: trust_dir.to_owned(),
             cache,
             freshness,

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -24,12 +24,23 @@ pub struct TargetMap<V = FileMeta> {
     source: Arc<Vec<u8>>,
     start: usize,
     end: usize,
+    /// The first name [`TargetMap::get`] looked up and what the scan found: resolving
+    /// one tag reads it more than once (its release, then the roles that co-sign it),
+    /// and every lookup scans the whole map. The text never changes, so neither does
+    /// the answer.
+    first_lookup: OnceLock<(String, Option<V>)>,
     entry: PhantomData<fn() -> V>,
 }
 
 impl<V> Clone for TargetMap<V> {
     fn clone(&self) -> Self {
-        TargetMap { source: Arc::clone(&self.source), start: self.start, end: self.end, entry: PhantomData }
+        TargetMap {
+            source: Arc::clone(&self.source),
+            start: self.start,
+            end: self.end,
+            first_lookup: OnceLock::new(),
+            entry: PhantomData,
+        }
     }
 }
 
@@ -114,7 +125,7 @@ impl<V> TargetMap<V> {
     /// A map over JSON text (an object of name → file metadata).
     pub fn from_json_text(text: Vec<u8>) -> Self {
         let end = text.len();
-        TargetMap { source: Arc::new(text), start: 0, end, entry: PhantomData }
+        TargetMap { source: Arc::new(text), start: 0, end, first_lookup: OnceLock::new(), entry: PhantomData }
     }
 
     /// A map over `raw`, a JSON object that lies inside `source`. Falls back to a
@@ -124,9 +135,13 @@ impl<V> TargetMap<V> {
         let base = source.as_ptr() as usize;
         let at = text.as_ptr() as usize;
         match at.checked_sub(base) {
-            Some(start) if start + text.len() <= source.len() => {
-                TargetMap { source: Arc::clone(source), start, end: start + text.len(), entry: PhantomData }
-            }
+            Some(start) if start + text.len() <= source.len() => TargetMap {
+                source: Arc::clone(source),
+                start,
+                end: start + text.len(),
+                first_lookup: OnceLock::new(),
+                entry: PhantomData,
+            },
             _ => TargetMap::from_json_text(text.to_vec()),
         }
     }
@@ -158,8 +173,19 @@ impl<V: DeserializeOwned> TargetMap<V> {
     }
 
     /// The metadata of target `name`.
-    pub fn get(&self, name: &str) -> Result<Option<V>, serde_json::Error> {
-        Ok(self.scan(Want::One(name))?.pop().map(|(_, m)| m))
+    pub fn get(&self, name: &str) -> Result<Option<V>, serde_json::Error>
+    where
+        V: Clone,
+    {
+        if let Some((first, found)) = self.first_lookup.get()
+            && first == name
+        {
+            return Ok(found.clone());
+        }
+        let found = self.scan(Want::One(name))?.pop().map(|(_, m)| m);
+        // Set by the first lookup only; a later one of another name just scans.
+        let _ = self.first_lookup.set((name.to_owned(), found.clone()));
+        Ok(found)
     }
 
     /// Every target, in the order the file lists them.
@@ -211,6 +237,23 @@ mod tests {
     }
 
     #[test]
+    fn a_name_looked_up_again_gets_the_same_answer() {
+        let map: TargetMap = TargetMap::from_json_text(
+            br#"{"a":{"hashes":{},"length":1},"b":{"hashes":{},"length":2},"a":{"hashes":{},"length":3}}"#.to_vec(),
+        );
+        for _ in 0..2 {
+            assert_eq!(map.get("a").unwrap().unwrap().length, 3, "the last entry of a repeated name");
+            assert_eq!(map.get("b").unwrap().unwrap().length, 2);
+            assert!(map.get("c").unwrap().is_none());
+        }
+        let absent_first: TargetMap = TargetMap::from_json_text(TEXT.as_bytes().to_vec());
+        assert!(absent_first.get("v3").unwrap().is_none());
+        assert!(absent_first.get("v3").unwrap().is_none());
+        assert_eq!(absent_first.get("v1").unwrap().unwrap().length, 528);
+        assert_eq!(absent_first.clone().get("v1").unwrap().unwrap().length, 528);
+    }
+
+    #[test]
     fn points_into_the_shared_bytes() {
         let source = Arc::new(format!(r#"{{"targets":{TEXT}}}"#).into_bytes());
         #[derive(Deserialize)]
@@ -228,5 +271,6 @@ mod tests {
     fn malformed_entries_are_errors_when_read() {
         let map: TargetMap = TargetMap::from_json_text(br#"{"a":{"hashes":{"sha256":"AA=="},"length":1}}"#.to_vec());
         assert!(map.get("a").is_err());
+        assert!(map.get("a").is_err(), "an error is not remembered as an answer");
     }
 }
