@@ -113,6 +113,9 @@ impl Client {
         let started = std::thread::Builder::new().name("timestamp".into()).spawn(move || {
             // The receiver is gone only when the update ended without the answer.
             let _ = sender.send(fetch_timestamp(remote.as_ref(), &gun, limit));
+            // The update, woken by the answer, may be waiting for this CPU: it goes
+            // first, and closing the connection waits.
+            std::thread::yield_now();
         });
         match started {
             Ok(_) => Some(receiver),
